@@ -1,0 +1,55 @@
+/**
+ * Integration-test global setup. Three ways to get a real stack, in order:
+ * 1. KAFKA_BROKERS (and SCHEMA_REGISTRY_URL, CONNECT_URL) point at an existing cluster;
+ * 2. a Docker engine is reachable: testcontainers starts Kafka and the registry;
+ * 3. otherwise the project's own local stack (stack/stack.sh) runs them as local processes.
+ */
+import { execFileSync } from 'node:child_process';
+import type { TestProject } from 'vitest/node';
+import { type ContainerStack, startContainers } from './containers.js';
+
+let containers: ContainerStack | undefined;
+
+async function dockerReachable(): Promise<boolean> {
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    await getContainerRuntimeClient();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function setup(project: TestProject): Promise<void> {
+  if (process.env.KAFKA_BROKERS) {
+    console.log(`[setup] using existing cluster at ${process.env.KAFKA_BROKERS}`);
+  } else if (process.env.FORESHADOW_USE_DOCKER !== 'false' && (await dockerReachable())) {
+    containers = await startContainers();
+    Object.assign(process.env, containers.env);
+  } else {
+    const out = execFileSync('bash', ['stack/stack.sh', 'up'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    for (const line of out.split('\n')) {
+      const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+      if (m?.[1] && m[2] !== undefined) process.env[m[1]] = m[2];
+    }
+  }
+  project.provide('kafkaBrokers', process.env.KAFKA_BROKERS ?? '');
+  project.provide('schemaRegistryUrl', process.env.SCHEMA_REGISTRY_URL ?? '');
+  project.provide('connectUrl', process.env.CONNECT_URL ?? '');
+}
+
+export async function teardown(): Promise<void> {
+  // The local stack is left running for the next run (a second `up` is a no-op); CI tears it down.
+  await containers?.stop();
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kafkaBrokers: string;
+    schemaRegistryUrl: string;
+    connectUrl: string;
+  }
+}
