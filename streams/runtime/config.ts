@@ -5,19 +5,22 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
-const csv = z
-  .string()
-  .trim()
-  .min(1)
-  .transform((s) =>
-    s
-      .split(',')
-      .map((p) => p.trim())
-      .filter((p) => p.length > 0),
-  );
+/** A comma-separated list; the default applies before parsing (zod 4 `prefault`). */
+const csv = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .prefault(fallback)
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p.length > 0),
+    );
 
 const envSchema = z.object({
-  KAFKA_BROKERS: csv.default('127.0.0.1:9092'),
+  KAFKA_BROKERS: csv('127.0.0.1:9092'),
   SCHEMA_REGISTRY_URL: z.string().url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
   CONNECT_URL: z.string().url().default('http://127.0.0.1:8083'),
   KAFKA_CLIENT_ID: z.string().min(1).default('foreshadow'),

@@ -24,6 +24,8 @@ export async function setup(project: TestProject): Promise<void> {
   if (process.env.KAFKA_BROKERS) {
     console.log(`[setup] using existing cluster at ${process.env.KAFKA_BROKERS}`);
   } else if (process.env.FORESHADOW_USE_DOCKER !== 'false' && (await dockerReachable())) {
+    // Loaded only on this path so the local-stack path never depends on the Docker client.
+    const { startContainers } = await import('./containers.js');
     containers = await startContainers();
     Object.assign(process.env, containers.env);
   } else {
