@@ -12,7 +12,7 @@ set -euo pipefail
 STACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT_DIR="$(cd "$STACK_DIR/.." && pwd)"
 
-KAFKA_VERSION="${FORESHADOW_KAFKA_VERSION:-3.9.1}"
+KAFKA_VERSION="${FORESHADOW_KAFKA_VERSION:-4.1.1}"
 CACHE="${FORESHADOW_CACHE:-$HOME/.cache/foreshadow}"
 KAFKA_PORT="${FORESHADOW_KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${FORESHADOW_CONTROLLER_PORT:-9093}"
@@ -71,27 +71,50 @@ fetch_kafka() {
     dependency:copy-dependencies -DoutputDirectory="$LIBS" -DincludeScope=runtime ||
     die "Maven could not resolve the Kafka jars"
   # The FileStream connectors live on Connect's plugin path, not on the worker classpath.
+  rm -rf "$PLUGINS/filestream"
   mkdir -p "$PLUGINS/filestream"
   mv -f "$LIBS"/connect-file-*.jar "$PLUGINS/filestream/"
   touch "$LIBS/.complete"
 }
 
+# Debezium's JDBC sink connector and the PostgreSQL driver (connectors/jdbc-sink-*.json), one
+# isolated plugin folder resolved by stack/connect-plugins/pom.xml.
+fetch_jdbc_sink() {
+  local dest="$PLUGINS/debezium-jdbc"
+  if [[ -f "$dest/.complete" ]]; then return 0; fi
+  command -v mvn >/dev/null || die "Maven (mvn) is required to fetch the JDBC sink connector"
+  say "fetching the Debezium JDBC sink connector from Maven Central into $dest"
+  mkdir -p "$dest"
+  mvn -q -B -f "$STACK_DIR/connect-plugins/pom.xml" \
+    dependency:copy-dependencies -DoutputDirectory="$dest" -DincludeScope=runtime ||
+    die "Maven could not resolve the JDBC sink connector"
+  touch "$dest/.complete"
+}
+
 classpath() { printf '%s/*' "$LIBS"; }
 
+# Kafka 4 logs through log4j2: one rolling file per component under the cache folder.
 log4j_config() {
-  local name="$1" file="$RUN/$1-log4j.properties"
+  local name="$1" file="$RUN/$1-log4j2.properties"
   cat >"$file" <<EOF
-log4j.rootLogger=INFO, file
-log4j.appender.file=org.apache.log4j.RollingFileAppender
-log4j.appender.file.File=$LOGS/$name.log
-log4j.appender.file.MaxFileSize=50MB
-log4j.appender.file.MaxBackupIndex=2
-log4j.appender.file.layout=org.apache.log4j.PatternLayout
-log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
-log4j.logger.kafka=INFO
-log4j.logger.org.apache.kafka=INFO
-log4j.logger.state.change.logger=WARN
-log4j.logger.kafka.request.logger=WARN
+status = warn
+appender.file.type = RollingFile
+appender.file.name = file
+appender.file.fileName = $LOGS/$name.log
+appender.file.filePattern = $LOGS/$name.log.%i
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+appender.file.policies.type = Policies
+appender.file.policies.size.type = SizeBasedTriggeringPolicy
+appender.file.policies.size.size = 50MB
+appender.file.strategy.type = DefaultRolloverStrategy
+appender.file.strategy.max = 2
+rootLogger.level = info
+rootLogger.appenderRef.file.ref = file
+logger.statechange.name = state.change.logger
+logger.statechange.level = warn
+logger.request.name = kafka.request.logger
+logger.request.level = warn
 EOF
   printf '%s' "$file"
 }
@@ -133,13 +156,13 @@ EOF
   if [[ ! -f "$dir/meta.properties" ]]; then
     say "formatting KRaft storage in $dir"
     mkdir -p "$dir"
-    java -cp "$(classpath)" -Dlog4j.configuration="file:$(log4j_config kafka-format)" \
+    java -cp "$(classpath)" -Dlog4j2.configurationFile="$(log4j_config kafka-format)" \
       kafka.tools.StorageTool format -t "$(java -cp "$(classpath)" kafka.tools.StorageTool random-uuid 2>/dev/null)" \
       -c "$props" >>"$LOGS/kafka-format.log" 2>&1 || die "kafka storage format failed (see $LOGS/kafka-format.log)"
   fi
   say "starting Apache Kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$KAFKA_PORT"
   nohup java -Xms256m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dlog4j.configuration="file:$(log4j_config kafka)" -cp "$(classpath)" kafka.Kafka "$props" \
+    -Dlog4j2.configurationFile="$(log4j_config kafka)" -cp "$(classpath)" kafka.Kafka "$props" \
     >>"$LOGS/kafka.out" 2>&1 &
   echo $! >"$RUN/kafka.pid"
   wait_until kafka 90 "$LOGS/kafka.log" kafka_ready || die "kafka did not become ready"
@@ -186,13 +209,15 @@ offset.flush.interval.ms=2000
 listeners=http://127.0.0.1:$CONNECT_PORT
 rest.advertised.host.name=127.0.0.1
 plugin.path=$PLUGINS
+# Every plugin we ship has ServiceLoader manifests: skip the slow reflective classpath scan.
+plugin.discovery=service_load
 # Connector configs may reference \${env:VAR}; secrets then stay out of the REST payloads.
 config.providers=env
 config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider
 EOF
   say "starting Kafka Connect $KAFKA_VERSION (distributed worker) on http://127.0.0.1:$CONNECT_PORT"
   nohup java -Xms128m -Xmx"$CONNECT_HEAP" -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dlog4j.configuration="file:$(log4j_config connect)" -cp "$(classpath)" \
+    -Dlog4j2.configurationFile="$(log4j_config connect)" -cp "$(classpath)" \
     org.apache.kafka.connect.cli.ConnectDistributed "$props" >>"$LOGS/connect.out" 2>&1 &
   echo $! >"$RUN/connect.pid"
   wait_until connect 120 "$LOGS/connect.log" connect_ready || die "connect did not become ready"
@@ -232,6 +257,7 @@ cmd_up() {
   mkdir -p "$RUN" "$LOGS" "$DATA"
   local t0=$SECONDS
   fetch_kafka
+  has connect && fetch_jdbc_sink
   has kafka && kafka_up
   has registry && registry_up
   has connect && connect_up
@@ -257,7 +283,10 @@ up) cmd_up ;;
 down) cmd_down ;;
 status) cmd_status ;;
 env) print_env ;;
-fetch) fetch_kafka ;;
+fetch)
+  fetch_kafka
+  fetch_jdbc_sink
+  ;;
 wipe)
   cmd_down
   rm -rf "$DATA"

@@ -234,3 +234,17 @@ export function topicSpec(name: string): TopicSpec {
   if (!spec) throw new Error(`unknown topic ${name}`);
   return spec;
 }
+
+/** The README's topic table, generated from this catalogue so the two cannot drift apart. */
+export function topicTableMarkdown(): string {
+  const rows = TOPICS.map((t) => {
+    const retention = t.retentionMs === undefined ? '' : `${Math.round(t.retentionMs / 86_400_000)} d`;
+    const schema = t.valueSchema ? `\`${t.valueSchema}.avsc\`` : 'raw (multi-format)';
+    return `| \`${t.name}\` | ${t.key} | ${schema} | ${t.partitions} | ${t.cleanup} ${retention} | ${t.doc} |`;
+  });
+  return [
+    '| topic | key | value | partitions | cleanup | what |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}

@@ -1,13 +1,17 @@
 /** `foreshadow topics`: creates the topic catalogue (and dead-letter topics) idempotently. */
-import { DEAD_LETTER_TOPICS, TOPICS } from '../../streams/catalogue.js';
+import { DEAD_LETTER_TOPICS, TOPICS, topicTableMarkdown } from '../../streams/catalogue.js';
 import { loadConnection } from '../../streams/runtime/config.js';
 import { createKafka } from '../../streams/runtime/kafka-client.js';
 import { ensureTopics } from '../../streams/runtime/topic-admin.js';
 import type { CliCommand } from '../command.js';
 
 export const command: CliCommand = {
-  summary: 'create the topic catalogue and dead-letter topics (idempotent)',
-  async run() {
+  summary: 'create the topic catalogue and dead-letter topics (idempotent); --markdown prints the README table',
+  async run(args) {
+    if (args.includes('--markdown')) {
+      console.log(topicTableMarkdown());
+      return 0;
+    }
     const conn = loadConnection();
     const admin = createKafka(conn, 'foreshadow-topics').admin();
     await admin.connect();

@@ -10,7 +10,7 @@ export interface ContainerStack {
   stop(): Promise<void>;
 }
 
-const KAFKA_IMAGE = 'apache/kafka:3.9.1';
+const KAFKA_IMAGE = 'apache/kafka:4.1.1';
 const REGISTRY_IMAGE = 'apicurio/apicurio-registry:3.0.6';
 
 export async function startContainers(): Promise<ContainerStack> {
