@@ -11,7 +11,7 @@ export interface ContainerStack {
 }
 
 const KAFKA_IMAGE = 'apache/kafka:4.1.1';
-const REGISTRY_IMAGE = 'apicurio/apicurio-registry:3.0.6';
+const REGISTRY_IMAGE = 'apicurio/apicurio-registry-kafkasql:2.4.2.Final';
 
 export async function startContainers(): Promise<ContainerStack> {
   const network = await new Network().start();
@@ -23,7 +23,7 @@ export async function startContainers(): Promise<ContainerStack> {
   const registry = await new GenericContainer(REGISTRY_IMAGE)
     .withNetwork(network)
     .withExposedPorts(8080)
-    .withEnvironment({ APICURIO_CCOMPAT_LEGACY_ID_MODE_ENABLED: 'true' })
+    .withEnvironment({ KAFKA_BOOTSTRAP_SERVERS: 'kafka:9092' })
     .withWaitStrategy(Wait.forHttp('/apis/ccompat/v7/subjects', 8080))
     .start();
   return {
