@@ -171,13 +171,7 @@ EOF
 
 # --- Schema registry (stack/registry/registry.sh owns how it is built and run) ------------------
 
-registry_up() {
-  if [[ ! -f "$STACK_DIR/registry/registry.sh" ]]; then
-    say "WARNING: stack/registry/registry.sh missing; schema registry not started"
-    return 0
-  fi
-  bash "$STACK_DIR/registry/registry.sh" up
-}
+registry_up() { bash "$STACK_DIR/registry/registry.sh" up; }
 registry_down() { bash "$STACK_DIR/registry/registry.sh" down || true; }
 
 # --- Kafka Connect ------------------------------------------------------------------------------
