@@ -1,0 +1,50 @@
+/**
+ * Starts the API process: the read model fed from Kafka, the Kafka publisher, the HTTP server.
+ * Returns a handle whose `stop` closes all three in reverse order.
+ */
+import type { FastifyInstance } from 'fastify';
+import { loadConnection } from '../streams/runtime/config.js';
+import { type ApiSettings, loadApiSettings } from './options.js';
+import { KafkaPublisher } from './publisher.js';
+import { FleetReadModel } from './read-model.js';
+import { startReadModelFeed } from './read-model-feed.js';
+import { buildApiServer } from './server.js';
+
+export interface RunningApi {
+  app: FastifyInstance;
+  url: string;
+  model: FleetReadModel;
+  stop(): Promise<void>;
+}
+
+export async function startApi(
+  env: NodeJS.ProcessEnv = process.env,
+  settings: ApiSettings = loadApiSettings(env),
+): Promise<RunningApi> {
+  const conn = loadConnection(env);
+  const model = new FleetReadModel();
+  const publisher = new KafkaPublisher(conn, { format: settings.format });
+  const app = await buildApiServer({
+    readModel: model,
+    publisher,
+    tokens: settings.tokens,
+    bodyLimit: settings.bodyLimit,
+    logger: true,
+    defaultMetrics: true,
+  });
+  const feed = await startReadModelFeed(model, conn, {
+    format: settings.format,
+    log: (msg, fields) => app.log.warn(fields, msg),
+  });
+  const url = await app.listen({ host: settings.host, port: settings.port });
+  return {
+    app,
+    url,
+    model,
+    async stop() {
+      await app.close();
+      await feed.stop();
+      await publisher.close();
+    },
+  };
+}

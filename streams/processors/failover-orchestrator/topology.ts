@@ -1,0 +1,114 @@
+/**
+ * Wiring of the failover orchestrator: four region-keyed, co-partitioned inputs wrapped into
+ * `RegionInput` envelopes feed one processor; no repartition is needed (see its module comment).
+ */
+import type { Processor, ProcessorContext } from '../../runtime/processor.js';
+import type { StreamRecord } from '../../runtime/record.js';
+import { jsonSerde, stringSerde } from '../../runtime/serdes.js';
+import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import { avroValueSerdes, type ValueSerdeFactory } from '../shadow-manager/topology.js';
+import type { ActuationResult, OperatorRequest } from '../shadow-manager/types.js';
+import {
+  BLUEPRINTS_STORE,
+  FAILOVER_COMMANDS_CHILD,
+  FAILOVER_ORCHESTRATOR_APPLICATION_ID,
+  type FailoverOrchestratorOptions,
+  FailoverOrchestratorProcessor,
+  REGION_EVENTS_CHILD,
+  REGION_REQUESTS_STORE,
+  REGIONS_STORE,
+  type RegionInput,
+} from './failover-orchestrator-processor.js';
+import { FAILOVER_COMMAND_TYPES, type FailoverCommandType, type RegionHealth, type ShadowBlueprint } from './types.js';
+
+export interface RegionTopics {
+  blueprints: string;
+  health: string;
+  requests: string;
+  results: string;
+  commands: string;
+  events: string;
+}
+
+export const DEFAULT_REGION_TOPICS: RegionTopics = {
+  blueprints: 'region.blueprints',
+  health: 'region.health',
+  requests: 'operator.requests',
+  results: 'actuation.results',
+  commands: 'failover.commands',
+  events: 'failover.events',
+};
+
+export interface FailoverOrchestratorTopologyOptions {
+  applicationId?: string;
+  topics?: Partial<RegionTopics>;
+  serdes?: ValueSerdeFactory;
+  orchestrator?: Partial<FailoverOrchestratorOptions>;
+}
+
+class RegionEnvelope<V> implements Processor<string, V, string, RegionInput> {
+  private ctx!: ProcessorContext<string, RegionInput>;
+  constructor(private readonly wrap: (key: string, value: V) => RegionInput | null) {}
+  init(ctx: ProcessorContext<string, RegionInput>): void {
+    this.ctx = ctx;
+  }
+  process(record: StreamRecord<string, V>): void {
+    const env = this.wrap(record.key, record.value);
+    if (env) this.ctx.forward(record.withValue(env));
+  }
+}
+
+export function buildFailoverOrchestratorTopology(options: FailoverOrchestratorTopologyOptions = {}): Topology {
+  const appId = options.applicationId ?? FAILOVER_ORCHESTRATOR_APPLICATION_ID;
+  const topics = { ...DEFAULT_REGION_TOPICS, ...options.topics };
+  const serdes = options.serdes ?? avroValueSerdes;
+  const t = new Topology(appId);
+  const input = <V>(
+    name: string,
+    topic: string,
+    catalogue: string,
+    wrap: (key: string, value: V) => RegionInput | null,
+  ): void => {
+    t.addSource<string, V>({
+      name: `${name}-in`,
+      topics: [topic],
+      keySerde: stringSerde,
+      valueSerde: serdes<V>(catalogue),
+    });
+    t.addProcessor(`${name}-wrap`, () => new RegionEnvelope<V>(wrap), [`${name}-in`]);
+  };
+  input<ShadowBlueprint | null>('blueprints', topics.blueprints, 'region.blueprints', (k, v) => ({
+    type: 'BLUEPRINT',
+    region: v?.primaryRegion ?? k,
+    blueprint: v,
+  }));
+  input<RegionHealth>('health', topics.health, 'region.health', (_k, v) => (v ? { type: 'HEALTH', health: v } : null));
+  input<OperatorRequest>('requests', topics.requests, 'operator.requests', (_k, v) =>
+    v && v.type === 'REGION_FAILOVER' ? { type: 'REQUEST', request: v } : null,
+  );
+  input<ActuationResult>('results', topics.results, 'actuation.results', (_k, v) =>
+    v && FAILOVER_COMMAND_TYPES.includes(v.commandType as FailoverCommandType) ? { type: 'RESULT', result: v } : null,
+  );
+  const wraps = ['blueprints-wrap', 'health-wrap', 'requests-wrap', 'results-wrap'];
+  t.addProcessor('failover-orchestrator', () => new FailoverOrchestratorProcessor(options.orchestrator), wraps);
+  for (const store of [BLUEPRINTS_STORE, REGIONS_STORE, REGION_REQUESTS_STORE]) {
+    t.addStateStore(
+      keyValueStoreSpec<string, unknown>(store, { keySerde: stringSerde, valueSerde: jsonSerde<unknown>() }),
+      ['failover-orchestrator'],
+    );
+  }
+  t.addSink(
+    {
+      name: FAILOVER_COMMANDS_CHILD,
+      topic: topics.commands,
+      keySerde: stringSerde,
+      valueSerde: serdes('failover.commands'),
+    },
+    ['failover-orchestrator'],
+  );
+  t.addSink(
+    { name: REGION_EVENTS_CHILD, topic: topics.events, keySerde: stringSerde, valueSerde: serdes('failover.events') },
+    ['failover-orchestrator'],
+  );
+  return t;
+}

@@ -1,0 +1,233 @@
+/**
+ * Wiring of the shadow manager as three small apps (see the processor's module comment for why the
+ * decisions run on one partition):
+ *
+ *   routers   health.risk (6 partitions)             ─┐  wrap each record in a FleetInput envelope,
+ *             hosts, deployments, host.failures,      ├─ write it to partition 0 of the fleet topic
+ *             actuation.results, operator.requests   ─┘  (one router per partition count, because
+ *                                                        a topology's sources must be co-partitioned)
+ *   manager   <appId>-fleet (1 partition) → ShadowManagerProcessor → shadow.commands, shadow.state,
+ *                                                        failover.events, host.failures
+ *
+ * The fleet topic is an ordinary one-partition topic made by `ensureFleetTopic` (it is not in the
+ * catalogue because only this module reads it). Value serdes are Avro through the registry by
+ * default; tests pass JSON serdes so they need no registry.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Admin } from 'kafkajs';
+import { topicSpec } from '../../catalogue.js';
+import type { Processor, ProcessorContext } from '../../runtime/processor.js';
+import type { StreamRecord } from '../../runtime/record.js';
+import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import type { ShadowManagerOptions } from './options.js';
+import {
+  FAILOVER_EVENTS_CHILD,
+  FLEET_KEY,
+  type FleetInput,
+  HOST_FAILURES_CHILD,
+  SHADOW_COMMANDS_CHILD,
+  SHADOW_MANAGER_APPLICATION_ID,
+  SHADOW_MANAGER_STORES,
+  SHADOW_STATE_CHILD,
+  ShadowManagerProcessor,
+} from './shadow-manager-processor.js';
+import type { ActuationResult, Deployment, Host, HostFailure, HostRisk, OperatorRequest } from './types.js';
+
+export interface ShadowTopics {
+  risk: string;
+  hosts: string;
+  deployments: string;
+  failures: string;
+  results: string;
+  requests: string;
+  commands: string;
+  state: string;
+  events: string;
+}
+
+export const DEFAULT_SHADOW_TOPICS: ShadowTopics = {
+  risk: 'health.risk',
+  hosts: 'hosts',
+  deployments: 'deployments',
+  failures: 'host.failures',
+  results: 'actuation.results',
+  requests: 'operator.requests',
+  commands: 'shadow.commands',
+  state: 'shadow.state',
+  events: 'failover.events',
+};
+
+/** Serde of a catalogue topic's values; the catalogue topic name selects the schema. */
+export type ValueSerdeFactory = <T>(catalogueTopic: string) => Serde<T>;
+
+/** Avro with the catalogue's schema file, registered under `<topic>-value`. */
+export const avroValueSerdes: ValueSerdeFactory = <T>(catalogueTopic: string): Serde<T> => {
+  const schema = topicSpec(catalogueTopic).valueSchema;
+  if (!schema) return jsonSerde<T>();
+  return avroSerde<T>({ schemaPath: fileURLToPath(new URL(`../../../schemas/${schema}.avsc`, import.meta.url)) });
+};
+
+export const jsonValueSerdes: ValueSerdeFactory = <T>(_topic: string): Serde<T> => jsonSerde<T>();
+
+export interface ShadowManagerTopologyOptions {
+  applicationId?: string;
+  topics?: Partial<ShadowTopics>;
+  serdes?: ValueSerdeFactory;
+  manager?: Partial<ShadowManagerOptions>;
+  /** Partition count per input topic, to group routers; default the catalogue's. */
+  partitionsOf?: (input: FleetInputTopic) => number;
+}
+
+export function fleetTopic(applicationId: string = SHADOW_MANAGER_APPLICATION_ID): string {
+  return `${applicationId}-fleet`;
+}
+
+export type FleetInputTopic = Exclude<keyof ShadowTopics, 'commands' | 'state' | 'events'>;
+
+/** How each input becomes a fleet envelope (null: not for the shadow manager). */
+export const FLEET_WRAPPERS: { [K in FleetInputTopic]: (key: string, value: unknown) => FleetInput | null } = {
+  risk: (_k, v) => (v ? { type: 'RISK', risk: v as HostRisk } : null),
+  hosts: (k, v) => ({ type: 'HOST', hostId: (v as Host | null)?.host ?? k, host: (v as Host | null) ?? null }),
+  deployments: (k, v) => ({
+    type: 'DEPLOYMENT',
+    resourceId: (v as Deployment | null)?.resourceId ?? k,
+    deployment: (v as Deployment | null) ?? null,
+  }),
+  failures: (_k, v) => (v ? { type: 'FAILURE', failure: v as HostFailure } : null),
+  results: (_k, v) => (v ? { type: 'RESULT', result: v as ActuationResult } : null),
+  requests: (_k, v) =>
+    v && (v as OperatorRequest).type !== 'REGION_FAILOVER' ? { type: 'REQUEST', request: v as OperatorRequest } : null,
+};
+
+const CATALOGUE_NAME: { [K in FleetInputTopic]: string } = {
+  risk: 'health.risk',
+  hosts: 'hosts',
+  deployments: 'deployments',
+  failures: 'host.failures',
+  results: 'actuation.results',
+  requests: 'operator.requests',
+};
+
+/** Wraps each record of one input topic into the fleet envelope, keyed by the one fleet key. */
+class EnvelopeProcessor implements Processor<string, unknown, string, FleetInput> {
+  private ctx!: ProcessorContext<string, FleetInput>;
+  constructor(private readonly wrap: (key: string, value: unknown) => FleetInput | null) {}
+  init(ctx: ProcessorContext<string, FleetInput>): void {
+    this.ctx = ctx;
+  }
+  process(record: StreamRecord<string, unknown>): void {
+    const env = this.wrap(record.key, record.value);
+    if (env) this.ctx.forward(record.withKey(FLEET_KEY).withValue(env));
+  }
+}
+
+/**
+ * One router topology per group of equally partitioned inputs; each writes every envelope to
+ * partition 0 of the fleet topic.
+ */
+export function buildShadowRouterTopologies(options: ShadowManagerTopologyOptions = {}): Topology[] {
+  const appId = options.applicationId ?? SHADOW_MANAGER_APPLICATION_ID;
+  const topics = { ...DEFAULT_SHADOW_TOPICS, ...options.topics };
+  const serdes = options.serdes ?? avroValueSerdes;
+  const partitionsOf =
+    options.partitionsOf ?? ((input: FleetInputTopic) => topicSpec(CATALOGUE_NAME[input]).partitions);
+  const groups = new Map<number, FleetInputTopic[]>();
+  for (const input of Object.keys(FLEET_WRAPPERS) as FleetInputTopic[]) {
+    const n = partitionsOf(input);
+    groups.set(n, [...(groups.get(n) ?? []), input]);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([partitions, inputs]) => {
+      const t = new Topology(`${appId}-router-p${partitions}`);
+      for (const input of inputs) {
+        t.addSource<string, unknown>({
+          name: `${input}-in`,
+          topics: [topics[input]],
+          keySerde: stringSerde,
+          valueSerde: serdes<unknown>(CATALOGUE_NAME[input]),
+        });
+        t.addProcessor(`${input}-wrap`, () => new EnvelopeProcessor(FLEET_WRAPPERS[input]), [`${input}-in`]);
+      }
+      t.addSink<string, FleetInput>(
+        {
+          name: 'fleet-out',
+          topic: fleetTopic(appId),
+          keySerde: stringSerde,
+          valueSerde: jsonSerde<FleetInput>(),
+          partitioner: () => 0,
+        },
+        inputs.map((i) => `${i}-wrap`),
+      );
+      return t;
+    });
+}
+
+/** The decision topology: the fleet topic into the shadow manager, out to its four topics. */
+export function buildShadowManagerTopology(options: ShadowManagerTopologyOptions = {}): Topology {
+  const appId = options.applicationId ?? SHADOW_MANAGER_APPLICATION_ID;
+  const topics = { ...DEFAULT_SHADOW_TOPICS, ...options.topics };
+  const serdes = options.serdes ?? avroValueSerdes;
+  const t = new Topology(appId);
+  t.addSource<string, FleetInput>({
+    name: 'fleet-in',
+    topics: [fleetTopic(appId)],
+    keySerde: stringSerde,
+    valueSerde: jsonSerde<FleetInput>(),
+  });
+  t.addProcessor('shadow-manager', () => new ShadowManagerProcessor(options.manager), ['fleet-in']);
+  for (const store of SHADOW_MANAGER_STORES) {
+    t.addStateStore(
+      keyValueStoreSpec<string, unknown>(store, { keySerde: stringSerde, valueSerde: jsonSerde<unknown>() }),
+      ['shadow-manager'],
+    );
+  }
+  const out = (name: string, topic: string, catalogue: string): void => {
+    t.addSink({ name, topic, keySerde: stringSerde, valueSerde: serdes(catalogue) }, ['shadow-manager']);
+  };
+  out(SHADOW_COMMANDS_CHILD, topics.commands, 'shadow.commands');
+  out(SHADOW_STATE_CHILD, topics.state, 'shadow.state');
+  out(FAILOVER_EVENTS_CHILD, topics.events, 'failover.events');
+  out(HOST_FAILURES_CHILD, topics.failures, 'host.failures');
+  return t;
+}
+
+/** Creates the one-partition fleet topic if missing (7 days of retention: enough to replay decisions). */
+export async function ensureFleetTopic(
+  admin: Admin,
+  name: string,
+  replicationFactor = 1,
+  timeoutMs = 30_000,
+): Promise<void> {
+  if (!(await admin.listTopics()).includes(name)) {
+    try {
+      await admin.createTopics({
+        waitForLeaders: false,
+        topics: [
+          {
+            topic: name,
+            numPartitions: 1,
+            replicationFactor,
+            configEntries: [{ name: 'retention.ms', value: String(7 * 86_400_000) }],
+          },
+        ],
+      });
+    } catch (err: unknown) {
+      // Another instance may have created it a moment ago.
+      if (!(await admin.listTopics()).includes(name)) throw err;
+    }
+  }
+  // Metadata lags creation on a fresh topic; wait until its partition has a leader.
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: [name] });
+      if (meta.topics[0]?.partitions.every((p) => p.leader >= 0)) return;
+    } catch (err: unknown) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`topic ${name} has no leader after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,389 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FailoverEvent } from '../../../streams/processors/failover-orchestrator/types.js';
+import type { ShadowManagerOptions } from '../../../streams/processors/shadow-manager/options.js';
+import {
+  buildShadowManagerTopology,
+  buildShadowRouterTopologies,
+  FLEET_WRAPPERS,
+  type FleetInputTopic,
+  fleetTopic,
+  jsonValueSerdes,
+} from '../../../streams/processors/shadow-manager/topology.js';
+import type {
+  ActuationResult,
+  Deployment,
+  Host,
+  HostFailure,
+  OperatorRequest,
+  ShadowCommand,
+  ShadowState,
+} from '../../../streams/processors/shadow-manager/types.js';
+import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
+import { deployment, host, risk, SimulatedProvider, T0 } from './fixtures.js';
+
+type Cmd = { key: string; value: ShadowCommand };
+
+const INPUTS: Record<string, FleetInputTopic> = {
+  'health.risk': 'risk',
+  hosts: 'hosts',
+  deployments: 'deployments',
+  'host.failures': 'failures',
+  'actuation.results': 'results',
+  'operator.requests': 'requests',
+};
+
+class Harness {
+  readonly driver: TopologyTestDriver;
+  readonly states = new Map<string, ShadowState>();
+  readonly events: FailoverEvent[] = [];
+  readonly commands: ShadowCommand[] = [];
+  readonly failures: HostFailure[] = [];
+  now = T0;
+
+  constructor(options: Partial<ShadowManagerOptions> = {}) {
+    // Heartbeat detection is off the table unless a test asks for it: these tests jump the clock.
+    const manager = { heartbeatIntervalMs: 3_600_000, ...options };
+    this.driver = new TopologyTestDriver(buildShadowManagerTopology({ serdes: jsonValueSerdes, manager }), {
+      initialWallClockMs: T0,
+    });
+  }
+
+  private drain(): ShadowCommand[] {
+    for (const s of this.driver.readOutput<string, ShadowState>('shadow.state')) this.states.set(s.key, s.value);
+    for (const e of this.driver.readOutput<string, FailoverEvent>('failover.events')) this.events.push(e.value);
+    for (const f of this.driver.readOutput<string, HostFailure>('host.failures')) this.failures.push(f.value);
+    const cmds = this.driver.readOutput<string, ShadowCommand>('shadow.commands').map((c: Cmd) => c.value);
+    this.commands.push(...cmds);
+    return cmds;
+  }
+
+  /** Sends a record of an input topic the way the routers do: wrapped, onto the fleet topic. */
+  async pipe<V>(topic: string, key: string, value: V | null): Promise<ShadowCommand[]> {
+    const input = INPUTS[topic];
+    if (!input) throw new Error(`not an input topic: ${topic}`);
+    const envelope = FLEET_WRAPPERS[input](key, value);
+    if (envelope) await this.driver.pipeInput(fleetTopic(), 'fleet', envelope, this.now);
+    return this.drain();
+  }
+
+  async fleet(hosts: Host[], deployments: Deployment[]): Promise<void> {
+    for (const h of hosts) await this.pipe('hosts', h.host, h);
+    for (const d of deployments) await this.pipe('deployments', d.resourceId, d);
+  }
+
+  async result(r: ActuationResult): Promise<ShadowCommand[]> {
+    return this.pipe('actuation.results', r.subject, r);
+  }
+
+  /** Lets the provider answer every command (and the commands those answers cause). */
+  async settle(provider: SimulatedProvider, first: ShadowCommand[]): Promise<void> {
+    let pending = first;
+    for (let round = 0; round < 20 && pending.length > 0; round++) {
+      const next: ShadowCommand[] = [];
+      for (const c of pending) next.push(...(await this.result(provider.handle(c, this.now))));
+      pending = next;
+    }
+  }
+
+  async advance(ms: number): Promise<ShadowCommand[]> {
+    this.now += ms;
+    await this.driver.advanceWallClockTime(ms);
+    return this.drain();
+  }
+
+  state(id: string): ShadowState {
+    const s = this.states.get(id);
+    if (!s) throw new Error(`no state for ${id}`);
+    return s;
+  }
+}
+
+const fleetHosts = [
+  host('h1', 'a', 'r1'),
+  host('h2', 'a', 'r2'),
+  host('h3', 'b', 'r1'),
+  host('h4', 'b', 'r2', { cpuCores: 4 }),
+];
+const onH1 = [
+  deployment('db-1', 'h1', 'CRITICAL'),
+  deployment('api-1', 'h1', 'HIGH', { kind: 'service' }),
+  deployment('cache-1', 'h1', 'LOW'),
+];
+
+let harness: Harness | undefined;
+function track(h: Harness): Harness {
+  harness = h;
+  return h;
+}
+afterEach(async () => {
+  await harness?.driver.close();
+  harness = undefined;
+});
+
+async function healthyFleet(h: Harness): Promise<void> {
+  await h.fleet(fleetHosts, onH1);
+  for (const name of ['h2', 'h3', 'h4']) await h.pipe('health.risk', name, risk(name, 0.02, h.now));
+}
+
+describe('shadow manager scenarios (TopologyTestDriver)', () => {
+  it('shadows a degrading host critical-first in another zone, defers past the budget, then fails over', async () => {
+    const h = track(new Harness({ maxConcurrentShadows: 2 }));
+    const provider = new SimulatedProvider();
+    await healthyFleet(h);
+
+    const created = await h.pipe('health.risk', 'h1', risk('h1', 0.95, h.now));
+    expect(created.map((c) => [c.type, c.resourceId])).toEqual([
+      ['CREATE', 'db-1'],
+      ['CREATE', 'api-1'],
+    ]);
+    // Another zone (b) and the roomier host h3 (h4 has 4 cores only).
+    expect(created.map((c) => c.targetHost)).toEqual(['h3', 'h3']);
+    expect(created[0]!.priority).toBeGreaterThan(created[1]!.priority);
+    expect(h.state('cache-1').state).toBe('QUEUED');
+    expect(h.state('cache-1').reason).toContain('MAX_CONCURRENT');
+
+    await h.settle(provider, created);
+    expect(h.state('db-1')).toMatchObject({ state: 'READY', shadowHost: 'h3', lagMs: 100 });
+    expect(h.state('api-1').state).toBe('READY');
+
+    // h1 fails: ready shadows are promoted at epoch 1, the old primary fenced, traffic redirected.
+    h.now += 5_000;
+    const failover = await h.pipe('host.failures', 'h1', {
+      host: 'h1',
+      region: 'eu-1',
+      timestamp: h.now,
+      kind: 'CRASH',
+      source: 'monitoring',
+      detail: '',
+    } satisfies HostFailure);
+    const promote = failover.filter((c) => c.type === 'PROMOTE');
+    expect(promote.map((c) => [c.resourceId, c.targetHost, c.epoch])).toEqual([
+      ['db-1', 'h3', 1],
+      ['api-1', 'h3', 1],
+    ]);
+    expect(failover.filter((c) => c.type === 'FENCE').map((c) => c.targetHost)).toEqual(['h1', 'h1']);
+    // cache-1 had no shadow: a standard deployment on the best host, in another zone.
+    const standard = failover.find((c) => c.type === 'DEPLOY_STANDARD');
+    expect(standard).toMatchObject({ resourceId: 'cache-1', targetHost: 'h3', epoch: 1 });
+    expect(h.state('cache-1').state).toBe('RETIRED');
+
+    await h.settle(provider, failover);
+    const redirects = h.commands.filter((c) => c.type === 'REDIRECT');
+    expect(redirects.map((c) => c.resourceId).sort()).toEqual(['api-1', 'cache-1', 'db-1']);
+    expect(h.state('db-1')).toMatchObject({ state: 'PROMOTED', epoch: 1 });
+    const steps = h.events.map((e) => `${e.step}${e.resourceId ? `:${e.resourceId}` : ''}`);
+    expect(steps).toEqual(
+      expect.arrayContaining([
+        'DETECTED',
+        'PROMOTION_REQUESTED:db-1',
+        'SHADOW_PROMOTED:db-1',
+        'TRAFFIC_REDIRECTED:db-1',
+        'STANDARD_DEPLOYMENT_REQUESTED:cache-1',
+        'STANDARD_DEPLOYMENT_READY:cache-1',
+        'TRAFFIC_REDIRECTED:cache-1',
+        'COMPLETED',
+      ]),
+    );
+    expect(steps.indexOf('SHADOW_PROMOTED:db-1')).toBeLessThan(steps.indexOf('TRAFFIC_REDIRECTED:db-1'));
+    expect(h.events.every((e) => e.elapsedMs >= 0 && e.subject === 'h1')).toBe(true);
+
+    // A duplicated failure record does not fail over twice.
+    const again = await h.pipe('host.failures', 'h1', {
+      host: 'h1',
+      region: 'eu-1',
+      timestamp: h.now,
+      kind: 'CRASH',
+      source: 'monitoring',
+      detail: '',
+    } satisfies HostFailure);
+    expect(again).toEqual([]);
+    for (const c of h.commands) expect(provider.actedOn(c.commandId)).toBeLessThanOrEqual(1);
+  });
+
+  it('serves deferred shadows when budget frees up, in priority order', async () => {
+    const h = track(new Harness({ maxConcurrentShadows: 1 }));
+    const provider = new SimulatedProvider();
+    await healthyFleet(h);
+    const first = await h.pipe('health.risk', 'h1', risk('h1', 0.95, h.now));
+    expect(first.map((c) => c.resourceId)).toEqual(['db-1']);
+    await h.settle(provider, first);
+    expect(h.state('api-1').state).toBe('QUEUED');
+    expect(h.state('cache-1').state).toBe('QUEUED');
+
+    // The operator retires db-1's shadow: the freed budget goes to the next in line (HIGH before LOW).
+    const freed = await h.pipe('operator.requests', 'db-1', {
+      requestId: 'req-1',
+      type: 'RETIRE_SHADOW',
+      subject: 'db-1',
+      targetHost: '',
+      dryRun: false,
+      principal: 'alice',
+      requestedAt: h.now,
+    } satisfies OperatorRequest);
+    expect(freed.map((c) => [c.type, c.resourceId])).toEqual([
+      ['RETIRE', 'db-1'],
+      ['CREATE', 'api-1'],
+    ]);
+    expect(h.state('cache-1').state).toBe('QUEUED');
+  });
+
+  it('rate-limits creations and serves the rest as tokens refill', async () => {
+    const h = track(new Harness({ createBurst: 1, createsPerMinute: 1 }));
+    await healthyFleet(h);
+    const first = await h.pipe('health.risk', 'h1', risk('h1', 0.95, h.now));
+    expect(first.map((c) => c.resourceId)).toEqual(['db-1']);
+    expect(h.state('api-1').reason).toContain('RATE_LIMIT');
+    const later = await h.advance(61_000);
+    expect(later.filter((c) => c.type === 'CREATE').map((c) => c.resourceId)).toEqual(['api-1']);
+  });
+
+  it('retires idle shadows only after risk stays below the exit threshold for the TTL, without flapping', async () => {
+    const h = track(new Harness({ idleTtlMs: 60_000, syncPollMs: 1_000_000 }));
+    const provider = new SimulatedProvider();
+    await healthyFleet(h);
+    const created = await h.pipe('health.risk', 'h1', risk('h1', 0.7, h.now));
+    expect(created).toHaveLength(3);
+    await h.settle(provider, created);
+
+    // Between exit (0.3) and enter (0.6): nothing changes.
+    await h.advance(10_000);
+    await h.pipe('health.risk', 'h1', risk('h1', 0.45, h.now, { rising: false, deviating: false }));
+    expect((await h.advance(120_000)).filter((c) => c.type === 'RETIRE')).toEqual([]);
+    expect(h.state('db-1').state).toBe('READY');
+
+    // Below exit: the TTL starts; a wobble back to 0.45 resets nothing and re-creates nothing.
+    await h.advance(1_000);
+    await h.pipe('health.risk', 'h1', risk('h1', 0.2, h.now));
+    expect((await h.advance(30_000)).filter((c) => c.type === 'RETIRE')).toEqual([]);
+    const retired = (await h.advance(31_000)).filter((c) => c.type === 'RETIRE');
+    expect(retired.map((c) => c.resourceId).sort()).toEqual(['api-1', 'cache-1', 'db-1']);
+    expect(h.state('db-1').state).toBe('RETIRED');
+    expect(h.state('db-1').shadowMs).toBeGreaterThan(0);
+
+    const wobble = await h.pipe('health.risk', 'h1', risk('h1', 0.45, h.now, { rising: true, deviating: true }));
+    expect(wobble.filter((c) => c.type === 'CREATE')).toEqual([]);
+  });
+
+  it('retries a failed provisioning with backoff, then re-places it on another host', async () => {
+    const h = track(new Harness({ maxAttemptsPerHost: 2, backoffBaseMs: 1_000 }));
+    const provider = new SimulatedProvider({ failCreatesOn: new Set(['h3']) });
+    await h.fleet(fleetHosts, [onH1[0]!]);
+    for (const name of ['h2', 'h3', 'h4']) await h.pipe('health.risk', name, risk(name, 0.02, h.now));
+    const first = await h.pipe('health.risk', 'h1', risk('h1', 0.95, h.now));
+    expect(first[0]).toMatchObject({ type: 'CREATE', targetHost: 'h3', attempt: 1 });
+    await h.settle(provider, first);
+    expect(h.state('db-1').reason).toContain('retry in 1000 ms');
+
+    const retry = (await h.advance(1_500)).filter((c) => c.type === 'CREATE');
+    expect(retry[0]).toMatchObject({ targetHost: 'h3', attempt: 2 });
+    expect(retry[0]!.commandId).not.toBe(first[0]!.commandId);
+    await h.settle(provider, retry);
+    const replaced = h.commands.filter((c) => c.type === 'CREATE' && c.targetHost !== 'h3');
+    // Next best: the other host of zone b.
+    expect(replaced[0]).toMatchObject({ targetHost: 'h4', attempt: 1 });
+    expect(h.commands.some((c) => c.type === 'RETIRE' && c.targetHost === 'h3')).toBe(true);
+    expect(h.state('db-1')).toMatchObject({ state: 'READY', shadowHost: 'h4' });
+  });
+
+  it('gives up after the placements are spent and does not churn while cooling down', async () => {
+    const h = track(new Harness({ maxAttemptsPerHost: 1, maxPlacements: 1, failedCooldownMs: 60_000 }));
+    const provider = new SimulatedProvider({ failCreatesOn: new Set(['h3']) });
+    await h.fleet(fleetHosts, [onH1[0]!]);
+    for (const name of ['h2', 'h3', 'h4']) await h.pipe('health.risk', name, risk(name, 0.02, h.now));
+    await h.settle(provider, await h.pipe('health.risk', 'h1', risk('h1', 0.95, h.now)));
+    expect(h.state('db-1').state).toBe('FAILED');
+    expect(h.state('db-1').reason).toContain('gave up after 1 placement');
+    await h.advance(30_000);
+    expect((await h.pipe('health.risk', 'h1', risk('h1', 0.96, h.now))).filter((c) => c.type === 'CREATE')).toEqual([]);
+    await h.advance(31_000);
+    const again = await h.pipe('health.risk', 'h1', risk('h1', 0.96, h.now));
+    expect(again.filter((c) => c.type === 'CREATE')).toEqual([
+      expect.objectContaining({ targetHost: 'h3', commandId: 'create:db-1:e0:c2:p1:a1' }),
+    ]);
+  });
+
+  it('detects heartbeat loss, logs it as a host failure and requests a standard deployment', async () => {
+    const h = track(new Harness({ heartbeatIntervalMs: 10_000, heartbeatMissedIntervals: 3 }));
+    await h.fleet(fleetHosts, [onH1[2]!]);
+    for (const name of ['h1', 'h2', 'h3', 'h4']) await h.pipe('health.risk', name, risk(name, 0.02, h.now));
+    expect(await h.advance(20_000)).toEqual([]);
+    // Everyone but h1 keeps reporting.
+    for (const name of ['h2', 'h3', 'h4']) await h.pipe('health.risk', name, risk(name, 0.02, h.now));
+    const cmds = await h.advance(15_000);
+    expect(h.failures).toEqual([expect.objectContaining({ host: 'h1', kind: 'HEARTBEAT_LOST' })]);
+    expect(cmds).toEqual([
+      expect.objectContaining({ type: 'DEPLOY_STANDARD', resourceId: 'cache-1', targetHost: 'h3' }),
+    ]);
+    expect(h.events[0]).toMatchObject({ step: 'DETECTED', subject: 'h1' });
+    expect(h.events[0]!.detail).toContain('HEARTBEAT_LOST');
+  });
+
+  it('acts once on a duplicated operator request and refuses a promotion fenced by a newer epoch', async () => {
+    const h = track(new Harness());
+    const provider = new SimulatedProvider();
+    await healthyFleet(h);
+    const request: OperatorRequest = {
+      requestId: 'op-7',
+      type: 'CREATE_SHADOW',
+      subject: 'db-1',
+      targetHost: 'h2',
+      dryRun: false,
+      principal: 'alice',
+      requestedAt: h.now,
+    };
+    const created = await h.pipe('operator.requests', 'db-1', request);
+    expect(created).toEqual([expect.objectContaining({ type: 'CREATE', resourceId: 'db-1', targetHost: 'h2' })]);
+    expect(await h.pipe('operator.requests', 'db-1', request)).toEqual([]);
+    await h.settle(provider, created);
+    expect(h.state('db-1').state).toBe('READY');
+
+    // Another controller already promoted db-1 at epoch 5; our promotion (epoch 1) must be refused.
+    provider.bumpEpoch('db-1', 5);
+    const promote = await h.pipe('operator.requests', 'db-1', {
+      ...request,
+      requestId: 'op-8',
+      type: 'PROMOTE_SHADOW',
+    });
+    expect(promote.find((c) => c.type === 'PROMOTE')).toMatchObject({ epoch: 1 });
+    await h.settle(provider, promote);
+    expect(h.events.map((e) => e.step)).toContain('FENCED_STALE_EPOCH');
+    expect(h.state('db-1').state).toBe('READY');
+    expect(h.commands.some((c) => c.type === 'REDIRECT')).toBe(false);
+  });
+});
+
+describe('shadow manager routers', () => {
+  it('groups inputs by partition count and routes every envelope to partition 0 of the fleet topic', async () => {
+    const routers = buildShadowRouterTopologies({ serdes: jsonValueSerdes });
+    expect(routers.map((t) => [t.applicationId, t.sourceTopics().sort()])).toEqual([
+      [
+        'foreshadow-shadow-manager-router-p3',
+        ['actuation.results', 'deployments', 'host.failures', 'hosts', 'operator.requests'],
+      ],
+      ['foreshadow-shadow-manager-router-p6', ['health.risk']],
+    ]);
+    const driver = new TopologyTestDriver(routers[0]!, { partitionCounts: { [fleetTopic()]: 6 } });
+    try {
+      await driver.pipeInput('hosts', 'h1', host('h1', 'a', 'r1'), T0);
+      await driver.pipeInput('deployments', 'gone-1', null, T0);
+      const region: OperatorRequest = {
+        requestId: 'r',
+        type: 'REGION_FAILOVER',
+        subject: 'eu-1',
+        targetHost: '',
+        dryRun: true,
+        principal: 'p',
+        requestedAt: T0,
+      };
+      await driver.pipeInput('operator.requests', 'eu-1', region, T0);
+      const out = driver.readOutput<string, unknown>(fleetTopic());
+      expect(out.map((r) => [r.key, r.partition, (r.value as { type: string }).type])).toEqual([
+        ['fleet', 0, 'HOST'],
+        ['fleet', 0, 'DEPLOYMENT'],
+      ]);
+      expect(out[1]!.value).toEqual({ type: 'DEPLOYMENT', resourceId: 'gone-1', deployment: null });
+    } finally {
+      await driver.close();
+    }
+  });
+});
