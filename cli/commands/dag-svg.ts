@@ -1,0 +1,134 @@
+/**
+ * `foreshadow dag-svg --region R [--input file.json] [--out file.svg]`: renders a region's
+ * dependency DAG as SVG. With --input, the file holds a DAG document (docs/dag-format.md) or a
+ * DependencyDag record whose `dag` field holds one; without it, the latest DAG of the region is
+ * read from region.dependencies (Avro through the registry). Without --out the SVG goes to stdout.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { DAG_FORMAT, type DagDocument } from '../../streams/processors/dependency-map/dag.js';
+import { DEPENDENCIES_TOPIC, type DependencyDagRecord } from '../../streams/processors/dependency-map/processor.js';
+import { renderDagSvg } from '../../streams/processors/dependency-map/svg.js';
+import { loadConnection } from '../../streams/runtime/config.js';
+import { ForeshadowError } from '../../streams/runtime/errors.js';
+import { createKafka } from '../../streams/runtime/kafka-client.js';
+import { avroSerde } from '../../streams/runtime/serdes.js';
+import type { CliCommand } from '../command.js';
+
+export interface DagSvgArgs {
+  region?: string;
+  input?: string;
+  out?: string;
+  topic: string;
+  timeoutMs: number;
+}
+
+export function parseDagSvgArgs(args: readonly string[]): DagSvgArgs {
+  const out: DagSvgArgs = { topic: DEPENDENCIES_TOPIC, timeoutMs: 15_000 };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined || v.startsWith('--')) throw new ForeshadowError('CONFIG_INVALID', `${a} needs a value`);
+      return v;
+    };
+    if (a === '--region') out.region = value();
+    else if (a === '--input') out.input = value();
+    else if (a === '--out') out.out = value();
+    else if (a === '--topic') out.topic = value();
+    else if (a === '--timeout-ms') out.timeoutMs = Number(value());
+    else throw new ForeshadowError('CONFIG_INVALID', `dag-svg: unknown argument ${a}`);
+  }
+  return out;
+}
+
+function isDag(v: unknown): v is DagDocument {
+  return typeof v === 'object' && v !== null && (v as { format?: unknown }).format === DAG_FORMAT;
+}
+
+/** A DAG document from JSON text: the document itself, a DependencyDag record, or a list of either. */
+export function dagFromJson(text: string, region?: string): DagDocument {
+  const parsed: unknown = JSON.parse(text);
+  const candidates: unknown[] = Array.isArray(parsed) ? parsed : [parsed];
+  const docs = candidates.map((c) => {
+    if (isDag(c)) return c;
+    if (typeof c === 'object' && c !== null && typeof (c as { dag?: unknown }).dag === 'string') {
+      const inner: unknown = JSON.parse((c as { dag: string }).dag);
+      if (isDag(inner)) return inner;
+    }
+    throw new ForeshadowError('VALIDATION_FAILED', `not a ${DAG_FORMAT} document or DependencyDag record`);
+  });
+  const matching = docs.filter((d) => region === undefined || d.region === region);
+  const latest = matching.sort((a, b) => a.version - b.version).at(-1);
+  if (!latest) throw new ForeshadowError('VALIDATION_FAILED', `no DAG for region ${region} in the input`);
+  return latest;
+}
+
+/** The latest DAG of a region on the dependencies topic (read from the beginning; compacted). */
+export async function latestDagFromKafka(region: string, topic: string, timeoutMs: number): Promise<DagDocument> {
+  const conn = loadConnection();
+  const kafka = createKafka(conn, 'foreshadow-dag-svg');
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const remaining = new Map(ends.filter((p) => p.high !== p.low).map((p) => [p.partition, BigInt(p.high)]));
+  const serde = avroSerde<DependencyDagRecord>();
+  const consumer = kafka.consumer({ groupId: `foreshadow-dag-svg-${randomUUID()}`, readUncommitted: false });
+  let latest: DependencyDagRecord | undefined;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      if (remaining.size === 0) {
+        clearTimeout(timer);
+        resolve();
+        return;
+      }
+      consumer
+        .run({
+          eachMessage: async ({ partition, message }) => {
+            if (message.key?.toString('utf8') === region && message.value) {
+              const rec = await serde.deserialize(topic, message.value);
+              if (!latest || Number(rec.version) >= Number(latest.version)) latest = rec;
+            }
+            const end = remaining.get(partition);
+            if (end !== undefined && BigInt(message.offset) + 1n >= end) remaining.delete(partition);
+            if (remaining.size === 0) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  if (!latest) throw new ForeshadowError('VALIDATION_FAILED', `no DAG for region ${region} on ${topic}`);
+  return dagFromJson(latest.dag, region);
+}
+
+export const command: CliCommand = {
+  summary: 'render a region dependency DAG as SVG: --region R [--input file.json] [--out file.svg]',
+  async run(args) {
+    const opts = parseDagSvgArgs(args);
+    if (!opts.input && !opts.region) {
+      console.error('usage: foreshadow dag-svg --region R [--input file.json] [--out file.svg]');
+      return 2;
+    }
+    const dag = opts.input
+      ? dagFromJson(await readFile(opts.input, 'utf8'), opts.region)
+      : await latestDagFromKafka(opts.region!, opts.topic, opts.timeoutMs);
+    const svg = renderDagSvg(dag);
+    if (opts.out) {
+      await writeFile(opts.out, svg, 'utf8');
+      console.error(
+        `dag-svg: ${dag.region} v${dag.version}: ${dag.nodes.length} services, ${dag.edges.length} edges, ${dag.cycles.length} cycles, ${dag.levels.length} levels -> ${opts.out}`,
+      );
+    } else {
+      process.stdout.write(`${svg}\n`);
+    }
+    return 0;
+  },
+};

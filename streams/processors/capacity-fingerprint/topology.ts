@@ -1,0 +1,104 @@
+/**
+ * The capacity-fingerprint topology: metrics.samples (keyed by host) → re-key by region →
+ * repartition topic → CapacityFingerprintProcessor → region.capacity. Input and output serdes
+ * default to Avro through the registry; tests may pass JSON serdes.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Processor, ProcessorContext } from '../../runtime/processor.js';
+import type { StreamRecord } from '../../runtime/record.js';
+import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import {
+  CAPACITY_TOPIC,
+  CapacityFingerprintProcessor,
+  type CapacityFingerprintRecord,
+  type CapacityOptionsInput,
+  type CapacitySample,
+  EMITTED_STORE,
+  MEANS_STORE,
+  PANES_STORE,
+  SAMPLES_TOPIC,
+} from './processor.js';
+import { decayedMeansSerde, emittedSerde, paneSerde } from './state-serde.js';
+
+export const CAPACITY_APPLICATION_ID = 'foreshadow-capacity-fingerprint';
+
+export interface CapacityTopologyOptions extends CapacityOptionsInput {
+  applicationId?: string;
+  inputTopic?: string;
+  outputTopic?: string;
+  sampleSerde?: Serde<CapacitySample>;
+  fingerprintSerde?: Serde<CapacityFingerprintRecord>;
+}
+
+const schema = (name: string): string => fileURLToPath(new URL(`../../../schemas/${name}.avsc`, import.meta.url));
+
+/** Re-keys samples by region so that one task sees all of a region's hosts. */
+export class RegionKeyer implements Processor<string, CapacitySample, string, CapacitySample> {
+  private ctx!: ProcessorContext<string, CapacitySample>;
+
+  init(context: ProcessorContext<string, CapacitySample>): void {
+    this.ctx = context;
+  }
+
+  process(record: StreamRecord<string, CapacitySample>): void {
+    if (!record.value?.region) return;
+    this.ctx.forward(record.withKey(record.value.region));
+  }
+}
+
+export function capacityTopology(options: CapacityTopologyOptions = {}): Topology {
+  const {
+    applicationId = CAPACITY_APPLICATION_ID,
+    inputTopic = SAMPLES_TOPIC,
+    outputTopic = CAPACITY_TOPIC,
+    sampleSerde,
+    fingerprintSerde,
+    ...rest
+  } = options;
+  const repartition = `${applicationId}-samples-by-region-repartition`;
+  const samples = sampleSerde ?? avroSerde<CapacitySample>({ schemaPath: schema('host-sample') });
+  const t = new Topology(applicationId);
+  t.addSource({
+    name: 'samples',
+    topics: [inputTopic],
+    keySerde: stringSerde,
+    valueSerde: samples,
+    timestampExtractor: (r) => Number(r.value.timestamp),
+  });
+  t.addProcessor('by-region', () => new RegionKeyer(), ['samples']);
+  t.addInternalTopic({ name: repartition, kind: 'repartition' });
+  // The repartition hop stays JSON: internal, and the registry need not know it.
+  t.addSink(
+    { name: 'samples-by-region', topic: repartition, keySerde: stringSerde, valueSerde: jsonSerde<CapacitySample>() },
+    ['by-region'],
+  );
+  t.addSource({
+    name: 'regional-samples',
+    topics: [repartition],
+    keySerde: stringSerde,
+    valueSerde: jsonSerde<CapacitySample>(),
+    timestampExtractor: (r) => Number(r.value.timestamp),
+  });
+  t.addProcessor('capacity-fingerprint', () => new CapacityFingerprintProcessor(rest), ['regional-samples']);
+  t.addStateStore(keyValueStoreSpec(PANES_STORE, { keySerde: stringSerde, valueSerde: paneSerde }), [
+    'capacity-fingerprint',
+  ]);
+  t.addStateStore(keyValueStoreSpec(MEANS_STORE, { keySerde: stringSerde, valueSerde: decayedMeansSerde }), [
+    'capacity-fingerprint',
+  ]);
+  t.addStateStore(keyValueStoreSpec(EMITTED_STORE, { keySerde: stringSerde, valueSerde: emittedSerde }), [
+    'capacity-fingerprint',
+  ]);
+  t.addSink(
+    {
+      name: 'fingerprints-out',
+      topic: outputTopic,
+      keySerde: stringSerde,
+      valueSerde:
+        fingerprintSerde ?? avroSerde<CapacityFingerprintRecord>({ schemaPath: schema('capacity-fingerprint') }),
+    },
+    ['capacity-fingerprint'],
+  );
+  return t;
+}

@@ -1,0 +1,20 @@
+/** Dependency mapper: public API (see docs/dag-format.md). */
+export {
+  buildDag,
+  DAG_FORMAT,
+  type DagDocument,
+  type DagEdge,
+  launchOrderViolations,
+  stronglyConnectedComponents,
+} from './dag.js';
+export { EVIDENCE_KINDS, type EvidenceKind } from './evidence.js';
+export { currentDag, ingestEvidence, newRegionState, nextDag, type RegionDependencyState } from './mapper.js';
+export {
+  DEPENDENCIES_TOPIC,
+  type DependencyDagRecord,
+  DependencyMapProcessor,
+  dagRecord,
+  EvidenceTagger,
+} from './processor.js';
+export { renderDagSvg } from './svg.js';
+export { DEPENDENCY_MAP_APPLICATION_ID, dependencyMapTopology } from './topology.js';

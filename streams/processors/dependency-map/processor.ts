@@ -1,0 +1,200 @@
+/**
+ * Dependency mapper.
+ *
+ * Inputs: four evidence topics (topology.configs, topology.discovery, topology.flows,
+ * topology.spans; JSON). `EvidenceTagger` reads them, tags each record with its evidence kind and
+ * re-keys it by region (repartitioned so one task owns a region); `DependencyMapProcessor` folds
+ * the tagged evidence into the region's state.
+ * Output: DependencyDag records keyed by region (region.dependencies, compacted); `dag` is JSON in
+ * the format of docs/dag-format.md.
+ * Stores: `dependency-map-state` (region → directory, edges with per-kind evidence, pending
+ * observations, last published version and shape).
+ * Time: event time for evidence ages; a stream-time punctuator every `checkIntervalMs` (and a
+ * wall-clock one, so edges decay even when evidence stops) publishes a DAG when its shape changed
+ * or `emitIntervalMs` passed.
+ */
+import { z } from 'zod';
+import type { Processor, ProcessorContext } from '../../runtime/processor.js';
+import { StreamRecord } from '../../runtime/record.js';
+import type { KeyValueStore } from '../../state/store.js';
+import type { DagDocument } from './dag.js';
+import { DEFAULT_EDGE_POLICY } from './edges.js';
+import type { EvidenceKind } from './evidence.js';
+import {
+  DEFAULT_MAPPER_OPTIONS,
+  evidenceRegion,
+  ingestEvidence,
+  type MapperOptions,
+  newRegionState,
+  nextDag,
+  type RegionDependencyState,
+} from './mapper.js';
+
+export const CONFIGS_TOPIC = 'topology.configs';
+export const DISCOVERY_TOPIC = 'topology.discovery';
+export const FLOWS_TOPIC = 'topology.flows';
+export const SPANS_TOPIC = 'topology.spans';
+export const DEPENDENCIES_TOPIC = 'region.dependencies';
+export const STATE_STORE = 'dependency-map-state';
+
+export const dependencyMapOptionsSchema = z.object({
+  /** Region for evidence that names none (single-region deployments). */
+  defaultRegion: z.string().min(1).default('default'),
+  checkIntervalMs: z.number().int().positive().default(10_000),
+  emitIntervalMs: z
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60_000),
+  minConfidence: z.number().min(0).max(1).default(DEFAULT_EDGE_POLICY.minConfidence),
+  ttlMs: z
+    .object({
+      config: z.number().int().positive(),
+      discovery: z.number().int().positive(),
+      flow: z.number().int().positive(),
+      span: z.number().int().positive(),
+    })
+    .default({ ...DEFAULT_EDGE_POLICY.ttlMs }),
+  minCount: z
+    .object({
+      config: z.number().int().min(1),
+      discovery: z.number().int().min(1),
+      flow: z.number().int().min(1),
+      span: z.number().int().min(1),
+    })
+    .default({ ...DEFAULT_EDGE_POLICY.minCount }),
+  pendingTtlMs: z.number().int().positive().default(DEFAULT_MAPPER_OPTIONS.pendingTtlMs),
+  topics: z
+    .object({ configs: z.string(), discovery: z.string(), flows: z.string(), spans: z.string() })
+    .default({ configs: CONFIGS_TOPIC, discovery: DISCOVERY_TOPIC, flows: FLOWS_TOPIC, spans: SPANS_TOPIC }),
+});
+
+export type DependencyMapOptions = z.output<typeof dependencyMapOptionsSchema>;
+export type DependencyMapOptionsInput = z.input<typeof dependencyMapOptionsSchema>;
+
+/** A tagged evidence record, as it travels through the repartition topic. */
+export interface TaggedEvidence {
+  kind: EvidenceKind;
+  /** The source record's key (service for configs/discovery), used when the payload omits it. */
+  key?: string;
+  value: unknown;
+}
+
+/** The DependencyDag record (schemas/dependency-dag.avsc). */
+export interface DependencyDagRecord {
+  region: string;
+  version: number;
+  generatedAt: number;
+  nodeCount: number;
+  edgeCount: number;
+  cycleCount: number;
+  levelCount: number;
+  dag: string;
+}
+
+export function dagRecord(dag: DagDocument): DependencyDagRecord {
+  return {
+    region: dag.region,
+    version: dag.version,
+    generatedAt: dag.generatedAt,
+    nodeCount: dag.nodes.length,
+    edgeCount: dag.edges.length,
+    cycleCount: dag.cycles.length,
+    levelCount: dag.levels.length,
+    dag: JSON.stringify(dag),
+  };
+}
+
+export function mapperOptions(o: DependencyMapOptions): MapperOptions {
+  return {
+    ...DEFAULT_MAPPER_OPTIONS,
+    pendingTtlMs: o.pendingTtlMs,
+    policy: {
+      ...DEFAULT_EDGE_POLICY,
+      minConfidence: o.minConfidence,
+      ttlMs: { ...o.ttlMs },
+      minCount: { ...o.minCount },
+    },
+  };
+}
+
+/** Tags evidence with its kind (from the source topic) and re-keys it by region. */
+export class EvidenceTagger implements Processor<string | null, unknown, string, TaggedEvidence> {
+  private readonly options: DependencyMapOptions;
+  private readonly kinds: Map<string, EvidenceKind>;
+  private ctx!: ProcessorContext<string, TaggedEvidence>;
+
+  constructor(options: DependencyMapOptionsInput = {}) {
+    this.options = dependencyMapOptionsSchema.parse(options);
+    const t = this.options.topics;
+    this.kinds = new Map<string, EvidenceKind>([
+      [t.configs, 'config'],
+      [t.discovery, 'discovery'],
+      [t.flows, 'flow'],
+      [t.spans, 'span'],
+    ]);
+  }
+
+  init(context: ProcessorContext<string, TaggedEvidence>): void {
+    this.ctx = context;
+  }
+
+  process(record: StreamRecord<string | null, unknown>): void {
+    const topic = this.ctx.recordMetadata()?.topic;
+    const kind = topic ? this.kinds.get(topic) : undefined;
+    if (!kind || record.value === null || record.value === undefined) return;
+    const region = evidenceRegion(kind, record.value) ?? this.options.defaultRegion;
+    const tagged: TaggedEvidence = { kind, value: record.value, ...(record.key ? { key: record.key } : {}) };
+    this.ctx.forward(record.withKey(region).withValue(tagged));
+  }
+}
+
+export class DependencyMapProcessor implements Processor<string, TaggedEvidence, string, DependencyDagRecord> {
+  private readonly options: DependencyMapOptions;
+  private readonly mapper: MapperOptions;
+  private ctx!: ProcessorContext<string, DependencyDagRecord>;
+  private store!: KeyValueStore<string, RegionDependencyState>;
+
+  constructor(options: DependencyMapOptionsInput = {}) {
+    this.options = dependencyMapOptionsSchema.parse(options);
+    this.mapper = mapperOptions(this.options);
+  }
+
+  init(context: ProcessorContext<string, DependencyDagRecord>): void {
+    this.ctx = context;
+    this.store = context.getKeyValueStore(STATE_STORE);
+    context.schedule(this.options.checkIntervalMs, 'stream-time', (ts) => this.publish(ts));
+    // Wall-clock too, so edges decay when evidence stops; never behind stream time, so a test clock
+    // starting at zero cannot make a DAG look older than its evidence.
+    context.schedule(this.options.checkIntervalMs, 'wall-clock', (ts) =>
+      this.publish(Math.max(ts, this.ctx.streamTime())),
+    );
+  }
+
+  async process(record: StreamRecord<string, TaggedEvidence>): Promise<void> {
+    const region = record.key || this.options.defaultRegion;
+    const state = (await this.store.get(region)) ?? newRegionState(region);
+    const ok = ingestEvidence(
+      state,
+      record.value.kind,
+      record.value.value,
+      record.timestamp,
+      this.mapper,
+      record.value.key,
+    );
+    if (ok) this.store.put(region, state);
+  }
+
+  /** Publishes every region whose DAG is due. Exposed for drivers that punctuate by hand. */
+  async publish(now: number): Promise<void> {
+    if (now < 0) return;
+    const states: RegionDependencyState[] = [];
+    for await (const kv of this.store.all()) states.push(kv.value);
+    for (const state of states) {
+      const dag = nextDag(state, now, this.options.emitIntervalMs, this.mapper);
+      // State changes even without a new DAG (pending retried, edges decayed): keep it.
+      this.store.put(state.region, state);
+      if (dag) this.ctx.forward(new StreamRecord(state.region, dagRecord(dag), now));
+    }
+  }
+}

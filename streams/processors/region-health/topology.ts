@@ -1,0 +1,120 @@
+/**
+ * The region-health topology: health.risk and host.failures (keyed by host) → re-key by region →
+ * repartition topic → RegionHealthProcessor → region.health. Serdes default to Avro through the
+ * registry; tests may pass JSON serdes.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Processor, ProcessorContext } from '../../runtime/processor.js';
+import type { StreamRecord } from '../../runtime/record.js';
+import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import type { KeyValueStore } from '../../state/store.js';
+import type { HostHealth, RegionHealth } from './assess.js';
+import {
+  FAILURES_TOPIC,
+  type HealthInput,
+  HOSTS_STORE,
+  type HostFailureInput,
+  type HostRiskInput,
+  LAST_STORE,
+  REGION_HEALTH_TOPIC,
+  type RegionHealthOptionsInput,
+  RegionHealthProcessor,
+  RISK_TOPIC,
+} from './processor.js';
+
+export const REGION_HEALTH_APPLICATION_ID = 'foreshadow-region-health';
+export const HOST_REGIONS_STORE = 'region-health-host-regions';
+
+export interface RegionHealthTopologyOptions extends RegionHealthOptionsInput {
+  applicationId?: string;
+  topics?: { risk?: string; failures?: string; health?: string };
+  serdes?: { risk?: Serde<HostRiskInput>; failure?: Serde<HostFailureInput>; health?: Serde<RegionHealth> };
+}
+
+const schema = (name: string): string => fileURLToPath(new URL(`../../../schemas/${name}.avsc`, import.meta.url));
+
+/**
+ * Re-keys by region. A failure without a region (its schema default is "") takes the region the
+ * host last reported risk from; both topics are keyed by host, so they share partitions and this
+ * lookup store sees both.
+ */
+export class HostRegionKeyer implements Processor<string, HealthInput, string, HealthInput> {
+  private ctx!: ProcessorContext<string, HealthInput>;
+  private regions!: KeyValueStore<string, string>;
+
+  init(context: ProcessorContext<string, HealthInput>): void {
+    this.ctx = context;
+    this.regions = context.getKeyValueStore(HOST_REGIONS_STORE);
+  }
+
+  async process(record: StreamRecord<string, HealthInput>): Promise<void> {
+    const v = record.value;
+    if (!v?.host) return;
+    let region = v.region;
+    if (region) {
+      if ((await this.regions.get(v.host)) !== region) this.regions.put(v.host, region);
+    } else {
+      region = (await this.regions.get(v.host)) ?? '';
+    }
+    if (!region) return;
+    this.ctx.forward(record.withKey(region).withValue({ ...v, region }));
+  }
+}
+
+export function regionHealthTopology(options: RegionHealthTopologyOptions = {}): Topology {
+  const { applicationId = REGION_HEALTH_APPLICATION_ID, topics = {}, serdes = {}, ...rest } = options;
+  const repartition = `${applicationId}-health-by-region-repartition`;
+  const t = new Topology(applicationId);
+  const ts = (r: { value: { timestamp: number } }): number => Number(r.value.timestamp);
+  t.addSource({
+    name: 'risk',
+    topics: [topics.risk ?? RISK_TOPIC],
+    keySerde: stringSerde,
+    valueSerde: serdes.risk ?? avroSerde<HostRiskInput>({ schemaPath: schema('host-risk') }),
+    timestampExtractor: ts,
+  });
+  t.addSource({
+    name: 'failures',
+    topics: [topics.failures ?? FAILURES_TOPIC],
+    keySerde: stringSerde,
+    valueSerde: serdes.failure ?? avroSerde<HostFailureInput>({ schemaPath: schema('host-failure') }),
+    timestampExtractor: ts,
+  });
+  t.addProcessor('by-region', () => new HostRegionKeyer(), ['risk', 'failures']);
+  t.addStateStore(
+    keyValueStoreSpec<string, string>(HOST_REGIONS_STORE, { keySerde: stringSerde, valueSerde: stringSerde }),
+    ['by-region'],
+  );
+  t.addInternalTopic({ name: repartition, kind: 'repartition' });
+  t.addSink(
+    { name: 'health-repartition', topic: repartition, keySerde: stringSerde, valueSerde: jsonSerde<HealthInput>() },
+    ['by-region'],
+  );
+  t.addSource({
+    name: 'regional-health',
+    topics: [repartition],
+    keySerde: stringSerde,
+    valueSerde: jsonSerde<HealthInput>(),
+    timestampExtractor: ts,
+  });
+  t.addProcessor('region-health', () => new RegionHealthProcessor(rest), ['regional-health']);
+  t.addStateStore(
+    keyValueStoreSpec<string, HostHealth>(HOSTS_STORE, { keySerde: stringSerde, valueSerde: jsonSerde() }),
+    ['region-health'],
+  );
+  t.addStateStore(
+    keyValueStoreSpec<string, RegionHealth>(LAST_STORE, { keySerde: stringSerde, valueSerde: jsonSerde() }),
+    ['region-health'],
+  );
+  t.addSink(
+    {
+      name: 'health-out',
+      topic: topics.health ?? REGION_HEALTH_TOPIC,
+      keySerde: stringSerde,
+      valueSerde: serdes.health ?? avroSerde<RegionHealth>({ schemaPath: schema('region-health') }),
+    },
+    ['region-health'],
+  );
+  return t;
+}
