@@ -7,14 +7,20 @@ export const CAPACITY_METRICS = ['cpu', 'memory', 'netIo', 'diskIo', 'connection
 
 export type CapacityMetric = (typeof CAPACITY_METRICS)[number];
 
-/** Default HostSample.metrics names (overridable in the processor options). */
-export const DEFAULT_METRIC_NAMES: Readonly<Record<CapacityMetric, string>> = {
+/**
+ * Which canonical HostSample metrics (docs/metrics.md) feed each capacity metric; several names
+ * are summed (network and disk I/O arrive as separate read/write directions). Overridable in the
+ * processor options.
+ */
+export type MetricSources = Readonly<Record<CapacityMetric, string | readonly string[]>>;
+
+export const DEFAULT_METRIC_NAMES: MetricSources = {
   cpu: 'cpu.utilization',
-  memory: 'memory.utilization',
-  netIo: 'network.io.bytes_per_sec',
-  diskIo: 'disk.io.bytes_per_sec',
-  connections: 'connections.active',
-  latency: 'request.latency.ms',
+  memory: 'mem.utilization',
+  netIo: ['net.rx_bytes_per_sec', 'net.tx_bytes_per_sec'],
+  diskIo: ['diskio.read_bytes_per_sec', 'diskio.write_bytes_per_sec'],
+  connections: 'net.connections',
+  latency: 'http.latency_p95_ms',
 };
 
 /** Sample tags naming the service and the instance a sample belongs to. */

@@ -19,7 +19,14 @@ import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
 import { DEFAULT_CHANGE_THRESHOLDS, materialChanges } from './change.js';
 import { decodeFingerprint, encodeFingerprint, FINGERPRINT_FORMAT_VERSION } from './fingerprint-codec.js';
-import { CAPACITY_METRICS, type CapacityMetric, DEFAULT_METRIC_NAMES, INSTANCE_TAG, SERVICE_TAG } from './metrics.js';
+import {
+  CAPACITY_METRICS,
+  type CapacityMetric,
+  DEFAULT_METRIC_NAMES,
+  INSTANCE_TAG,
+  type MetricSources,
+  SERVICE_TAG,
+} from './metrics.js';
 import {
   addToPane,
   buildProfile,
@@ -57,9 +64,9 @@ export const capacityOptionsSchema = z.object({
   emitIntervalMs: z.number().int().positive().default(60_000),
   p95ChangeThreshold: z.number().positive().default(DEFAULT_CHANGE_THRESHOLDS.p95Relative),
   metricNames: z
-    .record(z.enum(CAPACITY_METRICS), z.string())
-    .default({ ...DEFAULT_METRIC_NAMES })
-    .transform((m) => ({ ...DEFAULT_METRIC_NAMES, ...m })),
+    .partialRecord(z.enum(CAPACITY_METRICS), z.union([z.string(), z.array(z.string()).min(1)]))
+    .optional()
+    .transform((m): MetricSources => ({ ...DEFAULT_METRIC_NAMES, ...m })),
 });
 
 export type CapacityOptions = z.output<typeof capacityOptionsSchema>;
@@ -104,12 +111,21 @@ export function splitKey(key: string): string[] {
 /** Picks the capacity metrics out of a sample's metric map. */
 export function capacityValues(
   metrics: Record<string, number>,
-  names: Readonly<Record<CapacityMetric, string>>,
+  names: MetricSources,
 ): Partial<Record<CapacityMetric, number>> {
   const out: Partial<Record<CapacityMetric, number>> = {};
   for (const metric of CAPACITY_METRICS) {
-    const v = metrics[names[metric]];
-    if (typeof v === 'number' && Number.isFinite(v)) out[metric] = v;
+    const sources = names[metric];
+    let sum = 0;
+    let seen = false;
+    for (const name of typeof sources === 'string' ? [sources] : sources) {
+      const v = metrics[name];
+      if (typeof v === 'number' && Number.isFinite(v)) {
+        sum += v;
+        seen = true;
+      }
+    }
+    if (seen) out[metric] = sum;
   }
   return out;
 }
