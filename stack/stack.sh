@@ -77,18 +77,27 @@ fetch_kafka() {
   touch "$LIBS/.complete"
 }
 
-# Debezium's JDBC sink connector and the PostgreSQL driver (connectors/jdbc-sink-*.json), one
-# isolated plugin folder resolved by stack/connect-plugins/pom.xml.
-fetch_jdbc_sink() {
-  local dest="$PLUGINS/debezium-jdbc"
-  if [[ -f "$dest/.complete" ]]; then return 0; fi
-  command -v mvn >/dev/null || die "Maven (mvn) is required to fetch the JDBC sink connector"
-  say "fetching the Debezium JDBC sink connector from Maven Central into $dest"
-  mkdir -p "$dest"
-  mvn -q -B -f "$STACK_DIR/connect-plugins/pom.xml" \
-    dependency:copy-dependencies -DoutputDirectory="$dest" -DincludeScope=runtime ||
-    die "Maven could not resolve the JDBC sink connector"
-  touch "$dest/.complete"
+# Extra Connect plugins, one folder each under stack/connect-plugins/<name>/pom.xml, resolved from
+# Maven Central into $PLUGINS/<name>/ (one isolated class loader per folder): the Debezium JDBC
+# sink + PostgreSQL driver, and Apicurio's Avro converter. Kafka 4 discovers plugins through
+# ServiceLoader manifests only; Kafka's own ConnectPluginPath tool adds any that a jar lacks.
+fetch_connect_plugins() {
+  local pom name dest
+  for pom in "$STACK_DIR"/connect-plugins/*/pom.xml; do
+    name="$(basename "$(dirname "$pom")")"
+    dest="$PLUGINS/$name"
+    [[ -f "$dest/.complete" ]] && continue
+    command -v mvn >/dev/null || die "Maven (mvn) is required to fetch the Connect plugin $name"
+    say "fetching the Connect plugin $name from Maven Central into $dest"
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    mvn -q -B -f "$pom" dependency:copy-dependencies -DoutputDirectory="$dest" -DincludeScope=runtime ||
+      die "Maven could not resolve the Connect plugin $name"
+    java -cp "$(classpath)" org.apache.kafka.tools.ConnectPluginPath sync-manifests \
+      --plugin-location "$dest" >>"$LOGS/connect-plugin-path.log" 2>&1 ||
+      die "could not write ServiceLoader manifests for $name (see $LOGS/connect-plugin-path.log)"
+    touch "$dest/.complete"
+  done
 }
 
 classpath() { printf '%s/*' "$LIBS"; }
@@ -251,7 +260,7 @@ cmd_up() {
   mkdir -p "$RUN" "$LOGS" "$DATA"
   local t0=$SECONDS
   fetch_kafka
-  has connect && fetch_jdbc_sink
+  has connect && fetch_connect_plugins
   has kafka && kafka_up
   has registry && registry_up
   has connect && connect_up
@@ -279,7 +288,8 @@ status) cmd_status ;;
 env) print_env ;;
 fetch)
   fetch_kafka
-  fetch_jdbc_sink
+  mkdir -p "$LOGS"
+  fetch_connect_plugins
   ;;
 wipe)
   cmd_down

@@ -203,6 +203,13 @@ export const TOPICS: readonly TopicSpec[] = [
     doc: 'Outcomes of actuator commands.',
   },
   {
+    name: 'actuation.ledger',
+    partitions: NARROW,
+    cleanup: 'compact',
+    key: '<provider>/<subject>',
+    doc: "Actuators' durable memory: idempotency keys and the last applied epoch per resource (JSON), shared by whichever instance owns the partition.",
+  },
+  {
     name: 'audit.api',
     partitions: 1,
     cleanup: 'delete',

@@ -1,0 +1,86 @@
+/**
+ * DNS actuator: repoints a resource's record at the promoted instance with an RFC 2136 dynamic
+ * update signed with TSIG (BIND 9 or any server accepting TSIG-signed updates), with a short TTL
+ * so resolvers follow quickly, then reads the record back from the server to confirm.
+ *
+ * The record name comes from command config `dns.name` or the `records` option; the address is the
+ * host part of targetAddress (IPv4 → A, IPv6 → AAAA, a host name → CNAME), or config `dns.value`.
+ * The TSIG secret is read from the environment variable named by `keySecretEnv`.
+ */
+import { Resolver } from 'node:dns/promises';
+import { isIPv4, isIPv6 } from 'node:net';
+import { z } from 'zod';
+import { hostOf } from '../framework/address.js';
+import { permanentError, transientError } from '../framework/errors.js';
+import type { ActuatorCommand, ActuatorProvider, Outcome, ShadowCommand } from '../framework/types.js';
+import { nsupdate, type RecordUpdate } from './nsupdate.js';
+
+export const dnsProviderOptionsSchema = z.object({
+  name: z.string().default('dns'),
+  /** Primary name server accepting updates. */
+  server: z.string().min(1),
+  port: z.number().int().positive().default(53),
+  zone: z.string().min(1),
+  keyName: z.string().min(1),
+  keyAlgorithm: z.string().default('hmac-sha256'),
+  keySecretEnv: z.string().default('FORESHADOW_DNS_TSIG_SECRET'),
+  ttl: z.number().int().min(0).default(30),
+  /** resourceId → record name, for commands without `dns.name`. */
+  records: z.record(z.string(), z.string()).default({}),
+  nsupdate: z.string().default('nsupdate'),
+  timeoutMs: z.number().int().positive().default(5_000),
+  /** Read the record back from `server` after the update. */
+  verify: z.boolean().default(true),
+});
+export type DnsProviderOptions = z.input<typeof dnsProviderOptionsSchema>;
+
+export class DnsProvider implements ActuatorProvider {
+  readonly name: string;
+  private readonly o: z.infer<typeof dnsProviderOptionsSchema>;
+
+  constructor(options: DnsProviderOptions) {
+    this.o = dnsProviderOptionsSchema.parse(options);
+    this.name = this.o.name;
+  }
+
+  private recordOf(cmd: ShadowCommand): string | undefined {
+    return cmd.config['dns.name'] ?? this.o.records[cmd.resourceId];
+  }
+
+  accepts(c: ActuatorCommand): boolean {
+    return c.source === 'shadow' && c.command.type === 'REDIRECT' && this.recordOf(c.command) !== undefined;
+  }
+
+  async redirect(cmd: ShadowCommand): Promise<Outcome> {
+    const name = this.recordOf(cmd) ?? '';
+    const secret = process.env[this.o.keySecretEnv];
+    if (!secret) throw permanentError(`environment variable ${this.o.keySecretEnv} (TSIG secret) is not set`);
+    const value = cmd.config['dns.value'] ?? (cmd.targetAddress ? hostOf(cmd.targetAddress) : undefined);
+    if (!value) throw permanentError('targetAddress or config dns.value is required for a DNS redirect');
+    const type = isIPv4(value) ? 'A' : isIPv6(value) ? 'AAAA' : 'CNAME';
+    const update: RecordUpdate = {
+      server: this.o.server,
+      port: this.o.port,
+      zone: this.o.zone,
+      key: { name: this.o.keyName, algorithm: this.o.keyAlgorithm, secret },
+      name,
+      ttl: this.o.ttl,
+      type,
+      value,
+    };
+    await nsupdate(update, { binary: this.o.nsupdate, timeoutMs: this.o.timeoutMs });
+    if (this.o.verify) await this.verify(name, type, value);
+    return { address: value, detail: `${name} ${this.o.ttl} ${type} ${value}` };
+  }
+
+  private async verify(name: string, type: 'A' | 'AAAA' | 'CNAME', value: string): Promise<void> {
+    const r = new Resolver({ timeout: this.o.timeoutMs, tries: 2 });
+    r.setServers([isIPv6(this.o.server) ? `[${this.o.server}]:${this.o.port}` : `${this.o.server}:${this.o.port}`]);
+    const answers =
+      type === 'A' ? await r.resolve4(name) : type === 'AAAA' ? await r.resolve6(name) : await r.resolveCname(name);
+    const want = value.replace(/\.$/, '');
+    if (!answers.some((a) => a.replace(/\.$/, '') === want)) {
+      throw transientError(`DNS server still answers ${answers.join(',')} for ${name}`, { name });
+    }
+  }
+}

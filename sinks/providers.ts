@@ -1,0 +1,36 @@
+/**
+ * The provider inventory: one line per actuator kind, so `foreshadow actuators run <kind>` and
+ * drills can build any of them from a validated options object (explicit, no import side effects).
+ */
+import { DnsProvider, type DnsProviderOptions } from './dns/dns-provider.js';
+import type { ActuatorProvider } from './framework/types.js';
+import { HaproxyProvider, type HaproxyProviderOptions } from './haproxy/haproxy-provider.js';
+import { RedisProvider, type RedisProviderOptions } from './redis/redis-provider.js';
+import { SimulatedProvider, type SimulatedProviderOptions } from './simulated/simulated-provider.js';
+import { WebhookProvider, type WebhookProviderOptions } from './webhook/webhook-provider.js';
+
+export const PROVIDER_KINDS = ['redis', 'haproxy', 'dns', 'webhook', 'simulated'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
+export type ProviderOptions =
+  | { kind: 'redis'; options: RedisProviderOptions }
+  | { kind: 'haproxy'; options: HaproxyProviderOptions }
+  | { kind: 'dns'; options: DnsProviderOptions }
+  | { kind: 'webhook'; options: WebhookProviderOptions }
+  | { kind: 'simulated'; options: SimulatedProviderOptions };
+
+/** Options are validated by each provider's zod schema (constructor throws on a bad field). */
+export function createProvider(kind: ProviderKind, options: unknown): ActuatorProvider {
+  switch (kind) {
+    case 'redis':
+      return new RedisProvider(options as RedisProviderOptions);
+    case 'haproxy':
+      return new HaproxyProvider(options as HaproxyProviderOptions);
+    case 'dns':
+      return new DnsProvider(options as DnsProviderOptions);
+    case 'webhook':
+      return new WebhookProvider(options as WebhookProviderOptions);
+    case 'simulated':
+      return new SimulatedProvider((options ?? {}) as SimulatedProviderOptions);
+  }
+}

@@ -1,0 +1,373 @@
+/**
+ * Redis actuator. A shadow of a Redis primary is a redis-server on the target host started as a
+ * read-only replica of the primary (never in the load-balancer pool until REDIRECT). This provider
+ * runs on the target host (one process or consumer group per host it serves: see `hosts`), starts
+ * the server from a generated config file, reports replication lag until the shadow is in sync,
+ * promotes it, fences the old primary, and stops it on RETIRE.
+ *
+ * Fencing the old primary: it is paused for writes (`CLIENT PAUSE WRITE`), the shadow catches up
+ * to its final offset (no acknowledged write is lost), the shadow is promoted, and the old primary
+ * becomes a read-only replica of the new one, so every later write to it fails with READONLY.
+ * When it cannot become a replica (FENCE without a new primary), `min-replicas-to-write` is set
+ * beyond any replica count, so writes fail with NOREPLICAS.
+ *
+ * Credentials: the password is read from the environment variable named by `passwordEnv`; it goes
+ * into a mode-0600 config file and AUTH, never into argv (visible in ps) or logs.
+ */
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { describeError } from '../../streams/runtime/errors.js';
+import { formatHostPort, type HostPort, parseHostPort } from '../framework/address.js';
+import { permanentError, transientError } from '../framework/errors.js';
+import { sleep } from '../framework/retry.js';
+import type {
+  ActuationContext,
+  ActuatorCommand,
+  ActuatorProvider,
+  Outcome,
+  ShadowCommand,
+} from '../framework/types.js';
+import { parseInfo, type SyncState, syncState } from './info.js';
+
+const run = promisify(execFile);
+
+/** A redis.conf double-quoted string (backslash escapes), so any password survives the file. */
+function quoteConf(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+export const redisProviderOptionsSchema = z.object({
+  name: z.string().default('redis'),
+  /** Command `kind`s this provider handles. */
+  kinds: z.array(z.string()).default(['redis']),
+  /**
+   * Hosts this instance can start shadows on (on one machine: several "hosts" as ports/dirs).
+   * Commands whose targetHost is elsewhere are left to the instance running there.
+   */
+  hosts: z.record(z.string(), z.object({ bindAddress: z.string().default('127.0.0.1'), dataRoot: z.string().min(1) })),
+  redisServer: z.string().default('redis-server'),
+  /** Environment variable holding the Redis password (primaries and shadows share it). */
+  passwordEnv: z.string().optional(),
+  /** How long CREATE waits for the initial sync before answering IN_PROGRESS. */
+  syncTimeoutMs: z.number().int().positive().default(60_000),
+  pollIntervalMs: z.number().int().positive().default(250),
+  /** Lag at or below which the shadow counts as in sync. */
+  inSyncLagBytes: z.number().int().min(0).default(0),
+  connectTimeoutMs: z.number().int().positive().default(2_000),
+  /** Upper bound of the write pause on the old primary during promotion. */
+  promotePauseMs: z.number().int().positive().default(10_000),
+});
+export type RedisProviderOptions = z.input<typeof redisProviderOptionsSchema>;
+
+type Resolved = z.infer<typeof redisProviderOptionsSchema>;
+
+export class RedisProvider implements ActuatorProvider {
+  readonly name: string;
+  private readonly o: Resolved;
+
+  constructor(options: RedisProviderOptions) {
+    this.o = redisProviderOptionsSchema.parse(options);
+    this.name = this.o.name;
+  }
+
+  accepts(c: ActuatorCommand): boolean {
+    if (c.source !== 'shadow' || !this.o.kinds.includes(c.command.kind)) return false;
+    // Every verb is carried out by the instance serving the shadow's (target) host: it starts and
+    // stops the process, and with one agent per host only one of them acts on a PROMOTE or FENCE.
+    return Object.hasOwn(this.o.hosts, c.command.targetHost);
+  }
+
+  private password(): string | undefined {
+    if (!this.o.passwordEnv) return undefined;
+    const pw = process.env[this.o.passwordEnv];
+    if (!pw) throw permanentError(`environment variable ${this.o.passwordEnv} (Redis password) is not set`);
+    return pw;
+  }
+
+  private async connect(a: HostPort): Promise<Redis> {
+    const client = new Redis({
+      host: a.host,
+      port: a.port,
+      password: this.password(),
+      lazyConnect: true,
+      connectTimeout: this.o.connectTimeoutMs,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
+    // Errors surface through the awaited calls; the event would otherwise crash the process.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return client;
+    } catch (err: unknown) {
+      client.disconnect();
+      throw transientError(`cannot reach redis at ${formatHostPort(a)}: ${describeError(err)}`, {}, err);
+    }
+  }
+
+  private async withClient<T>(a: HostPort, fn: (r: Redis) => Promise<T>): Promise<T> {
+    const r = await this.connect(a);
+    try {
+      return await fn(r);
+    } finally {
+      r.disconnect();
+    }
+  }
+
+  private async reachable(a: HostPort): Promise<Redis | undefined> {
+    try {
+      return await this.connect(a);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async measure(primary: HostPort, shadow: HostPort): Promise<SyncState> {
+    const replicaInfo = await this.withClient(shadow, (r) => r.info('replication'));
+    const primaryInfo = await this.withClient(primary, (r) => r.info('replication'));
+    return syncState(parseInfo(primaryInfo), parseInfo(replicaInfo), shadow.port);
+  }
+
+  private shadowDir(cmd: ShadowCommand, shadow: HostPort): string {
+    const host = this.o.hosts[cmd.targetHost];
+    if (!host) throw permanentError(`target host ${cmd.targetHost} is not served by this actuator`);
+    const safe = cmd.resourceId.replace(/[^A-Za-z0-9._-]/g, '_');
+    return resolve(host.dataRoot, `${safe}-${shadow.port}`);
+  }
+
+  private addresses(cmd: ShadowCommand): { primary: HostPort; shadow: HostPort } {
+    if (!cmd.primaryAddress) throw permanentError('primaryAddress is required');
+    if (!cmd.targetAddress) throw permanentError('targetAddress (host:port of the shadow) is required');
+    return {
+      primary: parseHostPort(cmd.primaryAddress, 'primaryAddress', 6379),
+      shadow: parseHostPort(cmd.targetAddress, 'targetAddress'),
+    };
+  }
+
+  async createShadow(cmd: ShadowCommand, ctx: ActuationContext): Promise<Outcome> {
+    const { primary, shadow } = this.addresses(cmd);
+    const dir = this.shadowDir(cmd, shadow);
+    const existing = await this.reachable(shadow);
+    if (existing) {
+      // Idempotent re-run: the server is up; make sure it replicates the right primary.
+      try {
+        const info = parseInfo(await existing.info('replication'));
+        const ours = await readFile(join(dir, 'redis.pid'), 'utf8').then(
+          () => true,
+          () => false,
+        );
+        if (!ours && info.get('role') !== 'slave') {
+          throw permanentError(`${formatHostPort(shadow)} already runs a redis primary not started by Foreshadow`);
+        }
+        await existing.call('REPLICAOF', primary.host, String(primary.port));
+      } finally {
+        existing.disconnect();
+      }
+    } else {
+      await this.startServer(dir, shadow, primary, this.o.hosts[cmd.targetHost]?.bindAddress ?? shadow.host);
+    }
+    return this.waitForSync(primary, shadow, ctx);
+  }
+
+  /** `bind` may differ from the advertised targetAddress (NAT, a namespace's own address, 0.0.0.0). */
+  private async startServer(dir: string, shadow: HostPort, primary: HostPort, bind: string): Promise<void> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const pw = this.password();
+    const conf = [
+      `port ${shadow.port}`,
+      `bind ${bind}`,
+      `dir ${dir}`,
+      'daemonize yes',
+      `pidfile ${join(dir, 'redis.pid')}`,
+      `logfile ${join(dir, 'redis.log')}`,
+      `replicaof ${primary.host} ${primary.port}`,
+      'replica-read-only yes',
+      // A shadow is passive: it persists nothing of its own until promoted.
+      'save ""',
+      'appendonly no',
+      ...(pw ? [`requirepass ${quoteConf(pw)}`, `masterauth ${quoteConf(pw)}`] : []),
+    ].join('\n');
+    const file = join(dir, 'redis.conf');
+    await writeFile(file, `${conf}\n`, { mode: 0o600 });
+    await chmod(file, 0o600);
+    try {
+      await run(this.o.redisServer, [file], { timeout: 10_000 });
+    } catch (err: unknown) {
+      throw transientError(`redis-server failed to start on ${formatHostPort(shadow)}: ${describeError(err)}`, {}, err);
+    }
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const c = await this.reachable(shadow);
+      if (c) {
+        c.disconnect();
+        return;
+      }
+      if (Date.now() > deadline) throw transientError(`redis-server on ${formatHostPort(shadow)} did not come up`);
+      await sleep(100);
+    }
+  }
+
+  private async waitForSync(primary: HostPort, shadow: HostPort, ctx: ActuationContext): Promise<Outcome> {
+    const deadline = Date.now() + this.o.syncTimeoutMs;
+    let lastReport = 0;
+    let state = await this.measure(primary, shadow);
+    while (!(state.linkUp && !state.syncing && state.lagBytes <= this.o.inSyncLagBytes)) {
+      if (Date.now() > deadline) {
+        return {
+          status: 'IN_PROGRESS',
+          address: formatHostPort(shadow),
+          lagBytes: state.lagBytes,
+          lagMs: state.lagMs,
+          detail: state.linkUp ? 'replicating, not yet in sync' : 'replication link down',
+        };
+      }
+      if (Date.now() - lastReport >= 1_000) {
+        lastReport = Date.now();
+        await ctx.progress({
+          address: formatHostPort(shadow),
+          lagBytes: state.lagBytes,
+          lagMs: state.lagMs,
+          detail: state.syncing ? 'initial sync' : 'catching up',
+        });
+      }
+      await sleep(this.o.pollIntervalMs, ctx.signal);
+      state = await this.measure(primary, shadow);
+    }
+    return {
+      address: formatHostPort(shadow),
+      lagBytes: state.lagBytes,
+      lagMs: state.lagMs,
+      detail: `in sync at offset ${state.replicaOffset}`,
+    };
+  }
+
+  async reportSync(cmd: ShadowCommand): Promise<Outcome> {
+    const { primary, shadow } = this.addresses(cmd);
+    const s = await this.measure(primary, shadow);
+    const inSync = s.linkUp && !s.syncing && s.lagBytes <= this.o.inSyncLagBytes;
+    return {
+      address: formatHostPort(shadow),
+      lagBytes: s.lagBytes,
+      lagMs: s.lagMs,
+      detail: inSync ? 'in sync' : s.linkUp ? 'lagging' : 'replication link down',
+    };
+  }
+
+  async promote(cmd: ShadowCommand, ctx: ActuationContext): Promise<Outcome> {
+    const { primary, shadow } = this.addresses(cmd);
+    const pw = this.password();
+    const old = await this.reachable(primary);
+    const next = await this.connect(shadow);
+    try {
+      if (!old) {
+        await next.call('REPLICAOF', 'NO', 'ONE');
+        await this.persist(next);
+        return {
+          address: formatHostPort(shadow),
+          detail: 'promoted; old primary unreachable and NOT fenced: send FENCE when it returns',
+        };
+      }
+      try {
+        const oldRole = parseInfo(await old.info('replication')).get('role');
+        const nextRole = parseInfo(await next.info('replication')).get('role');
+        if (oldRole === 'slave' && nextRole === 'master') {
+          return { address: formatHostPort(shadow), detail: 'already promoted; old primary already fenced' };
+        }
+        // 1. Stop writes on the old primary; 2. let the shadow reach its final offset.
+        await old.call('CLIENT', 'PAUSE', String(this.o.promotePauseMs), 'WRITE');
+        const target = Number(parseInfo(await old.info('replication')).get('master_repl_offset') ?? 0);
+        const deadline = Date.now() + this.o.promotePauseMs / 2;
+        for (;;) {
+          const info = parseInfo(await next.info('replication'));
+          if (Number(info.get('slave_repl_offset') ?? 0) >= target) break;
+          if (Date.now() > deadline) {
+            await old.call('CLIENT', 'UNPAUSE');
+            throw transientError('shadow did not reach the old primary offset during the write pause', { target });
+          }
+          await sleep(20, ctx.signal);
+        }
+        // 3. Promote; 4. demote the old primary to a read-only replica of the new one.
+        await next.call('REPLICAOF', 'NO', 'ONE');
+        await this.persist(next);
+        await old.call('CONFIG', 'SET', 'replica-read-only', 'yes');
+        if (pw) await old.call('CONFIG', 'SET', 'masterauth', pw);
+        await old.call('REPLICAOF', shadow.host, String(shadow.port));
+        await this.persist(old);
+        await old.call('CLIENT', 'UNPAUSE');
+        return {
+          address: formatHostPort(shadow),
+          lagBytes: 0,
+          detail: `promoted at offset ${target}; old primary fenced (read-only replica of the new primary)`,
+        };
+      } finally {
+        old.disconnect();
+      }
+    } finally {
+      next.disconnect();
+    }
+  }
+
+  /** CONFIG REWRITE so a restart keeps the role; servers started without a config file cannot, which is fine. */
+  private async persist(r: Redis): Promise<void> {
+    try {
+      await r.call('CONFIG', 'REWRITE');
+    } catch {
+      // no config file: the role holds until restart, which is all fencing can promise there
+    }
+  }
+
+  async fence(cmd: ShadowCommand): Promise<Outcome> {
+    if (!cmd.primaryAddress) throw permanentError('primaryAddress (the instance to fence) is required');
+    const old = parseHostPort(cmd.primaryAddress, 'primaryAddress', 6379);
+    const pw = this.password();
+    return this.withClient(old, async (r) => {
+      if (cmd.targetAddress) {
+        const next = parseHostPort(cmd.targetAddress, 'targetAddress');
+        await r.call('CONFIG', 'SET', 'replica-read-only', 'yes');
+        if (pw) await r.call('CONFIG', 'SET', 'masterauth', pw);
+        await r.call('REPLICAOF', next.host, String(next.port));
+        await this.persist(r);
+        return { detail: `fenced: read-only replica of ${formatHostPort(next)}` };
+      }
+      await r.call('CONFIG', 'SET', 'min-replicas-to-write', '2147483647');
+      await r.call('CONFIG', 'SET', 'min-replicas-max-lag', '1');
+      await this.persist(r);
+      return { detail: 'fenced: writes refused (min-replicas-to-write unreachable)' };
+    });
+  }
+
+  async retire(cmd: ShadowCommand): Promise<Outcome> {
+    if (!cmd.targetAddress) throw permanentError('targetAddress (the shadow to retire) is required');
+    const shadow = parseHostPort(cmd.targetAddress, 'targetAddress');
+    const dir = this.shadowDir(cmd, shadow);
+    const r = await this.reachable(shadow);
+    if (r) {
+      try {
+        const role = parseInfo(await r.info('replication')).get('role');
+        if (role !== 'slave' && cmd.config['redis.force'] !== 'true') {
+          throw permanentError(
+            `${formatHostPort(shadow)} is a primary; refusing to retire it without redis.force=true`,
+          );
+        }
+        await r.call('SHUTDOWN', 'NOSAVE').catch(() => undefined); // the reply is the connection closing
+      } finally {
+        r.disconnect();
+      }
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const still = await this.reachable(shadow);
+        if (!still) break;
+        still.disconnect();
+        if (Date.now() > deadline) throw transientError(`redis at ${formatHostPort(shadow)} did not stop`);
+        await sleep(100);
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+    return { address: formatHostPort(shadow), detail: r ? 'shadow stopped and removed' : 'already stopped; removed' };
+  }
+}

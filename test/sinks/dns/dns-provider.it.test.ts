@@ -1,0 +1,146 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DnsProvider } from '../../../sinks/dns/dns-provider.js';
+import { ActuatorHarness, freePort, Program, removeDir, shadowCommand, tempDir, waitFor } from '../support.js';
+
+const run = promisify(execFile);
+
+/** Asks the test's named with the real dig: answer lines "name ttl class type value". */
+async function dig(port: number, name: string, type = 'A'): Promise<string[]> {
+  const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(port), '+noall', '+answer', '+tcp', name, type]);
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(/\s+/).join(' '));
+}
+
+describe('DNS actuator (real BIND 9, RFC 2136 + TSIG)', () => {
+  let dir: string;
+  let port: number;
+  let named: Program;
+  let harness: ActuatorHarness;
+  const secret = randomBytes(32).toString('base64');
+
+  beforeAll(async () => {
+    dir = await tempDir('dns');
+    port = await freePort();
+    const conf = `
+options {
+  directory "${dir}";
+  pid-file "${dir}/named.pid";
+  session-keyfile "${dir}/session.key";
+  managed-keys-directory "${dir}";
+  listen-on port ${port} { 127.0.0.1; };
+  listen-on-v6 { none; };
+  recursion no;
+  allow-query { any; };
+  dnssec-validation no;
+};
+controls { };
+key "foreshadow-test" { algorithm hmac-sha256; secret "${secret}"; };
+zone "svc.test" {
+  type primary;
+  file "${dir}/svc.test.zone";
+  allow-update { key "foreshadow-test"; };
+};
+`;
+    const zone = `$TTL 300
+@ IN SOA ns.svc.test. admin.svc.test. 1 3600 600 86400 30
+@ IN NS ns.svc.test.
+ns IN A 127.0.0.1
+cache IN A 10.0.0.1
+`;
+    await writeFile(join(dir, 'named.conf'), conf, { mode: 0o600 });
+    await writeFile(join(dir, 'svc.test.zone'), zone);
+    named = new Program('named', ['-g', '-4', '-c', join(dir, 'named.conf')]);
+    await waitFor(
+      'named answering',
+      async () => ((await dig(port, 'cache.svc.test')).length > 0 ? true : undefined),
+      20_000,
+    );
+    process.env.TEST_DNS_TSIG_SECRET = secret;
+    harness = new ActuatorHarness(
+      new DnsProvider({
+        server: '127.0.0.1',
+        port,
+        zone: 'svc.test',
+        keyName: 'foreshadow-test',
+        keySecretEnv: 'TEST_DNS_TSIG_SECRET',
+        ttl: 30,
+        records: { 'cache-1': 'cache.svc.test' },
+      }),
+    );
+    await harness.start();
+  });
+
+  afterAll(async () => {
+    await harness?.stop();
+    await named?.stop();
+    await removeDir(dir);
+  });
+
+  it('repoints the record with a short TTL, and refuses a stale epoch', async () => {
+    expect(await dig(port, 'cache.svc.test')).toEqual(['cache.svc.test. 300 IN A 10.0.0.1']);
+    const redirect = shadowCommand({
+      resourceId: 'cache-1',
+      type: 'REDIRECT',
+      epoch: 5,
+      targetAddress: '10.0.0.2:6379',
+    });
+    await harness.send(redirect);
+    const r = await harness.result(redirect.commandId);
+    expect(r.status, r.detail).toBe('SUCCEEDED');
+    expect(r.address).toBe('10.0.0.2');
+    expect(r.detail).not.toContain(secret);
+    expect(await dig(port, 'cache.svc.test')).toEqual(['cache.svc.test. 30 IN A 10.0.0.2']);
+
+    const stale = shadowCommand({ resourceId: 'cache-1', type: 'REDIRECT', epoch: 4, targetAddress: '10.0.0.1:6379' });
+    await harness.send(stale);
+    expect((await harness.result(stale.commandId)).status).toBe('REJECTED_STALE_EPOCH');
+    expect(await dig(port, 'cache.svc.test')).toEqual(['cache.svc.test. 30 IN A 10.0.0.2']);
+
+    // A host name target becomes a CNAME (replacing the A record atomically).
+    const cname = shadowCommand({
+      resourceId: 'cache-1',
+      type: 'REDIRECT',
+      epoch: 6,
+      targetAddress: 'replica.other.test:6379',
+    });
+    await harness.send(cname);
+    expect((await harness.result(cname.commandId)).status).toBe('SUCCEEDED');
+    expect(await dig(port, 'cache.svc.test', 'CNAME')).toEqual(['cache.svc.test. 30 IN CNAME replica.other.test.']);
+    // No A record is left: an A query is answered with the CNAME alone.
+    expect(await dig(port, 'cache.svc.test', 'A')).toEqual(['cache.svc.test. 30 IN CNAME replica.other.test.']);
+  });
+
+  it('fails permanently (no retries) when the TSIG key is wrong, without leaking it', async () => {
+    const wrong = randomBytes(32).toString('base64');
+    process.env.TEST_DNS_TSIG_WRONG = wrong;
+    const bad = new ActuatorHarness(
+      new DnsProvider({
+        server: '127.0.0.1',
+        port,
+        zone: 'svc.test',
+        keyName: 'foreshadow-test',
+        keySecretEnv: 'TEST_DNS_TSIG_WRONG',
+        records: { 'cache-2': 'cache2.svc.test' },
+      }),
+    );
+    await bad.start();
+    try {
+      const cmd = shadowCommand({ resourceId: 'cache-2', type: 'REDIRECT', targetAddress: '10.0.0.9' });
+      await bad.send(cmd);
+      const r = await bad.result(cmd.commandId);
+      expect(r).toMatchObject({ status: 'FAILED', retriable: false, attempt: 1 });
+      expect(r.detail).not.toContain(wrong);
+      expect(await dig(port, 'cache2.svc.test')).toEqual([]);
+    } finally {
+      await bad.stop();
+    }
+  });
+});
