@@ -9,10 +9,12 @@
  * idempotent: same address, same record, same replica) but never lose the fact that it ran.
  * Records of one resource share a partition, so they are handled in order.
  */
+
 import { hostname } from 'node:os';
 import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { type Logger, pino } from 'pino';
 import { describeError, ForeshadowError } from '../../streams/runtime/errors.js';
+import { DLQ_HEADERS, deadLetterTopic } from '../../streams/runtime/task.js';
 import type { CommandCodec } from './codec.js';
 import { type CommandLedger, decide, type LedgerEntry, ledgerKey, record } from './ledger.js';
 import { RetriesExhausted, type RetryPolicy, type RetryPolicyInput, retryPolicySchema, withRetry } from './retry.js';
@@ -115,7 +117,7 @@ export class ActuatorConsumer {
     }
     await this.consumer.run({
       partitionsConsumedConcurrently: this.options.concurrency ?? 3,
-      eachMessage: async ({ topic, message, heartbeat }) => {
+      eachMessage: async ({ topic, partition, message, heartbeat }) => {
         const source = this.topics.find((t) => t.topic === topic)?.source;
         if (!source) return;
         const beat = setInterval(() => {
@@ -123,7 +125,7 @@ export class ActuatorConsumer {
         }, 3_000);
         try {
           await this.ledgerReady();
-          await this.handle(source, message);
+          await this.handle(source, message, topic, partition);
         } finally {
           clearInterval(beat);
         }
@@ -151,22 +153,56 @@ export class ActuatorConsumer {
     this.log.info('actuator stopped');
   }
 
-  /** Decodes one record; undecodable records are logged and skipped (they carry no command id). */
-  private async decode(source: 'shadow' | 'failover', message: KafkaMessage): Promise<ActuatorCommand | undefined> {
+  /**
+   * Decodes one record. An undecodable record carries no command id to answer, so it goes to the
+   * source topic's dead-letter topic with the reason instead of being lost.
+   */
+  private async decode(
+    source: 'shadow' | 'failover',
+    message: KafkaMessage,
+    topic: string,
+    partition: number,
+  ): Promise<ActuatorCommand | undefined> {
     if (!message.value) return undefined;
     try {
       return source === 'shadow'
         ? { source, command: await this.options.codec.decodeShadow(message.value) }
         : { source, command: await this.options.codec.decodeFailover(message.value) };
     } catch (err: unknown) {
-      this.log.error({ offset: message.offset, err: describeError(err) }, 'undecodable command skipped');
+      this.log.error(
+        { topic, partition, offset: message.offset, err: describeError(err) },
+        'undecodable command dead-lettered',
+      );
+      await this.deadLetter(message, topic, partition, err);
       return undefined;
     }
   }
 
+  private async deadLetter(message: KafkaMessage, topic: string, partition: number, err: unknown): Promise<void> {
+    if (!this.producer) throw new ForeshadowError('NOT_CONNECTED', 'actuator producer not started');
+    await this.producer.send({
+      topic: deadLetterTopic(topic),
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            [DLQ_HEADERS.sourceTopic]: topic,
+            [DLQ_HEADERS.sourcePartition]: String(partition),
+            [DLQ_HEADERS.sourceOffset]: message.offset,
+            [DLQ_HEADERS.processor]: `actuator:${this.provider.name}`,
+            [DLQ_HEADERS.error]: describeError(err),
+            [DLQ_HEADERS.reason]: 'undecodable command',
+          },
+        },
+      ],
+    });
+  }
+
   /** Handles one record; exported behaviour is entirely in the results it produces. */
-  async handle(source: 'shadow' | 'failover', message: KafkaMessage): Promise<void> {
-    const c = await this.decode(source, message);
+  async handle(source: 'shadow' | 'failover', message: KafkaMessage, topic: string, partition: number): Promise<void> {
+    const c = await this.decode(source, message, topic, partition);
     if (!c) return;
     if (!this.provider.accepts(c) || !implementsCommand(this.provider, c)) return;
     const { ledger } = this.options;

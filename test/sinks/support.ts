@@ -152,6 +152,8 @@ export class ActuatorHarness {
       { topic: this.shadowTopic, numPartitions: 3 },
       { topic: this.failoverTopic, numPartitions: 1 },
       { topic: this.resultsTopic, numPartitions: 1 },
+      { topic: `${this.shadowTopic}.dlq`, numPartitions: 1 },
+      { topic: `${this.failoverTopic}.dlq`, numPartitions: 1 },
     ]);
     this.producer = kafka.producer();
     await this.producer.connect();
@@ -197,6 +199,11 @@ export class ActuatorHarness {
       topic: this.shadowTopic,
       messages: [{ key: cmd.resourceId, value: await this.codec.encodeShadow(this.shadowTopic, cmd) }],
     });
+  }
+
+  /** Sends bytes that are not a command, as a broken producer would. */
+  async sendRaw(value: Buffer): Promise<void> {
+    await this.producer?.send({ topic: this.shadowTopic, messages: [{ key: 'garbage', value }] });
   }
 
   async sendFailover(cmd: FailoverCommand): Promise<void> {

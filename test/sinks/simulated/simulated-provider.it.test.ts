@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registryCodec } from '../../../sinks/framework/codec.js';
 import { SimulatedProvider } from '../../../sinks/simulated/simulated-provider.js';
-import { registryUrl } from '../../support/kafka.js';
+import { consumeUntil, registryUrl } from '../../support/kafka.js';
 import { ActuatorHarness, failoverCommand, shadowCommand } from '../support.js';
 
 describe('simulated actuator through Kafka (idempotency, fencing, retries)', () => {
@@ -43,6 +43,20 @@ describe('simulated actuator through Kafka (idempotency, fencing, retries)', () 
     expect(harness.results.filter((x) => x.commandId === create.commandId && x.status === 'DUPLICATE')).toHaveLength(2);
     expect(provider.attempts.get(create.commandId)).toBe(1);
     expect(provider.resources.get('svc-1')?.role).toBe('shadow');
+  });
+
+  it('dead-letters an undecodable command with the reason and keeps acting on the next one', async () => {
+    await harness.sendRaw(Buffer.from('{"not":"a command"'));
+    const next = shadowCommand({ resourceId: 'svc-dlq', kind: 'sim', type: 'CREATE', epoch: 1, targetHost: 'h3' });
+    await harness.send(next);
+    expect((await harness.result(next.commandId)).status).toBe('SUCCEEDED');
+    const [dead] = await consumeUntil(`${harness.shadowTopic}.dlq`, (all) => all.length >= 1, 30_000);
+    expect(dead?.message.value?.toString()).toBe('{"not":"a command"');
+    const h = dead?.message.headers ?? {};
+    expect(String(h['x-dlq-source-topic'])).toBe(harness.shadowTopic);
+    expect(String(h['x-dlq-reason'])).toBe('undecodable command');
+    expect(String(h['x-dlq-processor'])).toBe('actuator:simulated');
+    expect(String(h['x-dlq-error']).length).toBeGreaterThan(0);
   });
 
   it('fails permanently at once, and transiently after the retry budget', async () => {
