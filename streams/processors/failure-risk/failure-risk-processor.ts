@@ -1,0 +1,208 @@
+/**
+ * Predictive failure analysis: metrics.samples (HostSample, key = host) -> health.risk (HostRisk,
+ * key = host), learning from host.failures (HostFailure, key = host) and failed deployments in the
+ * deployments table (Deployment, key = resourceId, re-keyed by host through an internal topic).
+ *
+ * Stores:
+ * - `failure-risk-hosts` (host -> HostRiskState): streaming scorer, baselines, trend windows, the
+ *   risk history and the examples waiting for their label;
+ * - `failure-risk-model` ("model" -> ModelState): the online logistic regression (per task: each
+ *   task learns from the hosts it owns), restored from its changelog after a restart;
+ * - `failure-risk-deployments` (resourceId -> last seen outcome), so a redelivered or compacted
+ *   deployment record is not counted as a new failure.
+ * Time: event time of samples and of outcomes; labels are assigned one horizon after a sample.
+ */
+import { z } from 'zod';
+import type { Processor, ProcessorContext } from '../../runtime/processor.js';
+import { StreamRecord } from '../../runtime/record.js';
+import type { KeyValueStore } from '../../state/store.js';
+import type { HostSample } from '../metric-ingest/types.js';
+import { type ModelState, newModel } from './model.js';
+import {
+  applyOutcome,
+  DEFAULT_RISK_OPTIONS,
+  evaluateSample,
+  evaluateSilence,
+  type HostRisk,
+  type HostRiskState,
+  newHostRiskState,
+  type RiskOptions,
+} from './risk-engine.js';
+
+export const SAMPLES_TOPIC = 'metrics.samples';
+export const FAILURES_TOPIC = 'host.failures';
+export const DEPLOYMENTS_TOPIC = 'deployments';
+export const RISK_TOPIC = 'health.risk';
+export const HOST_STORE = 'failure-risk-hosts';
+export const MODEL_STORE = 'failure-risk-model';
+export const DEPLOYMENT_STORE = 'failure-risk-deployments';
+export const MODEL_KEY = 'model';
+/** Internal topic suffix of failed deployments re-keyed by host. */
+export const DEPLOYMENT_LABELS_SUFFIX = 'deployment-failures-repartition';
+
+export const failureRiskOptionsSchema = z.object({
+  horizonMs: z.number().int().positive().default(DEFAULT_RISK_OPTIONS.features.horizonMs),
+  watch: z.number().min(0).max(1).default(DEFAULT_RISK_OPTIONS.watch),
+  warning: z.number().min(0).max(1).default(DEFAULT_RISK_OPTIONS.warning),
+  critical: z.number().min(0).max(1).default(DEFAULT_RISK_OPTIONS.critical),
+  /** Keep learning online (false freezes the model, e.g. for a canary). */
+  learn: z.boolean().default(true),
+  /** Wall-clock period of the silence check (hosts that stopped reporting). */
+  silenceCheckMs: z.number().int().positive().default(60_000),
+  /** Expected samples overdue before a host counts as silent. */
+  silentIntervals: z.number().positive().default(3),
+});
+export type FailureRiskOptions = z.infer<typeof failureRiskOptionsSchema>;
+
+export function riskOptions(o: FailureRiskOptions): RiskOptions {
+  return {
+    ...DEFAULT_RISK_OPTIONS,
+    features: { ...DEFAULT_RISK_OPTIONS.features, horizonMs: o.horizonMs },
+    watch: o.watch,
+    warning: o.warning,
+    critical: o.critical,
+  };
+}
+
+/** The host.failures record (schemas/host-failure.avsc). */
+export interface HostFailure {
+  host: string;
+  region: string;
+  timestamp: number;
+  kind: string;
+  source: string;
+  detail: string;
+}
+
+/** The deployments record (schemas/deployment.avsc), the fields the risk model reads. */
+export interface Deployment {
+  resourceId: string;
+  host: string;
+  region: string;
+  outcome: 'SUCCEEDED' | 'FAILED' | 'PENDING' | 'REMOVED';
+  deployedAt: number;
+  [field: string]: unknown;
+}
+
+/** A failed deployment, re-keyed by host. */
+export interface DeploymentLabel {
+  host: string;
+  resourceId: string;
+  at: number;
+}
+
+abstract class RiskStateAccess {
+  protected hosts!: KeyValueStore<string, HostRiskState>;
+  protected models!: KeyValueStore<string, ModelState>;
+
+  protected open(ctx: ProcessorContext<unknown, unknown>): void {
+    this.hosts = ctx.getKeyValueStore<string, HostRiskState>(HOST_STORE);
+    this.models = ctx.getKeyValueStore<string, ModelState>(MODEL_STORE);
+  }
+
+  protected async model(): Promise<ModelState> {
+    return (await this.models.get(MODEL_KEY)) ?? newModel();
+  }
+}
+
+/** Scores every sample and publishes the host's risk. */
+export class FailureRiskProcessor extends RiskStateAccess implements Processor<string, HostSample, string, HostRisk> {
+  private ctx!: ProcessorContext<string, HostRisk>;
+  private readonly opts: FailureRiskOptions;
+  private readonly risk: RiskOptions;
+
+  constructor(options: Partial<FailureRiskOptions> = {}) {
+    super();
+    this.opts = failureRiskOptionsSchema.parse(options);
+    this.risk = riskOptions(this.opts);
+  }
+
+  init(ctx: ProcessorContext<string, HostRisk>): void {
+    this.ctx = ctx;
+    this.open(ctx as ProcessorContext<unknown, unknown>);
+    // Wall clock, not stream time: when every host of a task goes quiet, stream time stops too.
+    ctx.schedule(this.opts.silenceCheckMs, 'wall-clock', (now) => this.checkSilence(now));
+  }
+
+  /** Publishes a risk record (missing samples as evidence) for each host that went silent. */
+  private async checkSilence(now: number): Promise<void> {
+    const silent: HostRiskState[] = [];
+    for await (const { value } of this.hosts.all()) silent.push(value);
+    const model = await this.model();
+    for (const state of silent) {
+      const risk = evaluateSilence(state, model, now, this.risk, this.opts.silentIntervals);
+      if (!risk) continue;
+      this.hosts.put(state.host, state);
+      this.ctx.forward(new StreamRecord(state.host, risk, risk.timestamp));
+    }
+  }
+
+  async process(record: StreamRecord<string, HostSample>): Promise<void> {
+    const sample = record.value;
+    const host = sample.host || record.key;
+    const state = (await this.hosts.get(host)) ?? newHostRiskState(host, sample.region, sample.zone);
+    const model = await this.model();
+    const risk = evaluateSample(state, model, sample, this.risk, this.opts.learn);
+    state.lastSeenWall = this.ctx.wallClockTime();
+    this.hosts.put(host, state);
+    if (this.opts.learn) this.models.put(MODEL_KEY, model);
+    this.ctx.forward(new StreamRecord(host, risk, sample.timestamp));
+  }
+}
+
+/** Applies labelled outcomes (host failures, failed deployments) to the model. */
+export class RiskOutcomeProcessor
+  extends RiskStateAccess
+  implements Processor<string, HostFailure | DeploymentLabel, never, never>
+{
+  private readonly opts: FailureRiskOptions;
+  private readonly risk: RiskOptions;
+
+  constructor(
+    private readonly kind: 'host-failure' | 'deployment-failure',
+    options: Partial<FailureRiskOptions> = {},
+  ) {
+    super();
+    this.opts = failureRiskOptionsSchema.parse(options);
+    this.risk = riskOptions(this.opts);
+  }
+
+  init(ctx: ProcessorContext<never, never>): void {
+    this.open(ctx as ProcessorContext<unknown, unknown>);
+  }
+
+  async process(record: StreamRecord<string, HostFailure | DeploymentLabel>): Promise<void> {
+    const v = record.value;
+    const host = v.host || record.key;
+    const at = 'at' in v ? v.at : v.timestamp;
+    const state = (await this.hosts.get(host)) ?? newHostRiskState(host);
+    const model = await this.model();
+    if (!this.opts.learn) return;
+    applyOutcome(state, model, at, this.kind, this.risk);
+    this.hosts.put(host, state);
+    this.models.put(MODEL_KEY, model);
+  }
+}
+
+/** deployments (key = resourceId) -> a label keyed by host for each newly FAILED deployment. */
+export class DeploymentLabelProcessor implements Processor<string, Deployment | null, string, DeploymentLabel> {
+  private ctx!: ProcessorContext<string, DeploymentLabel>;
+  private seen!: KeyValueStore<string, string>;
+
+  init(ctx: ProcessorContext<string, DeploymentLabel>): void {
+    this.ctx = ctx;
+    this.seen = ctx.getKeyValueStore<string, string>(DEPLOYMENT_STORE);
+  }
+
+  async process(record: StreamRecord<string, Deployment | null>): Promise<void> {
+    const d = record.value;
+    if (d === null || d === undefined) return; // tombstone: the resource was removed
+    const mark = `${d.outcome}@${d.deployedAt}`;
+    if ((await this.seen.get(d.resourceId)) === mark) return;
+    this.seen.put(d.resourceId, mark);
+    if (d.outcome !== 'FAILED' || !d.host) return;
+    this.ctx.forward(
+      new StreamRecord(d.host, { host: d.host, resourceId: d.resourceId, at: d.deployedAt }, d.deployedAt),
+    );
+  }
+}

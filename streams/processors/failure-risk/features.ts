@@ -1,0 +1,296 @@
+/**
+ * Failure-risk features of one host, updated per sample (pure maths, plain-JSON state).
+ *
+ * - deviation: robust deviation of each metric from its (seasonal) baseline, smoothed over a few
+ *   samples so one spike is not a deviation; how many metrics deviate together;
+ * - the streaming anomaly score (the NAB-benchmarked scorer);
+ * - trend: least-squares slope over a sliding window (simple-statistics) for filling resources,
+ *   giving time to exhaustion (memory, disk);
+ * - error acceleration: the growth rate of error rates (slope of log error rate), counted only
+ *   while the error rate deviates from its baseline, so noise on tiny rates is not "growth";
+ * - missing samples: the gap before this sample in expected sampling intervals;
+ * - failed deployments on the host (decayed count), fed by the deployments table.
+ */
+import { linearRegression } from 'simple-statistics';
+import { robustDeviation } from '../host-baseline/baseline.js';
+import { canonicalMetric } from '../metric-ingest/canonical.js';
+import {
+  type AnomalyOptions,
+  DEFAULT_ANOMALY_OPTIONS,
+  type HostScorerState,
+  newHostScorer,
+  scoreHostSample,
+} from './anomaly-scorer.js';
+
+export const FEATURES = [
+  'exhaustion',
+  'fill',
+  'error_growth',
+  'error_level',
+  'deviation',
+  'co_deviation',
+  'anomaly',
+  'missing',
+  'deploy_failures',
+] as const;
+export type FeatureName = (typeof FEATURES)[number];
+export type FeatureVector = Record<FeatureName, number>;
+
+/** Projections further out than this are reported as none. */
+export const MAX_PROJECTION_MS = 30 * 86_400_000;
+
+/** Error metrics and the level at which they count as a failure (for error time-to-failure). */
+export const ERROR_METRICS: Readonly<Record<string, number>> = {
+  'http.error_rate': 0.5,
+  'app.errors_per_sec': Number.POSITIVE_INFINITY,
+  'net.errors_per_sec': Number.POSITIVE_INFINITY,
+};
+
+export interface FeatureOptions {
+  horizonMs: number;
+  /** Sliding window of the trend regressions. */
+  trendWindowMs: number;
+  /** Minimum points in the window before a slope is trusted. */
+  trendMinPoints: number;
+  /** |smoothed z| at or above this is a deviation. */
+  deviationZ: number;
+  /** Smoothing of the per-metric deviation (per sample). */
+  zAlpha: number;
+  /** A fill metric at this level is exhausted (the host fails there). */
+  fillCapacity: number;
+  /** Fill level from which the `fill` feature starts to grow. */
+  fillWarnLevel: number;
+  /** Half-life of the failed-deployments count. */
+  deployHalfLifeMs: number;
+  /** R² a trend fit needs before its time to exhaustion drives the level. */
+  exhaustionMinR2: number;
+  anomaly: AnomalyOptions;
+}
+
+export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
+  horizonMs: 30 * 60_000,
+  trendWindowMs: 60 * 60_000,
+  trendMinPoints: 6,
+  deviationZ: 3,
+  zAlpha: 0.3,
+  fillCapacity: 1,
+  fillWarnLevel: 0.8,
+  deployHalfLifeMs: 60 * 60_000,
+  exhaustionMinR2: 0.7,
+  anomaly: DEFAULT_ANOMALY_OPTIONS,
+};
+
+export interface Series {
+  t: number[];
+  v: number[];
+}
+
+export interface HostFeatureState {
+  scorer: HostScorerState;
+  smoothedZ: Record<string, number>;
+  trend: Record<string, Series>;
+  lastTs: number;
+  intervalMs: number;
+  deployFailures: number;
+  deployTs: number;
+}
+
+export interface FeatureResult {
+  x: FeatureVector;
+  /** Highest smoothed |z| over the host's metrics. */
+  deviationScore: number;
+  deviating: boolean;
+  deviatingMetrics: string[];
+  /** Earliest projected exhaustion (filling resource or error rate), ms from the sample. */
+  timeToFailureMs: number | null;
+  /** The exhaustion projection is trustworthy: a steady linear climb (R² high), not a step or noise. */
+  exhaustionConfident: boolean;
+  /** Level of the resource whose exhaustion is nearest (fraction of capacity), 0 when none. */
+  exhaustionFill: number;
+  anomalyScore: number;
+}
+
+export function newHostFeatures(): HostFeatureState {
+  return {
+    scorer: newHostScorer(),
+    smoothedZ: {},
+    trend: {},
+    lastTs: 0,
+    intervalMs: 0,
+    deployFailures: 0,
+    deployTs: 0,
+  };
+}
+
+const clip = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+
+/** How much a trend fit is believed: 0 below R² 0.4 (a step, a burst, noise), 1 from R² 0.8 (a steady climb). */
+export function trendConfidence(r2: number): number {
+  return clip((r2 - 0.4) / 0.4, 0, 1);
+}
+
+function seriesOf(state: HostFeatureState, name: string): Series {
+  let s = state.trend[name];
+  if (!s) {
+    s = { t: [], v: [] };
+    state.trend[name] = s;
+  }
+  return s;
+}
+
+function pushWindow(s: Series, t: number, v: number, windowMs: number): void {
+  s.t.push(t);
+  s.v.push(v);
+  while (s.t.length > 0 && s.t[0]! < t - windowMs) {
+    s.t.shift();
+    s.v.shift();
+  }
+}
+
+/** Least-squares slope per hour of the window, the fitted value at its last point, and R². */
+export function slopePerHour(s: Series): { slope: number; fitted: number; r2: number } | null {
+  if (s.t.length < 2) return null;
+  const t0 = s.t[s.t.length - 1]!;
+  const pts = s.t.map((t, i) => [(t - t0) / 3_600_000, s.v[i]!]);
+  const { m, b } = linearRegression(pts);
+  if (!Number.isFinite(m) || !Number.isFinite(b)) return null;
+  const mean = s.v.reduce((a, c) => a + c, 0) / s.v.length;
+  let ssTot = 0;
+  let ssRes = 0;
+  for (const [x, y] of pts as Array<[number, number]>) {
+    ssTot += (y - mean) ** 2;
+    ssRes += (y - (m * x + b)) ** 2;
+  }
+  return { slope: m, fitted: b, r2: ssTot > 0 ? 1 - ssRes / ssTot : 0 };
+}
+
+/** Hours until a series growing linearly at `slope` per hour from `level` reaches `capacity`. */
+export function timeToExhaustionHours(level: number, slope: number, capacity: number): number | null {
+  if (slope <= 0) return null;
+  return Math.max(0, (capacity - level) / slope);
+}
+
+/** Records a failed deployment on the host (decayed count, half-life in the options). */
+export function noteDeploymentFailure(
+  state: HostFeatureState,
+  t: number,
+  opts: FeatureOptions = DEFAULT_FEATURE_OPTIONS,
+): void {
+  state.deployFailures = decayed(state, t, opts) + 1;
+  state.deployTs = Math.max(state.deployTs, t);
+}
+
+function decayed(state: HostFeatureState, t: number, opts: FeatureOptions): number {
+  if (state.deployFailures === 0) return 0;
+  return state.deployFailures * 0.5 ** (Math.max(0, t - state.deployTs) / opts.deployHalfLifeMs);
+}
+
+/** Folds one canonical sample into the host's features and returns the feature vector at its time. */
+export function updateFeatures(
+  state: HostFeatureState,
+  sample: { timestamp: number; metrics: Readonly<Record<string, number>> },
+  opts: FeatureOptions = DEFAULT_FEATURE_OPTIONS,
+): FeatureResult {
+  const t = sample.timestamp;
+  // Missing samples: the gap in expected intervals, judged before the interval estimate learns it.
+  let missing = 0;
+  if (state.lastTs > 0 && t > state.lastTs) {
+    const gap = t - state.lastTs;
+    if (state.intervalMs > 0) missing = clip(gap / state.intervalMs - 1.5, 0, 10) / 5;
+    state.intervalMs =
+      state.intervalMs === 0 ? gap : state.intervalMs + 0.1 * (Math.min(gap, 3 * state.intervalMs) - state.intervalMs);
+  }
+  state.lastTs = Math.max(state.lastTs, t);
+
+  // Deviations are measured against the baseline as it was before this sample.
+  const deviatingMetrics: string[] = [];
+  let deviationScore = 0;
+  for (const [name, value] of Object.entries(sample.metrics)) {
+    const base = state.scorer.metrics[name]?.baseline;
+    if (!base || !Number.isFinite(value)) continue;
+    const z = robustDeviation(base, t, value, opts.anomaly.baseline);
+    const prev = state.smoothedZ[name] ?? 0;
+    const sz = prev + opts.zAlpha * (clip(z, -50, 50) - prev);
+    state.smoothedZ[name] = sz;
+    if (Math.abs(sz) > deviationScore) deviationScore = Math.abs(sz);
+    if (Math.abs(sz) >= opts.deviationZ) deviatingMetrics.push(name);
+  }
+  const anomalyScore = scoreHostSample(state.scorer, sample, opts.anomaly).score;
+
+  // Filling resources: linear trend to capacity.
+  let exhaustionMs: number | null = null;
+  let exhaustionR2 = 0;
+  let exhaustionConfident = false;
+  let exhaustionFill = 0;
+  let fill = 0;
+  for (const [name, value] of Object.entries(sample.metrics)) {
+    if (!canonicalMetric(name)?.fills) continue;
+    const s = seriesOf(state, name);
+    pushWindow(s, t, value, opts.trendWindowMs);
+    fill = Math.max(fill, clip((value - opts.fillWarnLevel) / (opts.fillCapacity - opts.fillWarnLevel), 0, 1));
+    if (s.t.length < opts.trendMinPoints) continue;
+    const fit = slopePerHour(s);
+    if (!fit) continue;
+    const hours = timeToExhaustionHours(fit.fitted, fit.slope, opts.fillCapacity);
+    if (hours !== null && (exhaustionMs === null || hours * 3_600_000 < exhaustionMs)) {
+      exhaustionMs = hours * 3_600_000;
+      exhaustionR2 = fit.r2;
+      exhaustionConfident = fit.r2 >= opts.exhaustionMinR2;
+      exhaustionFill = value;
+    }
+  }
+
+  // Errors: exponential growth rate while deviating; time until the failure level at that rate.
+  let errorGrowth = 0;
+  let errorLevel = 0;
+  for (const [name, failLevel] of Object.entries(ERROR_METRICS)) {
+    const value = sample.metrics[name];
+    if (value === undefined || !Number.isFinite(value)) continue;
+    const s = seriesOf(state, name);
+    pushWindow(s, t, Math.log(value + 1e-4), opts.trendWindowMs);
+    const sz = state.smoothedZ[name] ?? 0;
+    if (sz < opts.deviationZ) continue;
+    errorLevel = Math.max(errorLevel, clip((sz - opts.deviationZ) / 10, 0, 3));
+    if (s.t.length < opts.trendMinPoints) continue;
+    const fit = slopePerHour(s);
+    if (!fit || fit.slope <= 0) continue;
+    // A burst is a step, not growth: only a steady climb of the log error rate counts.
+    errorGrowth = Math.max(errorGrowth, clip(fit.slope, 0, 3) * trendConfidence(fit.r2));
+    if (Number.isFinite(failLevel)) {
+      const hours = Math.max(0, (Math.log(failLevel + 1e-4) - fit.fitted) / fit.slope);
+      if (exhaustionMs === null || hours * 3_600_000 < exhaustionMs) {
+        exhaustionMs = hours * 3_600_000;
+        exhaustionR2 = fit.r2;
+        exhaustionConfident = fit.r2 >= opts.exhaustionMinR2;
+        exhaustionFill = value / failLevel;
+      }
+    }
+  }
+
+  const x: FeatureVector = {
+    exhaustion:
+      exhaustionMs === null
+        ? 0
+        : clip(opts.horizonMs / Math.max(exhaustionMs, 1), 0, 3) * trendConfidence(exhaustionR2),
+    fill,
+    error_growth: errorGrowth,
+    error_level: errorLevel,
+    deviation: clip((deviationScore - opts.deviationZ) / 5, 0, 3),
+    co_deviation: clip(deviatingMetrics.length, 0, 5) / 2,
+    anomaly: anomalyScore,
+    missing,
+    deploy_failures: clip(decayed(state, t, opts), 0, 3),
+  };
+  return {
+    x,
+    deviationScore,
+    deviating: deviatingMetrics.length > 0,
+    deviatingMetrics,
+    // A projection weeks out is no projection (a flat series with a hair of slope); it also keeps
+    // the value a sane Avro long.
+    timeToFailureMs: exhaustionMs === null || exhaustionMs > MAX_PROJECTION_MS ? null : Math.round(exhaustionMs),
+    exhaustionConfident,
+    exhaustionFill,
+    anomalyScore,
+  };
+}

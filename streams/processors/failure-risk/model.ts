@@ -1,0 +1,128 @@
+/**
+ * Online logistic regression for P(host fails within the horizon | features), trained one
+ * labelled example at a time (SGD on the log loss). It starts from a hand-set prior (weights that
+ * encode "exhaustion within the horizon, a collapsing error rate and missing heartbeats mean
+ * trouble") and is regularised towards that prior rather than towards zero, so a handful of labels
+ * adjusts it without erasing what it knew before any failure was seen.
+ */
+import { FEATURES, type FeatureName, type FeatureVector } from './features.js';
+
+export interface ModelState {
+  weights: Record<FeatureName, number>;
+  bias: number;
+  updates: number;
+  positives: number;
+}
+
+export interface ModelOptions {
+  learningRate: number;
+  /** L2 pull towards the prior per update. */
+  priorStrength: number;
+}
+
+export const DEFAULT_MODEL_OPTIONS: ModelOptions = { learningRate: 0.05, priorStrength: 1e-3 };
+
+export const PRIOR_MODEL: Readonly<ModelState> = {
+  weights: {
+    exhaustion: 3.0,
+    fill: 1.5,
+    error_growth: 1.2,
+    error_level: 1.0,
+    deviation: 0.6,
+    co_deviation: 0.5,
+    anomaly: 0.8,
+    missing: 1.5,
+    deploy_failures: 0.8,
+  },
+  bias: -6,
+  updates: 0,
+  positives: 0,
+};
+
+export function newModel(): ModelState {
+  return { ...PRIOR_MODEL, weights: { ...PRIOR_MODEL.weights } };
+}
+
+export function modelVersion(m: ModelState): string {
+  return `logreg-v1.${m.updates}`;
+}
+
+export function sigmoid(z: number): number {
+  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+}
+
+export function logit(m: ModelState, x: FeatureVector): number {
+  let z = m.bias;
+  for (const f of FEATURES) z += m.weights[f] * x[f];
+  return z;
+}
+
+export function predict(m: ModelState, x: FeatureVector): number {
+  return sigmoid(logit(m, x));
+}
+
+/** Per-feature logit contributions, largest first (the record's "drivers"). */
+export function contributions(
+  m: ModelState,
+  x: FeatureVector,
+): Array<{ feature: FeatureName; value: number; contribution: number }> {
+  return FEATURES.map((f) => ({ feature: f, value: x[f], contribution: m.weights[f] * x[f] })).sort(
+    (a, b) => b.contribution - a.contribution,
+  );
+}
+
+/** One SGD step on the (weighted) log loss; in place. */
+export function train(
+  m: ModelState,
+  x: FeatureVector,
+  label: 0 | 1,
+  weight = 1,
+  opts: ModelOptions = DEFAULT_MODEL_OPTIONS,
+): void {
+  const p = predict(m, x);
+  // The step shrinks slowly with experience so early labels move the model and later ones refine it.
+  const lr = (opts.learningRate * weight) / Math.sqrt(1 + m.updates / 1000);
+  const g = p - label;
+  for (const f of FEATURES) {
+    const prior = PRIOR_MODEL.weights[f];
+    m.weights[f] -= lr * (g * x[f] + opts.priorStrength * (m.weights[f] - prior));
+  }
+  m.bias -= lr * g;
+  m.updates++;
+  if (label === 1) m.positives++;
+}
+
+export function brierScore(pairs: ReadonlyArray<{ p: number; y: number }>): number {
+  if (pairs.length === 0) return 0;
+  return pairs.reduce((s, { p, y }) => s + (p - y) ** 2, 0) / pairs.length;
+}
+
+export interface ReliabilityBucket {
+  lower: number;
+  upper: number;
+  count: number;
+  meanPredicted: number;
+  observedRate: number;
+}
+
+/** Reliability diagram buckets: mean prediction vs observed frequency per probability band. */
+export function reliability(
+  pairs: ReadonlyArray<{ p: number; y: number }>,
+  edges: readonly number[] = [0, 0.01, 0.05, 0.2, 0.5, 1],
+): ReliabilityBucket[] {
+  const out: ReliabilityBucket[] = [];
+  for (let i = 0; i + 1 < edges.length; i++) {
+    const lower = edges[i]!;
+    const upper = edges[i + 1]!;
+    const inside = pairs.filter(({ p }) => p >= lower && (p < upper || (i + 2 === edges.length && p <= upper)));
+    const count = inside.length;
+    out.push({
+      lower,
+      upper,
+      count,
+      meanPredicted: count ? inside.reduce((s, e) => s + e.p, 0) / count : 0,
+      observedRate: count ? inside.reduce((s, e) => s + e.y, 0) / count : 0,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,328 @@
+/**
+ * The risk engine: per host, features -> calibrated pFail -> HostRisk record, plus the delayed
+ * labelling that trains the model online. Every evaluated feature vector waits in the host's
+ * `pending` list for one horizon: a failure of the host (or a failed deployment on it) within that
+ * time makes it a positive example; surviving the horizon makes it a negative one.
+ * Pure and synchronous: the processor, the fleet simulation and the tests all drive it the same way.
+ */
+import { linearRegression } from 'simple-statistics';
+import {
+  DEFAULT_FEATURE_OPTIONS,
+  type FeatureOptions,
+  type FeatureResult,
+  type FeatureVector,
+  type HostFeatureState,
+  newHostFeatures,
+  noteDeploymentFailure,
+  updateFeatures,
+} from './features.js';
+import {
+  contributions,
+  DEFAULT_MODEL_OPTIONS,
+  type ModelOptions,
+  type ModelState,
+  modelVersion,
+  predict,
+  train,
+} from './model.js';
+
+export type RiskLevel = 'OK' | 'WATCH' | 'WARNING' | 'CRITICAL';
+
+/** The health.risk record (schemas/host-risk.avsc). */
+export interface HostRisk {
+  host: string;
+  region: string;
+  zone: string;
+  timestamp: number;
+  horizonMs: number;
+  pFail: number;
+  level: RiskLevel;
+  trend: number;
+  rising: boolean;
+  deviating: boolean;
+  deviationScore: number;
+  timeToFailureMs: number | null;
+  drivers: Array<{ feature: string; value: number; contribution: number }>;
+  modelVersion: string;
+}
+
+export interface RiskOptions {
+  features: FeatureOptions;
+  model: ModelOptions;
+  /** pFail thresholds of the levels. */
+  watch: number;
+  warning: number;
+  critical: number;
+  /** Window of the risk trend regression. */
+  riskTrendWindowMs: number;
+  /** pFail change per hour from which risk counts as rising. */
+  risingPerHour: number;
+  maxDrivers: number;
+  /** Weight of a failed deployment as a positive label (a weaker signal than a host failure). */
+  deploymentLabelWeight: number;
+  /**
+   * Exhaustion levels: a confident projection (steady climb) reaching capacity within these times
+   * raises the level even while pFail (a probability for the next horizon only) is still low; that
+   * is what gives operators hours, not minutes, on leaks and filling disks. WARNING additionally
+   * needs the resource past `exhaustionWarnFill` or the projection within `exhaustionWarningMs / 2`.
+   */
+  exhaustionWatchMs: number;
+  exhaustionWarningMs: number;
+  exhaustionWarnFill: number;
+}
+
+export const DEFAULT_RISK_OPTIONS: RiskOptions = {
+  features: DEFAULT_FEATURE_OPTIONS,
+  model: DEFAULT_MODEL_OPTIONS,
+  watch: 0.05,
+  warning: 0.2,
+  critical: 0.6,
+  riskTrendWindowMs: 30 * 60_000,
+  risingPerHour: 0.02,
+  maxDrivers: 4,
+  deploymentLabelWeight: 0.5,
+  exhaustionWatchMs: 4 * 3_600_000,
+  exhaustionWarningMs: 2 * 3_600_000,
+  exhaustionWarnFill: 0.8,
+};
+
+export interface PendingExample {
+  t: number;
+  x: FeatureVector;
+}
+
+export interface HostRiskState {
+  host: string;
+  region: string;
+  zone: string;
+  features: HostFeatureState;
+  pending: PendingExample[];
+  riskT: number[];
+  riskP: number[];
+  /** Timestamp of the last failure: samples up to it are the failure's own aftermath. */
+  failedAt: number;
+  /** Wall-clock time the last sample was processed (silence is judged on arrival, not event time). */
+  lastSeenWall: number;
+  /** Wall-clock time a silence record was last published. */
+  silenceReportedWall: number;
+}
+
+export function newHostRiskState(host: string, region = '', zone = ''): HostRiskState {
+  return {
+    host,
+    region,
+    zone,
+    features: newHostFeatures(),
+    pending: [],
+    riskT: [],
+    riskP: [],
+    failedAt: 0,
+    lastSeenWall: 0,
+    silenceReportedWall: 0,
+  };
+}
+
+export function levelOf(p: number, opts: RiskOptions = DEFAULT_RISK_OPTIONS): RiskLevel {
+  if (p >= opts.critical) return 'CRITICAL';
+  if (p >= opts.warning) return 'WARNING';
+  if (p >= opts.watch) return 'WATCH';
+  return 'OK';
+}
+
+const RANK: Record<RiskLevel, number> = { OK: 0, WATCH: 1, WARNING: 2, CRITICAL: 3 };
+
+/** The level a confident time-to-exhaustion projection calls for (OK when none). */
+export function exhaustionLevel(
+  tteMs: number | null,
+  confident: boolean,
+  fill: number,
+  opts: RiskOptions = DEFAULT_RISK_OPTIONS,
+): RiskLevel {
+  if (tteMs === null || !confident) return 'OK';
+  if (tteMs <= opts.features.horizonMs) return 'CRITICAL';
+  if (tteMs <= opts.exhaustionWarningMs && (fill >= opts.exhaustionWarnFill || tteMs <= opts.exhaustionWarningMs / 2))
+    return 'WARNING';
+  if (tteMs <= opts.exhaustionWatchMs) return 'WATCH';
+  return 'OK';
+}
+
+export function maxLevel(a: RiskLevel, b: RiskLevel): RiskLevel {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/**
+ * Examples that outlived the horizon without a failure are negatives: train on them (unless the
+ * model is frozen, as for held-out evaluation). Returns how many settled.
+ */
+export function settlePending(
+  state: HostRiskState,
+  model: ModelState,
+  now: number,
+  opts: RiskOptions = DEFAULT_RISK_OPTIONS,
+  learn = true,
+): number {
+  let n = 0;
+  while (state.pending.length > 0 && state.pending[0]!.t < now - opts.features.horizonMs) {
+    const e = state.pending.shift()!;
+    if (learn) train(model, e.x, 0, 1, opts.model);
+    n++;
+  }
+  return n;
+}
+
+/** Evaluates one canonical sample of the host: updates its features, trains settled negatives, scores. */
+export function evaluateSample(
+  state: HostRiskState,
+  model: ModelState,
+  sample: {
+    host: string;
+    region?: string;
+    zone?: string;
+    timestamp: number;
+    metrics: Readonly<Record<string, number>>;
+  },
+  opts: RiskOptions = DEFAULT_RISK_OPTIONS,
+  learn = true,
+): HostRisk {
+  const t = sample.timestamp;
+  if (sample.region) state.region = sample.region;
+  if (sample.zone) state.zone = sample.zone;
+  settlePending(state, model, t, opts, learn);
+  const f = updateFeatures(state.features, sample, opts.features);
+  const pFail = predict(model, f.x);
+  state.pending.push({ t, x: f.x });
+
+  return riskRecord(state, model, t, pFail, f.x, f, opts);
+}
+
+function riskRecord(
+  state: HostRiskState,
+  model: ModelState,
+  t: number,
+  pFail: number,
+  x: FeatureVector,
+  f: Pick<FeatureResult, 'deviating' | 'deviationScore' | 'timeToFailureMs' | 'exhaustionConfident' | 'exhaustionFill'>,
+  opts: RiskOptions,
+): HostRisk {
+  state.riskT.push(t);
+  state.riskP.push(pFail);
+  while (state.riskT.length > 0 && state.riskT[0]! < t - opts.riskTrendWindowMs) {
+    state.riskT.shift();
+    state.riskP.shift();
+  }
+  let trend = 0;
+  if (state.riskT.length >= 3) {
+    const { m } = linearRegression(state.riskT.map((rt, i) => [(rt - t) / 3_600_000, state.riskP[i]!]));
+    if (Number.isFinite(m)) trend = m;
+  }
+  const drivers = contributions(model, x)
+    .filter((d) => d.contribution > 0)
+    .slice(0, opts.maxDrivers)
+    .map((d) => ({ feature: d.feature, value: d.value, contribution: d.contribution }));
+  return {
+    host: state.host,
+    region: state.region,
+    zone: state.zone,
+    timestamp: t,
+    horizonMs: opts.features.horizonMs,
+    pFail,
+    level: maxLevel(
+      levelOf(pFail, opts),
+      exhaustionLevel(f.timeToFailureMs, f.exhaustionConfident, f.exhaustionFill, opts),
+    ),
+    trend,
+    rising: trend >= opts.risingPerHour,
+    deviating: f.deviating,
+    deviationScore: f.deviationScore,
+    timeToFailureMs: f.timeToFailureMs,
+    drivers,
+    modelVersion: modelVersion(model),
+  };
+}
+
+/**
+ * A host that stopped reporting: re-scores its last feature vector with the silence as missing
+ * samples (heartbeat loss is itself a failure precursor). Returns null while the host is not silent
+ * (less than `silentIntervals` expected samples overdue, judged on the wall clock of arrival) or has
+ * already failed. Does not create a training example: there is no sample to learn from.
+ */
+export function evaluateSilence(
+  state: HostRiskState,
+  model: ModelState,
+  wallNow: number,
+  opts: RiskOptions = DEFAULT_RISK_OPTIONS,
+  silentIntervals = 3,
+): HostRisk | null {
+  const interval = state.features.intervalMs;
+  if (interval <= 0 || state.lastSeenWall <= 0 || state.failedAt >= state.features.lastTs) return null;
+  const silentFor = wallNow - state.lastSeenWall;
+  if (silentFor < silentIntervals * interval) return null;
+  const last = state.pending[state.pending.length - 1]?.x;
+  const x: FeatureVector = {
+    ...(last ?? ZERO_FEATURES),
+    missing: Math.min(10, Math.max(0, silentFor / interval - 1.5)) / 5,
+  };
+  const t = state.features.lastTs + silentFor;
+  state.silenceReportedWall = wallNow;
+  return riskRecord(
+    state,
+    model,
+    t,
+    predict(model, x),
+    x,
+    {
+      deviating: true,
+      deviationScore: 0,
+      timeToFailureMs: null,
+      exhaustionConfident: false,
+      exhaustionFill: 0,
+    },
+    opts,
+  );
+}
+
+const ZERO_FEATURES: FeatureVector = {
+  exhaustion: 0,
+  fill: 0,
+  error_growth: 0,
+  error_level: 0,
+  deviation: 0,
+  co_deviation: 0,
+  anomaly: 0,
+  missing: 0,
+  deploy_failures: 0,
+};
+
+/**
+ * A labelled outcome for the host at `at`: every pending example within the horizon before it is a
+ * positive. A host failure then clears the host's history (what follows is a different host life);
+ * a failed deployment only labels. Returns the number of positives trained.
+ */
+export function applyOutcome(
+  state: HostRiskState,
+  model: ModelState,
+  at: number,
+  kind: 'host-failure' | 'deployment-failure',
+  opts: RiskOptions = DEFAULT_RISK_OPTIONS,
+): number {
+  const weight = kind === 'host-failure' ? 1 : opts.deploymentLabelWeight;
+  let n = 0;
+  const keep: PendingExample[] = [];
+  for (const e of state.pending) {
+    if (e.t <= at && e.t >= at - opts.features.horizonMs) {
+      train(model, e.x, 1, weight, opts.model);
+      n++;
+    } else if (e.t > at) keep.push(e);
+    else {
+      train(model, e.x, 0, 1, opts.model);
+    }
+  }
+  if (kind === 'host-failure') {
+    state.pending = keep;
+    state.failedAt = Math.max(state.failedAt, at);
+  } else {
+    state.pending = keep;
+    noteDeploymentFailure(state.features, at, opts.features);
+  }
+  return n;
+}

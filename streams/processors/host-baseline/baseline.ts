@@ -1,0 +1,257 @@
+/**
+ * Per-metric robust baseline, updated one sample at a time (pure maths, no I/O).
+ *
+ * A baseline keeps: a ring of the most recent values (median, MAD, p50/p95/p99 come from it),
+ * an exponentially weighted mean/variance, and two seasonal profiles (time-of-day slots and
+ * hour-of-week slots) holding a robust level and spread per slot. The seasonal level is a
+ * Huber-clipped EWMA: each update moves at most a few spreads, so one spike cannot drag it, which
+ * makes it behave like a running median of the slot without storing the slot's history.
+ *
+ * State is plain JSON (arrays and numbers) so stores can serialise it as is. Update functions
+ * mutate the state they are given and return it: the fleet simulation and the NAB replay push
+ * millions of points through here and copying the ring on each one would dominate the run time.
+ */
+
+export const DAY_MS = 86_400_000;
+export const WEEK_MS = 7 * DAY_MS;
+export const HOUR_MS = 3_600_000;
+
+export interface BaselineOptions {
+  /** How many recent values the robust statistics are computed over. */
+  ringSize: number;
+  /** Samples before the baseline counts (deviations are reported as 0 until then). */
+  warmupSamples: number;
+  /** Time-of-day slot width; the daily profile has DAY_MS / dailySlotMs slots. */
+  dailySlotMs: number;
+  /** Smoothing of the EW mean/variance and of the seasonal slots (per update). */
+  alpha: number;
+  slotAlpha: number;
+  /** Seasonal slots need this many visits before they are trusted. */
+  minSlotVisits: number;
+  /** Robust statistics are recomputed every this many samples (they move slowly). */
+  statsEvery: number;
+}
+
+export const DEFAULT_BASELINE_OPTIONS: BaselineOptions = {
+  ringSize: 288,
+  warmupSamples: 30,
+  dailySlotMs: 30 * 60_000,
+  alpha: 0.01,
+  slotAlpha: 0.15,
+  minSlotVisits: 3,
+  statsEvery: 32,
+};
+
+export interface SeasonalProfile {
+  slotMs: number;
+  level: number[];
+  spread: number[];
+  visits: number[];
+}
+
+export interface RobustStats {
+  median: number;
+  mad: number;
+  p5: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+export interface MetricBaselineState {
+  count: number;
+  firstTs: number;
+  lastTs: number;
+  ring: number[];
+  head: number;
+  ewMean: number;
+  ewVar: number;
+  daily: SeasonalProfile;
+  weekly: SeasonalProfile;
+  stats: RobustStats;
+  statsAt: number;
+}
+
+/** The compact per-metric record published on health.baselines (schemas/host-baseline.avsc). */
+export interface MetricBaselineSummary {
+  mean: number;
+  stddev: number;
+  median: number;
+  mad: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  seasonalMedian: number | null;
+  count: number;
+  warm: boolean;
+}
+
+function profile(periodMs: number, slotMs: number): SeasonalProfile {
+  const slots = Math.max(1, Math.round(periodMs / slotMs));
+  return {
+    slotMs,
+    level: new Array<number>(slots).fill(0),
+    spread: new Array<number>(slots).fill(0),
+    visits: new Array<number>(slots).fill(0),
+  };
+}
+
+export function newMetricBaseline(opts: BaselineOptions = DEFAULT_BASELINE_OPTIONS): MetricBaselineState {
+  return {
+    count: 0,
+    firstTs: 0,
+    lastTs: 0,
+    ring: [],
+    head: 0,
+    ewMean: 0,
+    ewVar: 0,
+    daily: profile(DAY_MS, opts.dailySlotMs),
+    weekly: profile(WEEK_MS, HOUR_MS),
+    stats: { median: 0, mad: 0, p5: 0, p50: 0, p95: 0, p99: 0 },
+    statsAt: 0,
+  };
+}
+
+/** Slot of `t` in a profile (UTC; epoch day 0 was a Thursday, which only rotates the weekly slots). */
+export function slotOf(p: SeasonalProfile, t: number): number {
+  const n = p.level.length;
+  return (((Math.floor(t / p.slotMs) % n) + n) % n) as number;
+}
+
+/** Linear-interpolated quantile of an ascending array. */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return 0;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  const a = sorted[lo]!;
+  const b = sorted[hi]!;
+  return a + (b - a) * (pos - lo);
+}
+
+export function robustStats(values: readonly number[]): RobustStats {
+  // Typed arrays sort numerically in native code: this runs for every metric of every host.
+  const sorted = Float64Array.from(values).sort();
+  const median = quantileSorted(sorted, 0.5);
+  const dev = sorted.map((v) => Math.abs(v - median)).sort();
+  return {
+    median,
+    mad: quantileSorted(dev, 0.5),
+    p5: quantileSorted(sorted, 0.05),
+    p50: median,
+    p95: quantileSorted(sorted, 0.95),
+    p99: quantileSorted(sorted, 0.99),
+  };
+}
+
+function updateProfile(p: SeasonalProfile, t: number, v: number, alpha: number): void {
+  const s = slotOf(p, t);
+  const visits = p.visits[s]!;
+  if (visits === 0) {
+    p.level[s] = v;
+    p.spread[s] = 0;
+  } else {
+    const level = p.level[s]!;
+    const spread = p.spread[s]!;
+    // Huber clip: an outlier moves the level at most 3 spreads, so the level tracks the slot's median.
+    const limit = spread > 0 ? 3 * spread : Math.abs(v - level);
+    const step = Math.max(-limit, Math.min(limit, v - level));
+    const a = Math.max(alpha, 1 / (visits + 1));
+    p.level[s] = level + a * step;
+    p.spread[s] = spread + a * (Math.abs(v - level) - spread);
+  }
+  p.visits[s] = visits + 1;
+}
+
+/** Folds one sample into the baseline (in place; returns the same object). */
+export function updateMetricBaseline(
+  state: MetricBaselineState,
+  t: number,
+  v: number,
+  opts: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
+): MetricBaselineState {
+  if (state.count === 0) {
+    state.firstTs = t;
+    state.ewMean = v;
+    state.ewVar = 0;
+  } else {
+    // Warm-up uses a plain average so the first samples are not dominated by the initial value.
+    const a = Math.max(opts.alpha, 1 / (state.count + 1));
+    const d = v - state.ewMean;
+    state.ewMean += a * d;
+    state.ewVar = (1 - a) * (state.ewVar + a * d * d);
+  }
+  state.lastTs = t;
+  state.count++;
+  if (state.ring.length < opts.ringSize) state.ring.push(v);
+  else {
+    state.ring[state.head] = v;
+    state.head = (state.head + 1) % opts.ringSize;
+  }
+  updateProfile(state.daily, t, v, opts.slotAlpha);
+  updateProfile(state.weekly, t, v, opts.slotAlpha);
+  if (state.count - state.statsAt >= opts.statsEvery || state.count <= opts.warmupSamples) {
+    state.stats = robustStats(state.ring);
+    state.statsAt = state.count;
+  }
+  return state;
+}
+
+export function isWarm(state: MetricBaselineState, opts: BaselineOptions = DEFAULT_BASELINE_OPTIONS): boolean {
+  return state.count >= opts.warmupSamples;
+}
+
+/** The robust seasonal level for `t`: weekly slot when it has history, else the daily slot. */
+export function seasonalLevel(
+  state: MetricBaselineState,
+  t: number,
+  opts: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
+): { level: number; spread: number } | null {
+  for (const p of [state.weekly, state.daily]) {
+    const s = slotOf(p, t);
+    if (p.visits[s]! >= opts.minSlotVisits) return { level: p.level[s]!, spread: p.spread[s]! };
+  }
+  return null;
+}
+
+/** A spread that is never zero: flat series still need a finite scale for deviations. */
+export function robustScale(stats: RobustStats, reference: number): number {
+  return Math.max(1.4826 * stats.mad, 0.05 * (stats.p95 - stats.p5), 1e-3 * Math.abs(reference), 1e-9);
+}
+
+/** Robust deviation of `v` from the baseline, in robust standard deviations (signed). */
+export function robustDeviation(
+  state: MetricBaselineState,
+  t: number,
+  v: number,
+  opts: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
+): number {
+  if (!isWarm(state, opts)) return 0;
+  const global = robustScale(state.stats, state.stats.median);
+  const seasonal = seasonalLevel(state, t, opts);
+  if (!seasonal) return (v - state.stats.median) / global;
+  // Against the slot's own spread (mean absolute deviation ~ 0.8 sigma): the daily swing is not
+  // noise. Floored at a quarter of the overall spread so a perfectly regular slot is not infinitely strict.
+  return (v - seasonal.level) / Math.max(1.25 * seasonal.spread, 0.25 * global);
+}
+
+export function summariseBaseline(
+  state: MetricBaselineState,
+  t: number,
+  opts: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
+): MetricBaselineSummary {
+  const s = state.stats;
+  const seasonal = seasonalLevel(state, t, opts);
+  return {
+    mean: state.ewMean,
+    stddev: Math.sqrt(Math.max(0, state.ewVar)),
+    median: s.median,
+    mad: s.mad,
+    p50: s.p50,
+    p95: s.p95,
+    p99: s.p99,
+    seasonalMedian: seasonal ? seasonal.level : null,
+    count: state.count,
+    warm: isWarm(state, opts),
+  };
+}

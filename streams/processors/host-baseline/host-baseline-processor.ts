@@ -1,0 +1,247 @@
+/**
+ * Health baseline: metrics.samples (HostSample, key = host) -> health.baselines (HostBaseline,
+ * compacted, key = host).
+ *
+ * Stores:
+ * - `host-baseline-state` (key-value, host -> HostBaselineState): the robust per-metric baselines
+ *   (ring, EW mean/variance, time-of-day and hour-of-week profiles) and what was last published;
+ * - `host-baseline-hourly` (window store, 1 h tumbling windows, 5 weeks retention, host -> hourly
+ *   mean per metric): the history behind the published seasonal median, which is the median of the
+ *   same hour-of-week over past weeks once two weeks exist.
+ * Time: event time of the samples. A baseline is published when it changes materially (a median
+ * moves by more than `materialChange` robust spreads, a metric appears, warm-up completes) and at
+ * least every `emitIntervalMs` of stream time (punctuator), so the compacted topic stays fresh.
+ */
+import { z } from 'zod';
+import type { Processor, ProcessorContext } from '../../runtime/processor.js';
+import { StreamRecord } from '../../runtime/record.js';
+import type { KeyValueStore, WindowStore } from '../../state/store.js';
+import type { HostSample } from '../metric-ingest/types.js';
+import {
+  type BaselineOptions,
+  DEFAULT_BASELINE_OPTIONS,
+  HOUR_MS,
+  isWarm,
+  type MetricBaselineState,
+  type MetricBaselineSummary,
+  newMetricBaseline,
+  quantileSorted,
+  robustScale,
+  summariseBaseline,
+  updateMetricBaseline,
+  WEEK_MS,
+} from './baseline.js';
+
+export const SAMPLES_TOPIC = 'metrics.samples';
+export const BASELINES_TOPIC = 'health.baselines';
+export const BASELINE_STORE = 'host-baseline-state';
+export const HOURLY_STORE = 'host-baseline-hourly';
+export const HOURLY_RETENTION_MS = 5 * WEEK_MS;
+
+export const hostBaselineOptionsSchema = z.object({
+  emitIntervalMs: z
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60_000),
+  /** Robust spreads a median must move before a new baseline is published early. */
+  materialChange: z.number().positive().default(1),
+  /** Weeks of hourly means behind the published seasonal median. */
+  seasonalWeeks: z.number().int().min(2).max(5).default(4),
+});
+export type HostBaselineOptions = z.infer<typeof hostBaselineOptionsSchema>;
+
+/** The health.baselines record (schemas/host-baseline.avsc). */
+export interface HostBaseline {
+  host: string;
+  region: string;
+  zone: string;
+  timestamp: number;
+  warm: boolean;
+  sampleCount: number;
+  metrics: Record<string, MetricBaselineSummary>;
+}
+
+export interface HostBaselineState {
+  host: string;
+  region: string;
+  zone: string;
+  sampleCount: number;
+  lastTs: number;
+  metrics: Record<string, MetricBaselineState>;
+  lastEmittedAt: number;
+  emittedWarm: boolean;
+  /** Median and spread of each metric as last published. */
+  emitted: Record<string, { median: number; scale: number }>;
+}
+
+/** Hourly aggregate per metric (window store value). */
+export type HourlyMeans = Record<string, { n: number; sum: number }>;
+
+export function newHostBaselineState(host: string): HostBaselineState {
+  return {
+    host,
+    region: '',
+    zone: '',
+    sampleCount: 0,
+    lastTs: 0,
+    metrics: {},
+    lastEmittedAt: 0,
+    emittedWarm: false,
+    emitted: {},
+  };
+}
+
+/** Folds a sample into the host's baselines (in place). */
+export function updateHostBaseline(
+  state: HostBaselineState,
+  sample: HostSample,
+  opts: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
+): void {
+  if (sample.region) state.region = sample.region;
+  if (sample.zone) state.zone = sample.zone;
+  state.sampleCount++;
+  state.lastTs = Math.max(state.lastTs, sample.timestamp);
+  for (const [name, value] of Object.entries(sample.metrics)) {
+    if (!Number.isFinite(value)) continue;
+    let m = state.metrics[name];
+    if (!m) {
+      m = newMetricBaseline(opts);
+      state.metrics[name] = m;
+    }
+    updateMetricBaseline(m, sample.timestamp, value, opts);
+  }
+}
+
+export function allWarm(state: HostBaselineState, opts: BaselineOptions = DEFAULT_BASELINE_OPTIONS): boolean {
+  const ms = Object.values(state.metrics);
+  return ms.length > 0 && ms.every((m) => isWarm(m, opts));
+}
+
+/** Whether the baseline moved enough since it was last published to publish it now. */
+export function materiallyChanged(
+  state: HostBaselineState,
+  threshold: number,
+  opts: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
+): boolean {
+  if (allWarm(state, opts) !== state.emittedWarm) return true;
+  for (const [name, m] of Object.entries(state.metrics)) {
+    const prev = state.emitted[name];
+    if (!prev) return true;
+    if (!isWarm(m, opts)) continue;
+    if (Math.abs(m.stats.median - prev.median) > threshold * prev.scale) return true;
+  }
+  return false;
+}
+
+/** Builds the published record and remembers what was published (in place). */
+export function baselineRecord(
+  state: HostBaselineState,
+  t: number,
+  seasonal: Record<string, number> = {},
+  opts: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
+): HostBaseline {
+  const metrics: Record<string, MetricBaselineSummary> = {};
+  for (const [name, m] of Object.entries(state.metrics)) {
+    const s = summariseBaseline(m, t, opts);
+    if (seasonal[name] !== undefined) s.seasonalMedian = seasonal[name]!;
+    metrics[name] = s;
+    state.emitted[name] = { median: m.stats.median, scale: robustScale(m.stats, m.stats.median) };
+  }
+  state.lastEmittedAt = t;
+  state.emittedWarm = allWarm(state, opts);
+  return {
+    host: state.host,
+    region: state.region,
+    zone: state.zone,
+    timestamp: t,
+    warm: state.emittedWarm,
+    sampleCount: state.sampleCount,
+    metrics,
+  };
+}
+
+/** Median of the same hour-of-week over past weeks, per metric, from hourly means (needs two weeks). */
+export function seasonalMedians(history: readonly HourlyMeans[]): Record<string, number> {
+  const values: Record<string, number[]> = {};
+  for (const h of history) {
+    for (const [name, a] of Object.entries(h)) {
+      if (a.n > 0) values[name] = [...(values[name] ?? []), a.sum / a.n];
+    }
+  }
+  const out: Record<string, number> = {};
+  for (const [name, vs] of Object.entries(values))
+    if (vs.length >= 2)
+      out[name] = quantileSorted(
+        [...vs].sort((a, b) => a - b),
+        0.5,
+      );
+  return out;
+}
+
+export class HostBaselineProcessor implements Processor<string, HostSample, string, HostBaseline> {
+  private ctx!: ProcessorContext<string, HostBaseline>;
+  private store!: KeyValueStore<string, HostBaselineState>;
+  private hourly!: WindowStore<string, HourlyMeans>;
+  private readonly opts: HostBaselineOptions;
+
+  constructor(
+    options: Partial<HostBaselineOptions> = {},
+    private readonly baseline: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
+  ) {
+    this.opts = hostBaselineOptionsSchema.parse(options);
+  }
+
+  init(ctx: ProcessorContext<string, HostBaseline>): void {
+    this.ctx = ctx;
+    this.store = ctx.getKeyValueStore<string, HostBaselineState>(BASELINE_STORE);
+    this.hourly = ctx.getWindowStore<string, HourlyMeans>(HOURLY_STORE);
+    ctx.schedule(this.opts.emitIntervalMs, 'stream-time', (now) => this.publishStale(now));
+  }
+
+  async process(record: StreamRecord<string, HostSample>): Promise<void> {
+    const sample = record.value;
+    const host = sample.host || record.key;
+    const state = (await this.store.get(host)) ?? newHostBaselineState(host);
+    updateHostBaseline(state, sample, this.baseline);
+
+    const hour = Math.floor(sample.timestamp / HOUR_MS) * HOUR_MS;
+    const agg = (await this.hourly.fetch(host, hour)) ?? {};
+    for (const [name, v] of Object.entries(sample.metrics)) {
+      const a = agg[name] ?? { n: 0, sum: 0 };
+      a.n++;
+      a.sum += v;
+      agg[name] = a;
+    }
+    this.hourly.put(host, hour, agg);
+
+    const due = sample.timestamp - state.lastEmittedAt >= this.opts.emitIntervalMs;
+    if (due || materiallyChanged(state, this.opts.materialChange, this.baseline))
+      await this.publish(state, sample.timestamp);
+    this.store.put(host, state);
+  }
+
+  private async publish(state: HostBaselineState, t: number): Promise<void> {
+    const hour = Math.floor(t / HOUR_MS) * HOUR_MS;
+    const history: HourlyMeans[] = [];
+    for (let k = 1; k <= this.opts.seasonalWeeks; k++) {
+      const h = await this.hourly.fetch(state.host, hour - k * WEEK_MS);
+      if (h) history.push(h);
+    }
+    const rec = baselineRecord(state, t, seasonalMedians(history), this.baseline);
+    this.ctx.forward(new StreamRecord(state.host, rec, t));
+  }
+
+  /** Punctuator: republish hosts that have been silent for an interval (their state is unchanged). */
+  private async publishStale(now: number): Promise<void> {
+    // Collect first, write after: stores need not support writes during their own iteration.
+    const stale: HostBaselineState[] = [];
+    for await (const { value } of this.store.all()) {
+      if (now - value.lastEmittedAt >= this.opts.emitIntervalMs && value.sampleCount > 0) stale.push(value);
+    }
+    for (const state of stale) {
+      await this.publish(state, now);
+      this.store.put(state.host, state);
+    }
+  }
+}

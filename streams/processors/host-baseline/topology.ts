@@ -1,0 +1,70 @@
+/**
+ * Wiring of the baseline processor: metrics.samples -> host-baseline -> health.baselines.
+ * Serdes are injectable so unit tests run without a schema registry.
+ */
+import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { keyValueStoreSpec, Topology, windowStoreSpec } from '../../runtime/topology.js';
+import type { HostSample } from '../metric-ingest/types.js';
+import type { BaselineOptions } from './baseline.js';
+import { HOUR_MS } from './baseline.js';
+import {
+  BASELINE_STORE,
+  BASELINES_TOPIC,
+  HOURLY_RETENTION_MS,
+  HOURLY_STORE,
+  type HostBaseline,
+  type HostBaselineOptions,
+  HostBaselineProcessor,
+  type HostBaselineState,
+  type HourlyMeans,
+  SAMPLES_TOPIC,
+} from './host-baseline-processor.js';
+
+export interface HostBaselineTopologyOptions {
+  applicationId?: string;
+  inputTopic?: string;
+  outputTopic?: string;
+  sampleSerde?: Serde<HostSample>;
+  baselineSerde?: Serde<HostBaseline>;
+  processor?: Partial<HostBaselineOptions>;
+  baseline?: BaselineOptions;
+}
+
+export function buildHostBaselineTopology(o: HostBaselineTopologyOptions = {}): Topology {
+  const input = o.inputTopic ?? SAMPLES_TOPIC;
+  const t = new Topology(o.applicationId ?? 'foreshadow-host-baseline');
+  t.addSource({
+    name: 'samples',
+    topics: [input],
+    keySerde: stringSerde,
+    valueSerde: o.sampleSerde ?? avroSerde<HostSample>({ schemaPath: 'schemas/host-sample.avsc' }),
+    timestampExtractor: (r) => r.value.timestamp,
+  });
+  t.addProcessor('host-baseline', () => new HostBaselineProcessor(o.processor, o.baseline), ['samples']);
+  t.addStateStore(
+    keyValueStoreSpec<string, HostBaselineState>(BASELINE_STORE, {
+      keySerde: stringSerde,
+      valueSerde: jsonSerde<HostBaselineState>(),
+    }),
+    ['host-baseline'],
+  );
+  t.addStateStore(
+    windowStoreSpec<string, HourlyMeans>(HOURLY_STORE, {
+      keySerde: stringSerde,
+      valueSerde: jsonSerde<HourlyMeans>(),
+      windowSizeMs: HOUR_MS,
+      retentionMs: HOURLY_RETENTION_MS,
+    }),
+    ['host-baseline'],
+  );
+  t.addSink(
+    {
+      name: 'baselines-out',
+      topic: o.outputTopic ?? BASELINES_TOPIC,
+      keySerde: stringSerde,
+      valueSerde: o.baselineSerde ?? avroSerde<HostBaseline>({ schemaPath: 'schemas/host-baseline.avsc' }),
+    },
+    ['host-baseline'],
+  );
+  return t;
+}

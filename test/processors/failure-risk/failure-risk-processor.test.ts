@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEPLOYMENTS_TOPIC,
+  type Deployment,
+  FAILURES_TOPIC,
+  HOST_STORE,
+  type HostFailure,
+  MODEL_KEY,
+  MODEL_STORE,
+  RISK_TOPIC,
+  SAMPLES_TOPIC,
+} from '../../../streams/processors/failure-risk/failure-risk-processor.js';
+import type { ModelState } from '../../../streams/processors/failure-risk/model.js';
+import type { HostRisk, HostRiskState } from '../../../streams/processors/failure-risk/risk-engine.js';
+import { buildFailureRiskTopology } from '../../../streams/processors/failure-risk/topology.js';
+import type { HostSample } from '../../../streams/processors/metric-ingest/types.js';
+import { jsonSerde } from '../../../streams/runtime/serdes.js';
+import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
+
+const T0 = Date.UTC(2026, 0, 5);
+const STEP = 5 * 60_000;
+
+function driver(): TopologyTestDriver {
+  const topology = buildFailureRiskTopology({
+    sampleSerde: jsonSerde<HostSample>(),
+    failureSerde: jsonSerde<HostFailure>(),
+    deploymentSerde: jsonSerde<Deployment | null>(),
+    riskSerde: jsonSerde<HostRisk>(),
+  });
+  return new TopologyTestDriver(topology, { initialWallClockMs: T0 });
+}
+
+const sample = (host: string, t: number, mem: number): HostSample => ({
+  host,
+  region: 'eu-west-1',
+  zone: 'eu-west-1b',
+  timestamp: t,
+  metrics: { 'mem.utilization': mem, 'cpu.utilization': 0.3 },
+  tags: {},
+  source: 'json',
+});
+
+describe('failure-risk topology through the test driver', () => {
+  it('publishes a risk record per sample with the trigger fields, and escalates on a leak', async () => {
+    const d = driver();
+    let t = T0;
+    for (let i = 0; i < 120; i++, t += STEP)
+      await d.pipeInput(SAMPLES_TOPIC, 'web-1', sample('web-1', t, 0.5 + 0.002 * (i % 4)), t);
+    const steady = d.readOutput<string, HostRisk>(RISK_TOPIC);
+    expect(steady).toHaveLength(120);
+    expect(steady.every((r) => r.key === 'web-1' && r.value.level === 'OK')).toBe(true);
+    expect(steady[119]!.value).toMatchObject({
+      host: 'web-1',
+      region: 'eu-west-1',
+      zone: 'eu-west-1b',
+      horizonMs: 1_800_000,
+    });
+    let mem = 0.5;
+    const levels: string[] = [];
+    while (mem < 0.99) {
+      mem += 0.02; // +0.24 per hour
+      await d.pipeInput(SAMPLES_TOPIC, 'web-1', sample('web-1', t, mem), t);
+      t += STEP;
+      const [r] = d.readOutput<string, HostRisk>(RISK_TOPIC);
+      levels.push(r!.value.level);
+    }
+    expect(levels).toContain('WARNING');
+    expect(levels[levels.length - 1]).toBe('CRITICAL');
+    expect(levels.indexOf('WARNING')).toBeLessThan(levels.length - 4);
+  });
+
+  it('learns from host failures and failed deployments, with the model in a store', async () => {
+    const d = driver();
+    let t = T0;
+    for (let i = 0; i < 40; i++, t += STEP) await d.pipeInput(SAMPLES_TOPIC, 'db-1', sample('db-1', t, 0.6), t);
+    const models = d.getKeyValueStore<string, ModelState>(MODEL_STORE);
+    const before = structuredClone(await models.get(MODEL_KEY))!;
+    expect(before.updates).toBeGreaterThan(0); // settled negatives
+    await d.pipeInput(
+      FAILURES_TOPIC,
+      'db-1',
+      { host: 'db-1', region: 'eu-west-1', timestamp: t, kind: 'CRASH', source: 'test', detail: '' },
+      t,
+    );
+    const afterFailure = (await models.get(MODEL_KEY))!;
+    expect(afterFailure.positives).toBe(before.positives + 6);
+    expect(afterFailure.bias).toBeGreaterThan(before.bias);
+    const hosts = d.getKeyValueStore<string, HostRiskState>(HOST_STORE);
+    expect((await hosts.get('db-1'))!.failedAt).toBe(t);
+
+    for (let i = 0; i < 6; i++, t += STEP) await d.pipeInput(SAMPLES_TOPIC, 'db-1', sample('db-1', t, 0.6), t);
+    const deployment: Deployment = {
+      resourceId: 'redis-7',
+      host: 'db-1',
+      region: 'eu-west-1',
+      outcome: 'FAILED',
+      deployedAt: t - STEP,
+    };
+    await d.pipeInput(DEPLOYMENTS_TOPIC, 'redis-7', deployment, t);
+    // the same record again (redelivery, compaction) must not count twice
+    await d.pipeInput(DEPLOYMENTS_TOPIC, 'redis-7', deployment, t);
+    const afterDeploy = (await models.get(MODEL_KEY))!;
+    expect(afterDeploy.positives).toBe(afterFailure.positives + 6);
+    expect((await hosts.get('db-1'))!.features.deployFailures).toBe(1);
+    await d.pipeInput(SAMPLES_TOPIC, 'db-1', sample('db-1', t, 0.6), t);
+    const [r] = d.readOutput<string, HostRisk>(RISK_TOPIC).slice(-1);
+    expect(r!.value.drivers.map((x) => x.feature)).toContain('deploy_failures');
+  });
+});
+
+describe('silence (heartbeat loss)', () => {
+  it('publishes rising risk with missing samples as the driver when a host stops reporting', async () => {
+    const d = driver();
+    let t = T0;
+    // samples arrive live: one per wall-clock step
+    for (let i = 0; i < 60; i++, t += STEP) {
+      await d.pipeInput(SAMPLES_TOPIC, 'quiet-1', sample('quiet-1', t, 0.5), t);
+      await d.advanceWallClockTime(STEP);
+    }
+    d.readOutput(RISK_TOPIC);
+    // the host goes silent: the wall clock keeps going, no samples
+    for (let i = 0; i < 12; i++) await d.advanceWallClockTime(STEP);
+    const silent = d.readOutput<string, HostRisk>(RISK_TOPIC).map((r) => r.value);
+    expect(silent.length).toBeGreaterThan(3);
+    expect(silent.every((r) => r.host === 'quiet-1')).toBe(true);
+    expect(silent.at(-1)!.drivers[0]!.feature).toBe('missing');
+    expect(silent.at(-1)!.pFail).toBeGreaterThan(silent[0]!.pFail);
+    expect(silent.at(-1)!.rising).toBe(true);
+    expect(silent.at(-1)!.timestamp).toBeGreaterThan(t);
+    // a failed host is not reported as silent
+    await d.pipeInput(
+      FAILURES_TOPIC,
+      'quiet-1',
+      { host: 'quiet-1', region: '', timestamp: t + 12 * STEP, kind: 'HEARTBEAT_LOST', source: 'test', detail: '' },
+      t,
+    );
+    d.readOutput(RISK_TOPIC);
+    await d.advanceWallClockTime(5 * STEP);
+    expect(d.readOutput(RISK_TOPIC)).toEqual([]);
+  });
+});
