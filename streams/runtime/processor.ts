@@ -17,6 +17,13 @@ export interface RecordMetadata {
   offset: string;
 }
 
+/** Why a record was late, written as `x-late-*` headers on the late-records topic. */
+export interface LateInfo {
+  windowStart?: number;
+  windowEnd?: number;
+  reason?: string;
+}
+
 export type PunctuationType = 'stream-time' | 'wall-clock';
 
 export interface Cancellable {
@@ -41,6 +48,11 @@ export interface ProcessorContext<KOut = unknown, VOut = unknown> {
   forward<K extends KOut, V extends VOut>(record: StreamRecord<K, V>, childName?: string): void;
   getKeyValueStore<K, V>(name: string): KeyValueStore<K, V>;
   getWindowStore<K, V>(name: string): WindowStore<K, V>;
+  /**
+   * Count the current input record as late (beyond a window's grace) and copy its original bytes to
+   * the late-records topic `<applicationId>.late`. No-op inside a punctuator.
+   */
+  reportLate(info: LateInfo): void;
   /** Run `callback(timestamp)` every `intervalMs` of stream time or of wall-clock time. */
   schedule(
     intervalMs: number,

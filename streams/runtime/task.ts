@@ -1,0 +1,465 @@
+/**
+ * The task engine: one instance per input partition, shared by the Kafka runner and the
+ * TopologyTestDriver so both execute a topology identically. It deserialises raw records, extracts
+ * event time, advances stream time, runs the processor graph depth-first in forward order, fires
+ * punctuators, and turns failures into dead letters. It never talks to Kafka: outputs go to
+ * `TaskHooks.emit`, and the runner decides when and how (transaction or not) they are committed.
+ */
+import type { ChangelogEntry, ManagedStore } from '../state/cached-stores.js';
+import type { KeyValueStore, WindowStore } from '../state/store.js';
+import { describeError, ForeshadowError } from './errors.js';
+import type {
+  Cancellable,
+  LateInfo,
+  Processor,
+  ProcessorContext,
+  PunctuationType,
+  RecordMetadata,
+} from './processor.js';
+import { StreamRecord } from './record.js';
+import type { ProcessorNode, SinkNode, Topology } from './topology.js';
+
+/** A record as read from Kafka, bytes untouched. */
+export interface RawRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  timestamp: number;
+  headers: Record<string, string>;
+}
+
+/** A record to produce; `typed` carries the sink's objects for the test driver. */
+export interface OutgoingRecord {
+  topic: string;
+  partition?: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  timestamp: number;
+  headers: Record<string, string>;
+  typed?: { key: unknown; value: unknown };
+}
+
+export type DeadLetterReason = 'deserialization' | 'processing' | 'timestamp';
+
+export interface TaskMetricsSink {
+  recordIn(processor: string): void;
+  recordOut(processor: string): void;
+  late(): void;
+  deadLetter(reason: DeadLetterReason): void;
+}
+
+export interface TaskHooks {
+  emit(record: OutgoingRecord): void;
+  wallClock(): number;
+  /** Partition count of an output topic, for sinks with a custom partitioner. */
+  partitionCount(topic: string): number | undefined;
+  metrics?: TaskMetricsSink;
+  log?: (level: 'warn' | 'error' | 'info', msg: string, fields: Record<string, unknown>) => void;
+}
+
+interface Schedule {
+  type: PunctuationType;
+  intervalMs: number;
+  next: number | undefined;
+  callback: (timestamp: number) => void | Promise<void>;
+  cancelled: boolean;
+}
+
+interface Pending {
+  record: StreamRecord<unknown, unknown>;
+  child: string | undefined;
+}
+
+interface RuntimeNode {
+  node: ProcessorNode;
+  processor: Processor<unknown, unknown>;
+  context: NodeContext;
+  pending: Pending[];
+  schedules: Schedule[];
+}
+
+export const DLQ_HEADERS = {
+  sourceTopic: 'x-dlq-source-topic',
+  sourcePartition: 'x-dlq-source-partition',
+  sourceOffset: 'x-dlq-source-offset',
+  processor: 'x-dlq-processor',
+  error: 'x-dlq-error',
+  reason: 'x-dlq-reason',
+} as const;
+
+export function deadLetterTopic(sourceTopic: string): string {
+  return `${sourceTopic}.dlq`;
+}
+
+class NodeContext implements ProcessorContext {
+  constructor(
+    private readonly task: StreamTask,
+    private readonly rt: () => RuntimeNode,
+  ) {}
+
+  get applicationId(): string {
+    return this.task.topology.applicationId;
+  }
+
+  get taskId(): string {
+    return this.task.taskId;
+  }
+
+  recordMetadata(): RecordMetadata | undefined {
+    const raw = this.task.currentRaw;
+    return raw ? { topic: raw.topic, partition: raw.partition, offset: raw.offset } : undefined;
+  }
+
+  streamTime(): number {
+    return this.task.streamTime;
+  }
+
+  wallClockTime(): number {
+    return this.task.hooks.wallClock();
+  }
+
+  forward<K, V>(record: StreamRecord<K, V>, childName?: string): void {
+    const rt = this.rt();
+    if (childName !== undefined && !rt.node.children.includes(childName)) {
+      throw new ForeshadowError('PROCESSING_FAILED', `${rt.node.name} has no child "${childName}"`, {
+        context: { children: rt.node.children },
+      });
+    }
+    rt.pending.push({ record: record as StreamRecord<unknown, unknown>, child: childName });
+  }
+
+  private store(name: string): ManagedStore {
+    const rt = this.rt();
+    if (!rt.node.stores.has(name)) {
+      throw new ForeshadowError('STORE_FAILED', `processor ${rt.node.name} is not connected to store "${name}"`);
+    }
+    const s = this.task.stores.get(name);
+    if (!s) throw new ForeshadowError('STORE_FAILED', `store "${name}" is not open in task ${this.task.taskId}`);
+    return s;
+  }
+
+  getKeyValueStore<K, V>(name: string): KeyValueStore<K, V> {
+    const s = this.store(name);
+    if (s.spec.kind !== 'key-value') throw new ForeshadowError('STORE_FAILED', `store "${name}" is a window store`);
+    return s as unknown as KeyValueStore<K, V>;
+  }
+
+  getWindowStore<K, V>(name: string): WindowStore<K, V> {
+    const s = this.store(name);
+    if (s.spec.kind !== 'window') throw new ForeshadowError('STORE_FAILED', `store "${name}" is a key-value store`);
+    return s as unknown as WindowStore<K, V>;
+  }
+
+  reportLate(info: LateInfo): void {
+    this.task.reportLate(this.rt().node.name, info);
+  }
+
+  schedule(
+    intervalMs: number,
+    type: PunctuationType,
+    callback: (timestamp: number) => void | Promise<void>,
+  ): Cancellable {
+    if (!(intervalMs > 0)) throw new ForeshadowError('CONFIG_INVALID', `punctuation interval must be > 0`);
+    const now = type === 'wall-clock' ? this.task.hooks.wallClock() : this.task.streamTime;
+    const s: Schedule = {
+      type,
+      intervalMs,
+      // Stream time may not have started yet; the first record then anchors the schedule.
+      next: type === 'wall-clock' || now >= 0 ? now + intervalMs : undefined,
+      callback,
+      cancelled: false,
+    };
+    this.rt().schedules.push(s);
+    return {
+      cancel: () => {
+        s.cancelled = true;
+      },
+    };
+  }
+}
+
+export interface StreamTaskOptions {
+  topology: Topology;
+  taskId: string;
+  partition: number;
+  stores: Map<string, ManagedStore>;
+  hooks: TaskHooks;
+  /** Stream time at the last commit, so a rewound or moved task judges lateness as before. */
+  initialStreamTime?: number;
+}
+
+export class StreamTask {
+  readonly topology: Topology;
+  readonly taskId: string;
+  readonly partition: number;
+  readonly stores: Map<string, ManagedStore>;
+  readonly hooks: TaskHooks;
+  streamTime: number;
+  currentRaw: RawRecord | undefined;
+  private currentNode: string | undefined;
+  private readonly runtime = new Map<string, RuntimeNode>();
+  private initialised = false;
+  /** Highest offset processed per topic, for the next commit. */
+  readonly positions = new Map<string, bigint>();
+
+  constructor(options: StreamTaskOptions) {
+    this.topology = options.topology;
+    this.taskId = options.taskId;
+    this.partition = options.partition;
+    this.stores = options.stores;
+    this.hooks = options.hooks;
+    this.streamTime = options.initialStreamTime ?? -1;
+  }
+
+  async init(): Promise<void> {
+    for (const node of this.topology.processorOrder()) {
+      let rt: RuntimeNode | undefined;
+      const context = new NodeContext(this, () => rt!);
+      rt = { node, processor: node.supplier(), context, pending: [], schedules: [] };
+      this.runtime.set(node.name, rt);
+    }
+    for (const rt of this.runtime.values()) {
+      this.currentNode = rt.node.name;
+      await rt.processor.init?.(rt.context);
+      await this.drain(rt);
+    }
+    this.currentNode = undefined;
+    this.initialised = true;
+  }
+
+  /** Process one raw record; never throws for bad data (dead letters instead). */
+  async process(raw: RawRecord): Promise<void> {
+    if (!this.initialised) throw new ForeshadowError('PROCESSING_FAILED', `task ${this.taskId} is not initialised`);
+    this.positions.set(raw.topic, BigInt(raw.offset));
+    const source = this.topology.sourceForTopic(raw.topic);
+    if (!source) throw new ForeshadowError('PROCESSING_FAILED', `no source reads topic ${raw.topic}`);
+    this.currentRaw = raw;
+    try {
+      let key: unknown;
+      let value: unknown;
+      try {
+        key = raw.key === null ? null : await source.spec.keySerde.deserialize(raw.topic, raw.key);
+        value = raw.value === null ? null : await source.spec.valueSerde.deserialize(raw.topic, raw.value);
+      } catch (err: unknown) {
+        // An outage (e.g. the registry unreachable) is not the record's fault: never dead-letter it.
+        if (isRetriable(err)) throw err;
+        this.deadLetter(raw, source.name, 'deserialization', err);
+        return;
+      }
+      let ts = raw.timestamp;
+      if (source.spec.timestampExtractor) {
+        try {
+          ts = source.spec.timestampExtractor({
+            key,
+            value,
+            timestamp: raw.timestamp,
+            headers: raw.headers,
+            topic: raw.topic,
+            partition: raw.partition,
+          });
+        } catch (err: unknown) {
+          this.deadLetter(raw, source.name, 'timestamp', err);
+          return;
+        }
+      }
+      if (!Number.isFinite(ts) || ts < 0) {
+        this.deadLetter(raw, source.name, 'timestamp', new Error(`invalid event time ${ts}`));
+        return;
+      }
+      if (ts > this.streamTime) this.streamTime = ts;
+      const record = new StreamRecord<unknown, unknown>(key, value, ts, raw.headers);
+      try {
+        this.hooks.metrics?.recordIn(source.name);
+        for (const child of source.children) await this.deliver(child, record);
+      } catch (err: unknown) {
+        for (const rt of this.runtime.values()) rt.pending = [];
+        if (isRetriable(err)) throw err;
+        this.deadLetter(raw, this.currentNode ?? source.name, 'processing', err);
+      }
+      await this.punctuate('stream-time', this.streamTime);
+    } finally {
+      this.currentRaw = undefined;
+      this.currentNode = undefined;
+    }
+  }
+
+  private async deliver(name: string, record: StreamRecord<unknown, unknown>): Promise<void> {
+    const rt = this.runtime.get(name);
+    if (rt) {
+      this.currentNode = name;
+      this.hooks.metrics?.recordIn(name);
+      await rt.processor.process(record);
+      await this.drain(rt);
+      return;
+    }
+    const node = this.topology.node(name);
+    if (node?.kind === 'sink') await this.sink(node, record);
+  }
+
+  private async drain(rt: RuntimeNode): Promise<void> {
+    while (rt.pending.length > 0) {
+      const batch = rt.pending;
+      rt.pending = [];
+      for (const p of batch) {
+        this.hooks.metrics?.recordOut(rt.node.name);
+        if (p.child !== undefined) await this.deliver(p.child, p.record);
+        else for (const c of rt.node.children) await this.deliver(c, p.record);
+      }
+    }
+  }
+
+  private async sink(node: SinkNode, record: StreamRecord<unknown, unknown>): Promise<void> {
+    const spec = node.spec;
+    this.currentNode = node.name;
+    const key =
+      record.key === null || record.key === undefined ? null : await spec.keySerde.serialize(spec.topic, record.key);
+    const value =
+      record.value === null || record.value === undefined
+        ? null
+        : await spec.valueSerde.serialize(spec.topic, record.value);
+    let partition: number | undefined;
+    if (spec.partitioner) {
+      const count = this.hooks.partitionCount(spec.topic);
+      if (count !== undefined) partition = spec.partitioner(record.key, record.value, count);
+    }
+    this.hooks.metrics?.recordIn(node.name);
+    this.hooks.emit({
+      topic: spec.topic,
+      partition,
+      key,
+      value,
+      timestamp: record.timestamp,
+      headers: { ...record.headers },
+      typed: { key: record.key, value: record.value },
+    });
+  }
+
+  private deadLetter(raw: RawRecord, processor: string, reason: DeadLetterReason, err: unknown): void {
+    this.hooks.metrics?.deadLetter(reason);
+    this.hooks.log?.('warn', 'record dead-lettered', {
+      taskId: this.taskId,
+      topic: raw.topic,
+      partition: raw.partition,
+      offset: raw.offset,
+      processor,
+      reason,
+      error: describeError(err),
+    });
+    this.hooks.emit({
+      topic: deadLetterTopic(raw.topic),
+      key: raw.key,
+      value: raw.value,
+      timestamp: raw.timestamp,
+      headers: {
+        ...raw.headers,
+        [DLQ_HEADERS.sourceTopic]: raw.topic,
+        [DLQ_HEADERS.sourcePartition]: String(raw.partition),
+        [DLQ_HEADERS.sourceOffset]: raw.offset,
+        [DLQ_HEADERS.processor]: processor,
+        // Header values stay bounded: a stack trace can be megabytes.
+        [DLQ_HEADERS.error]: describeError(err).slice(0, 1000),
+        [DLQ_HEADERS.reason]: reason,
+      },
+    });
+  }
+
+  reportLate(processor: string, info: LateInfo): void {
+    const raw = this.currentRaw;
+    if (!raw) return;
+    this.hooks.metrics?.late();
+    const headers: Record<string, string> = {
+      ...raw.headers,
+      'x-late-processor': processor,
+      'x-late-source-topic': raw.topic,
+      'x-late-source-partition': String(raw.partition),
+      'x-late-source-offset': raw.offset,
+      'x-late-stream-time': String(this.streamTime),
+    };
+    if (info.windowStart !== undefined) headers['x-late-window-start'] = String(info.windowStart);
+    if (info.windowEnd !== undefined) headers['x-late-window-end'] = String(info.windowEnd);
+    if (info.reason !== undefined) headers['x-late-reason'] = info.reason;
+    this.hooks.emit({
+      topic: this.topology.lateTopic(),
+      key: raw.key,
+      value: raw.value,
+      timestamp: raw.timestamp,
+      headers,
+    });
+  }
+
+  /** Fire due punctuators of one type; the Kafka runner and the driver call this for wall-clock. */
+  async punctuate(type: PunctuationType, now: number): Promise<void> {
+    if (now < 0) return;
+    for (const rt of this.runtime.values()) {
+      if (rt.schedules.length === 0) continue;
+      rt.schedules = rt.schedules.filter((s) => !s.cancelled);
+      for (const s of rt.schedules) {
+        if (s.type !== type) continue;
+        if (s.next === undefined) {
+          s.next = now + s.intervalMs;
+          continue;
+        }
+        if (now < s.next) continue;
+        // Fire once however many intervals passed, then realign to the schedule's grid.
+        s.next += Math.floor((now - s.next) / s.intervalMs + 1) * s.intervalMs;
+        this.currentNode = rt.node.name;
+        try {
+          await s.callback(now);
+          await this.drain(rt);
+        } catch (err: unknown) {
+          rt.pending = [];
+          this.hooks.log?.('error', 'punctuator failed', {
+            taskId: this.taskId,
+            processor: rt.node.name,
+            error: describeError(err),
+          });
+        } finally {
+          this.currentNode = undefined;
+        }
+      }
+    }
+  }
+
+  async prepareCommit(): Promise<{ store: string; entries: ChangelogEntry[] }[]> {
+    const out: { store: string; entries: ChangelogEntry[] }[] = [];
+    for (const [name, s] of this.stores) {
+      if (s.dirtyCount() === 0 && s.spec.kind === 'key-value') continue;
+      const entries = await s.prepareCommit();
+      if (entries.length > 0 && s.spec.changelog) out.push({ store: name, entries });
+    }
+    return out;
+  }
+
+  async applyCommit(): Promise<void> {
+    for (const s of this.stores.values()) await s.applyCommit();
+  }
+
+  abort(): void {
+    for (const s of this.stores.values()) s.abort();
+    for (const rt of this.runtime.values()) rt.pending = [];
+    this.positions.clear();
+  }
+
+  /** Close processors; stores are closed by their owner (the runner keeps them across rewinds). */
+  async closeProcessors(): Promise<void> {
+    for (const rt of this.runtime.values()) {
+      try {
+        await rt.processor.close?.();
+      } catch (err: unknown) {
+        this.hooks.log?.('warn', 'processor close failed', { processor: rt.node.name, error: describeError(err) });
+      }
+    }
+    this.runtime.clear();
+    this.initialised = false;
+  }
+}
+
+/** A retriable ForeshadowError (outage, not bad data), possibly wrapped by a processor. */
+export function isRetriable(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof ForeshadowError && e.retriable) return true;
+  }
+  return false;
+}

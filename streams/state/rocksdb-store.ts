@@ -1,0 +1,79 @@
+/**
+ * RocksDB byte store (rocksdb-native). One database directory per store per task, so a task's state
+ * can be dropped or restored on its own.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import RocksDB from 'rocksdb-native';
+import { ForeshadowError } from '../runtime/errors.js';
+import type { BytesBatch, BytesEntry, BytesStore } from './bytes-store.js';
+
+export class RocksDbBytesStore implements BytesStore {
+  private closed = false;
+
+  private constructor(
+    private readonly db: RocksDB,
+    readonly path: string,
+  ) {}
+
+  static async open(path: string): Promise<RocksDbBytesStore> {
+    await mkdir(path, { recursive: true });
+    const db = new RocksDB(path);
+    try {
+      await db.ready();
+    } catch (cause: unknown) {
+      throw new ForeshadowError('STORE_FAILED', `cannot open RocksDB at ${path}`, { cause, context: { path } });
+    }
+    return new RocksDbBytesStore(db, path);
+  }
+
+  static async destroy(path: string): Promise<void> {
+    await rm(path, { recursive: true, force: true });
+  }
+
+  private check(): void {
+    if (this.closed) throw new ForeshadowError('STORE_CLOSED', `store at ${this.path} is closed`);
+  }
+
+  async get(key: Buffer): Promise<Buffer | undefined> {
+    this.check();
+    // autoDestroy releases the batch handle; a live handle makes db.close() wait forever.
+    const r = this.db.read({ autoDestroy: true });
+    const p = r.get(key);
+    r.tryFlush();
+    const v = await p;
+    return v ?? undefined;
+  }
+
+  async write(batch: BytesBatch): Promise<void> {
+    this.check();
+    if (batch.writes.length === 0 && (batch.deleteRanges?.length ?? 0) === 0) return;
+    const w = this.db.write({ autoDestroy: true });
+    for (const e of batch.writes) {
+      if (e.value === null) w.delete(e.key);
+      else w.put(e.key, e.value);
+    }
+    for (const r of batch.deleteRanges ?? []) w.deleteRange(r.from, r.to);
+    await w.flush();
+  }
+
+  async *range(from?: Buffer, to?: Buffer): AsyncIterableIterator<BytesEntry> {
+    this.check();
+    const range: { gte?: Buffer; lt?: Buffer } = {};
+    if (from) range.gte = from;
+    if (to) range.lt = to;
+    // A larger prefetch than the default 8 entries: ranges here are scans, not peeks.
+    for await (const e of this.db.iterator(range, { capacity: 512 })) yield { key: e.key, value: e.value };
+  }
+
+  async lastKey(): Promise<Buffer | undefined> {
+    this.check();
+    for await (const e of this.db.iterator({}, { reverse: true, limit: 1, values: false })) return e.key;
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.close();
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Store specifications: what a topology declares. The runner turns a spec into a store per task
+ * (RocksDB when `persistent`, memory otherwise) wrapped by the caching + changelogging layer.
+ * The name fixes the changelog topic `<applicationId>-<name>-changelog`: renaming is a migration.
+ */
+import { ForeshadowError } from '../runtime/errors.js';
+import type { Serde } from '../runtime/serdes.js';
+
+export interface KeyValueStoreSpec<K, V> {
+  readonly kind: 'key-value';
+  readonly name: string;
+  readonly keySerde: Serde<K>;
+  readonly valueSerde: Serde<V>;
+  /** RocksDB under the Kafka runner (default true); always memory under the test driver. */
+  readonly persistent: boolean;
+  /** Write a changelog topic (default true); without it the store cannot be restored. */
+  readonly changelog: boolean;
+  /** Upper bound of clean (already committed) entries kept deserialisable in memory. */
+  readonly cacheMaxEntries: number;
+}
+
+export interface WindowStoreSpec<K, V> {
+  readonly kind: 'window';
+  readonly name: string;
+  readonly keySerde: Serde<K>;
+  readonly valueSerde: Serde<V>;
+  readonly windowSizeMs: number;
+  /** Windows that start more than this before the newest window are dropped (disk bound). */
+  readonly retentionMs: number;
+  readonly persistent: boolean;
+  readonly changelog: boolean;
+  readonly cacheMaxEntries: number;
+}
+
+export type StoreSpec = KeyValueStoreSpec<unknown, unknown> | WindowStoreSpec<unknown, unknown>;
+
+export interface StoreOptions<K, V> {
+  keySerde: Serde<K>;
+  valueSerde: Serde<V>;
+  persistent?: boolean;
+  changelog?: boolean;
+  cacheMaxEntries?: number;
+}
+
+const STORE_NAME = /^[a-zA-Z0-9._-]+$/;
+
+function checkName(name: string): void {
+  if (!STORE_NAME.test(name)) {
+    throw new ForeshadowError('CONFIG_INVALID', `store name "${name}" must match ${STORE_NAME} (it names a topic)`);
+  }
+}
+
+export function keyValueStoreSpec<K, V>(name: string, options: StoreOptions<K, V>): KeyValueStoreSpec<K, V> {
+  checkName(name);
+  return {
+    kind: 'key-value',
+    name,
+    keySerde: options.keySerde,
+    valueSerde: options.valueSerde,
+    persistent: options.persistent ?? true,
+    changelog: options.changelog ?? true,
+    cacheMaxEntries: options.cacheMaxEntries ?? 50_000,
+  };
+}
+
+export function windowStoreSpec<K, V>(
+  name: string,
+  options: StoreOptions<K, V> & { windowSizeMs: number; retentionMs: number },
+): WindowStoreSpec<K, V> {
+  checkName(name);
+  if (options.retentionMs < options.windowSizeMs) {
+    throw new ForeshadowError('CONFIG_INVALID', `store ${name}: retention must be at least the window size`);
+  }
+  return {
+    kind: 'window',
+    name,
+    keySerde: options.keySerde,
+    valueSerde: options.valueSerde,
+    windowSizeMs: options.windowSizeMs,
+    retentionMs: options.retentionMs,
+    persistent: options.persistent ?? true,
+    changelog: options.changelog ?? true,
+    cacheMaxEntries: options.cacheMaxEntries ?? 50_000,
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * Acceptance (2): crash safety under exactly-once. An EOS worker (child process) is SIGKILLed at
+ * random moments six times while input keeps arriving, and every 7th (in the last run every 3rd)
+ * of its commits fails on purpose (abort + rewind). Afterwards the read_committed output holds exactly one result per expected
+ * key/window, equal to brute force, and the store restored from checkpoint + changelog equals the
+ * recomputation.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { brokers, consumeUntil, createTopics, registryUrl, uniqueName } from '../support/kafka.js';
+import { readWindowAggs } from './fixtures/state-reader.js';
+import { cleanupApp, type KeyedInput, produce, sleep, startWorker } from './fixtures/streams-helpers.js';
+import {
+  aggSerde,
+  expectedWindows,
+  type Reading,
+  WINDOW_GRACE_MS,
+  WINDOW_SIZE_MS,
+  WINDOW_STORE,
+  type WindowAgg,
+  windowKeySerde,
+} from './fixtures/topologies.js';
+
+const PARTITIONS = 3;
+const CHUNKS = 6;
+const PER_CHUNK = 6_000;
+const KEYS = 24;
+
+describe('exactly-once crash safety', () => {
+  const appId = uniqueName('crash-app').replaceAll('.', '-');
+  const input = uniqueName('crash-in');
+  const output = uniqueName('crash-out');
+  let stateDir = '';
+
+  afterAll(async () => {
+    await cleanupApp(appId, [input, output]);
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('survives repeated SIGKILLs and failed commits with exact read_committed output and state', async () => {
+    await createTopics([
+      { topic: input, numPartitions: PARTITIONS },
+      { topic: output, numPartitions: PARTITIONS },
+    ]);
+    stateDir = await mkdtemp(join(tmpdir(), 'foreshadow-crash-'));
+    const env = {
+      APP_ID: appId,
+      INPUT_TOPIC: input,
+      OUTPUT_TOPIC: output,
+      STATE_DIR: stateDir,
+      GUARANTEE: 'exactly-once',
+      FAIL_COMMIT_EVERY: '7',
+      COMMIT_INTERVAL_MS: '100',
+      KAFKA_BROKERS: brokers().join(','),
+      SCHEMA_REGISTRY_URL: registryUrl(),
+    };
+    const perPartition: { key: string; value: Reading }[][] = Array.from({ length: PARTITIONS }, () => []);
+    let seq = 0;
+    const chunk = (): KeyedInput[] => {
+      const out: KeyedInput[] = [];
+      for (let i = 0; i < PER_CHUNK; i++, seq++) {
+        const k = seq % KEYS;
+        const key = `k${k}`;
+        const partition = k % PARTITIONS;
+        const base = 5_000_000 + seq * 3;
+        const r = (seq * 7919) % 100;
+        const t = r < 2 ? base - 3_000 : r < 25 ? base - ((seq * 31) % 400) : base;
+        const value: Reading = { t, v: (seq * 13) % 97, seq };
+        perPartition[partition]!.push({ key, value });
+        out.push({ key, value: JSON.stringify(value), partition });
+      }
+      return out;
+    };
+
+    let kills = 0;
+    let abortedCommits = 0;
+    let killedWhileWorking = 0;
+    for (let round = 0; round < CHUNKS; round++) {
+      await produce(input, chunk());
+      const w = startWorker('windowed-worker.ts', env);
+      // Kill at a random moment once the worker has restored a task and is processing the new
+      // chunk: mid-batch, mid-commit, or while other tasks still restore.
+      await w.waitForLog((l) => l.msg === 'task open', 60_000);
+      await sleep(Math.floor(Math.random() * 1_500));
+      w.child.kill('SIGKILL');
+      await w.exited;
+      kills++;
+      abortedCommits += w.logs.filter((l) => l.msg === 'commit failed; rewinding task').length;
+      if (w.logs.some((l) => l.msg === 'task open')) killedWhileWorking++;
+    }
+    expect(kills).toBeGreaterThanOrEqual(5);
+    expect(killedWhileWorking).toBe(kills);
+    console.log(`crash: ${kills} kills (${killedWhileWorking} with open tasks)`);
+
+    let expectedCount = 0;
+    const expected = new Map<string, WindowAgg>();
+    const expectedStore = new Map<string, WindowAgg>();
+    for (const recs of perPartition) {
+      const e = expectedWindows(recs);
+      expectedCount += e.closed.size;
+      for (const [k, v] of e.closed) expected.set(k, v);
+      const all = new Map([...e.closed, ...e.open]);
+      const maxStart = Math.max(...[...all.keys()].map((k) => Number(k.split('@')[1])));
+      for (const [k, v] of all) {
+        if (Number(k.split('@')[1]) >= maxStart - (WINDOW_SIZE_MS + WINDOW_GRACE_MS)) expectedStore.set(k, v);
+      }
+    }
+
+    // A final, uninterrupted run completes the work, then stops cleanly.
+    // It still fails every third commit on purpose: every abort must rewind without a trace.
+    const last = startWorker('windowed-worker.ts', { ...env, FAIL_COMMIT_EVERY: '3' });
+    const out = await consumeUntil(output, (all) => all.length >= expectedCount, 150_000);
+    // Give any duplicate a chance to show up before judging.
+    await sleep(2_000);
+    const settled = await consumeUntil(output, (all) => all.length > expectedCount, 3_000);
+    last.child.kill('SIGTERM');
+    expect(await last.exited).toBe(0);
+
+    expect(settled.length).toBe(expectedCount);
+    const got = new Map<string, WindowAgg>();
+    for (const m of out) {
+      const k = await windowKeySerde.deserialize(output, m.message.key!);
+      const id = `${k.key}@${k.start}`;
+      expect(got.has(id), `duplicate ${id}`).toBe(false);
+      got.set(id, await aggSerde.deserialize(output, m.message.value!));
+    }
+    expect(got).toEqual(expected);
+    abortedCommits += last.logs.filter((l) => l.msg === 'commit failed; rewinding task').length;
+    console.log(`crash: ${abortedCommits} aborted commits in all runs`);
+    expect(abortedCommits).toBeGreaterThan(0);
+    const restoredRuns = last.logs.filter((l) => l.msg === 'restore complete');
+    expect(restoredRuns.length).toBeGreaterThan(0);
+    expect(await readWindowAggs(stateDir, appId, WINDOW_STORE)).toEqual(expectedStore);
+  });
+});
