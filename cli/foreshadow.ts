@@ -42,7 +42,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    const ctx = err instanceof ForeshadowError && Object.keys(err.context).length > 0 ? ` ${JSON.stringify(err.context)}` : '';
+    const ctx =
+      err instanceof ForeshadowError && Object.keys(err.context).length > 0 ? ` ${JSON.stringify(err.context)}` : '';
     console.error(`foreshadow: ${describeError(err)}${ctx}`);
     process.exitCode = 1;
   },

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { type TopicSpec, TOPICS } from '../streams/catalogue.js';
+import { TOPICS, type TopicSpec } from '../streams/catalogue.js';
 import { ForeshadowError } from '../streams/runtime/errors.js';
 
 const SCHEMA_DIR = dirname(fileURLToPath(import.meta.url));
@@ -94,16 +94,23 @@ export class SchemaCatalogue {
     const schema = loadSchema(schemaName);
     const check = await this.isCompatible(subject, schema);
     if (!check.compatible) {
-      throw new ForeshadowError('REGISTRY_FAILED', `schema ${schemaName}.avsc is not BACKWARD compatible with ${subject}`, {
-        context: { subject, reasons: check.messages },
-      });
+      throw new ForeshadowError(
+        'REGISTRY_FAILED',
+        `schema ${schemaName}.avsc is not BACKWARD compatible with ${subject}`,
+        {
+          context: { subject, reasons: check.messages },
+        },
+      );
     }
     try {
       const { id } = await this.registry.register({ type: SchemaType.AVRO, schema }, { subject });
       await this.setCompatibility(subject, 'BACKWARD');
       return { topic, subject, id };
     } catch (err: unknown) {
-      throw new ForeshadowError('REGISTRY_FAILED', `registering ${subject} failed`, { cause: err, context: { subject } });
+      throw new ForeshadowError('REGISTRY_FAILED', `registering ${subject} failed`, {
+        cause: err,
+        context: { subject },
+      });
     }
   }
 

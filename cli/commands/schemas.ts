@@ -1,6 +1,7 @@
 /** `foreshadow schemas`: registers every catalogue value schema as `<topic>-value`, BACKWARD. */
-import { loadConnection } from '../../streams/runtime/config.js';
+
 import { SchemaCatalogue } from '../../schemas/registry.js';
+import { loadConnection } from '../../streams/runtime/config.js';
 import type { CliCommand } from '../command.js';
 
 export const command: CliCommand = {

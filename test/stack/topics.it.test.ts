@@ -45,7 +45,9 @@ describe('topic catalogue on the real broker', () => {
   it('brings a drifted topic back in line and raises (never lowers) its partitions', async () => {
     const name = uniqueName('drift');
     scratch.push(name);
-    await createTopics([{ topic: name, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'delete' }] }]);
+    await createTopics([
+      { topic: name, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'delete' }] },
+    ]);
     const spec: TopicSpec = { name, partitions: 3, cleanup: 'compact', key: 'k', doc: 'drift test' };
     const changes = await withAdmin((admin) => ensureTopics(admin, [spec]));
     expect(changes[0]?.action).toBe('partitions-raised');
