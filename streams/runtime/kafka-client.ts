@@ -3,7 +3,7 @@
  * every process connects the same way and credentials never pass through logs.
  */
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
 import type { KafkaConnection } from './config.js';
 
 export function kafkaConfig(conn: KafkaConnection, clientId = conn.clientId): KafkaConfig {
@@ -17,7 +17,11 @@ export function kafkaConfig(conn: KafkaConnection, clientId = conn.clientId): Ka
     config.ssl = conn.ssl.caFile ? { ca: [readFileSync(conn.ssl.caFile, 'utf8')] } : true;
   }
   if (conn.sasl) {
-    config.sasl = { mechanism: conn.sasl.mechanism, username: conn.sasl.username, password: conn.sasl.password } as SASLOptions;
+    config.sasl = {
+      mechanism: conn.sasl.mechanism,
+      username: conn.sasl.username,
+      password: conn.sasl.password,
+    } as SASLOptions;
   }
   return config;
 }

@@ -39,7 +39,8 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
       configEntries: topicConfigEntries(s),
     }));
     await admin.createTopics({ topics, waitForLeaders: true });
-    for (const s of missing) changes.push({ topic: s.name, action: 'created', detail: `${s.partitions} partitions, ${s.cleanup}` });
+    for (const s of missing)
+      changes.push({ topic: s.name, action: 'created', detail: `${s.partitions} partitions, ${s.cleanup}` });
   }
   if (present.length === 0) return changes;
 
@@ -50,7 +51,10 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
     resources: present.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.name })),
   });
   const configOf = new Map(
-    described.resources.map((r) => [r.resourceName, new Map(r.configEntries.map((e) => [e.configName, e.configValue]))]),
+    described.resources.map((r) => [
+      r.resourceName,
+      new Map(r.configEntries.map((e) => [e.configName, e.configValue])),
+    ]),
   );
 
   const raise = present.filter((s) => (partitionsOf.get(s.name) ?? 0) < s.partitions);
@@ -68,7 +72,11 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
       });
     }
     if (raise.includes(s)) {
-      changes.push({ topic: s.name, action: 'partitions-raised', detail: `${partitionsOf.get(s.name)} -> ${s.partitions}` });
+      changes.push({
+        topic: s.name,
+        action: 'partitions-raised',
+        detail: `${partitionsOf.get(s.name)} -> ${s.partitions}`,
+      });
     } else if (drift.length > 0) {
       changes.push({ topic: s.name, action: 'updated', detail: drift.map((e) => `${e.name}=${e.value}`).join(', ') });
     } else {

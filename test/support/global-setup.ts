@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
-import { type ContainerStack, startContainers } from './containers.js';
+import type { ContainerStack } from './containers.js';
 
 let containers: ContainerStack | undefined;
 
