@@ -1,9 +1,9 @@
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadSchema, SchemaCatalogue, valueSubject } from '../../schemas/registry.js';
 import { TOPICS } from '../../streams/catalogue.js';
 import { ForeshadowError } from '../../streams/runtime/errors.js';
-import { loadSchema, SchemaCatalogue, valueSubject } from '../../schemas/registry.js';
 import { consumeUntil, createTopics, deleteTopics, registryUrl, testKafka, uniqueName } from '../support/kafka.js';
 
 const withSchemas = TOPICS.filter((t) => t.valueSchema !== undefined);
@@ -65,7 +65,12 @@ describe('Avro schemas in the real schema registry', () => {
   it('fails the schemas command clearly when a changed schema file is incompatible', async () => {
     const topic = uniqueName('cmd');
     const subject = valueSubject(topic);
-    const incompatibleBase = { type: 'record', name: 'HostSample', namespace: 'dev.foreshadow', fields: [{ name: 'host', type: 'long' }] };
+    const incompatibleBase = {
+      type: 'record',
+      name: 'HostSample',
+      namespace: 'dev.foreshadow',
+      fields: [{ name: 'host', type: 'long' }],
+    };
     await catalogue.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(incompatibleBase) }, { subject });
     await catalogue.setCompatibility(subject, 'BACKWARD');
     const err = await catalogue.registerTopic(topic, 'host-sample').catch((e: unknown) => e);
