@@ -56,6 +56,7 @@ export interface ActuatorConsumerOptions {
 export function actuatorLogger(provider: string): Logger {
   return pino({
     name: `actuator-${provider}`,
+    level: process.env.LOG_LEVEL ?? 'info',
     base: { provider, host: hostname() },
     redact: {
       paths: ['*.config', '*.password', '*.secret', '*.token', 'config', 'password', 'secret'],
