@@ -66,9 +66,11 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
     const current = configOf.get(s.name) ?? new Map<string, string>();
     const drift = wanted.filter((e) => current.get(e.name) !== e.value);
     if (drift.length > 0) {
+      // kafkajs speaks the non-incremental AlterConfigs API, which replaces a topic's whole set of
+      // overrides: send every wanted entry, or the ones not drifting would fall back to defaults.
       await admin.alterConfigs({
         validateOnly: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: s.name, configEntries: drift }],
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: s.name, configEntries: wanted }],
       });
     }
     if (raise.includes(s)) {

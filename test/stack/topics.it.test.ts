@@ -53,6 +53,11 @@ describe('topic catalogue on the real broker', () => {
     expect(changes[0]?.action).toBe('partitions-raised');
     const meta = await withAdmin((admin) => admin.fetchTopicMetadata({ topics: [name] }));
     expect(meta.topics[0]?.partitions.length).toBe(3);
-    expect((await configsOf([name])).get(name)?.get('cleanup.policy')).toBe('compact');
+    const after = (await configsOf([name])).get(name);
+    expect(after?.get('cleanup.policy')).toBe('compact');
+    // Altering one drifted entry must not reset the others (AlterConfigs replaces the whole set).
+    expect(after?.get('min.cleanable.dirty.ratio')).toBe('0.1');
+    const again = await withAdmin((admin) => ensureTopics(admin, [spec]));
+    expect(again[0]?.action).toBe('unchanged');
   });
 });
