@@ -25,9 +25,12 @@ COMPONENTS="${FORESHADOW_STACK_COMPONENTS:-kafka registry connect}"
 
 LIBS="$CACHE/kafka-$KAFKA_VERSION/libs"
 PLUGINS="$CACHE/connect-plugins"
-RUN="$CACHE/run"
-LOGS="$CACHE/logs"
-DATA="$CACHE/data"
+# A second, isolated stack (fault tests restart their own broker and Connect worker) keeps its
+# data, logs and pid files in FORESHADOW_INSTANCE_DIR but reuses the jars of the cache.
+INSTANCE="${FORESHADOW_INSTANCE_DIR:-$CACHE}"
+RUN="$INSTANCE/run"
+LOGS="$INSTANCE/logs"
+DATA="$INSTANCE/data"
 export FORESHADOW_CACHE="$CACHE" FORESHADOW_KAFKA_PORT="$KAFKA_PORT" FORESHADOW_REGISTRY_PORT="$REGISTRY_PORT"
 
 say() { printf '[stack] %s\n' "$*" >&2; }
@@ -174,7 +177,7 @@ EOF
     -Dlog4j2.configurationFile="$(log4j_config kafka)" -cp "$(classpath)" kafka.Kafka "$props" \
     >>"$LOGS/kafka.out" 2>&1 &
   echo $! >"$RUN/kafka.pid"
-  wait_until kafka 90 "$LOGS/kafka.log" kafka_ready || die "kafka did not become ready"
+  wait_until kafka "${FORESHADOW_KAFKA_READY_TIMEOUT:-90}" "$LOGS/kafka.log" kafka_ready || die "kafka did not become ready"
   say "kafka ready"
 }
 
@@ -198,13 +201,13 @@ connect_up() {
   local props="$RUN/connect.properties"
   cat >"$props" <<EOF
 bootstrap.servers=127.0.0.1:$KAFKA_PORT
-group.id=foreshadow-connect
+group.id=${FORESHADOW_CONNECT_GROUP:-foreshadow-connect}
 key.converter=org.apache.kafka.connect.storage.StringConverter
 value.converter=org.apache.kafka.connect.json.JsonConverter
 value.converter.schemas.enable=false
-config.storage.topic=_connect-configs
-offset.storage.topic=_connect-offsets
-status.storage.topic=_connect-status
+config.storage.topic=_connect-configs${FORESHADOW_CONNECT_TOPIC_SUFFIX:-}
+offset.storage.topic=_connect-offsets${FORESHADOW_CONNECT_TOPIC_SUFFIX:-}
+status.storage.topic=_connect-status${FORESHADOW_CONNECT_TOPIC_SUFFIX:-}
 config.storage.replication.factor=1
 offset.storage.replication.factor=1
 status.storage.replication.factor=1
@@ -268,10 +271,13 @@ cmd_up() {
   print_env
 }
 
+# Stops only the components this invocation manages (FORESHADOW_STACK_COMPONENTS), in the
+# instance folder it manages, so an isolated test stack never stops the shared one.
 cmd_down() {
-  stop_pid connect
-  registry_down
-  stop_pid kafka
+  has connect && stop_pid connect
+  has registry && registry_down
+  has kafka && stop_pid kafka
+  return 0
 }
 
 cmd_status() {
