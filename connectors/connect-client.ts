@@ -93,10 +93,24 @@ export class ConnectClient {
     return (await this.call<string[]>('GET', '/connectors')).data ?? [];
   }
 
-  /** Returns false when there was nothing to delete. */
-  async delete(name: string): Promise<boolean> {
+  /**
+   * Deletes a connector and waits until the worker no longer reports it (Connect removes the
+   * config at once but tears the tasks down asynchronously). Returns false when there was nothing
+   * to delete.
+   */
+  async delete(name: string, timeoutMs = 30_000): Promise<boolean> {
     const { status } = await this.call('DELETE', `/connectors/${encodeURIComponent(name)}`);
-    return status !== 404;
+    if (status === 404) return false;
+    const deadline = Date.now() + timeoutMs;
+    while ((await this.status(name)) !== undefined) {
+      if (Date.now() > deadline) {
+        throw new ForeshadowError('TIMEOUT', `connector ${name} still reported ${timeoutMs} ms after deletion`, {
+          context: { name },
+        });
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return true;
   }
 
   /** Polls until the connector and at least one task are RUNNING; a FAILED one ends the wait at once. */

@@ -56,6 +56,7 @@ cmd_up() {
   make_certs
   local pass props="$DIR/server.properties"
   pass="$(cat "$DIR/tls/store.pass")"
+  # The broker talks to itself over SASL_SSL too, so it trusts the test CA.
   # The controller listener stays plaintext on loopback (principal ANONYMOUS, a super user so the
   # broker can register with its own controller); clients only ever see the SASL_SSL listener.
   cat >"$props" <<EOF
@@ -74,6 +75,8 @@ ssl.keystore.type=PKCS12
 ssl.keystore.location=$DIR/tls/broker.p12
 ssl.keystore.password=$pass
 ssl.key.password=$pass
+ssl.truststore.type=PEM
+ssl.truststore.location=$DIR/tls/ca.pem
 ssl.client.auth=none
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 allow.everyone.if.no.acl.found=false
@@ -116,7 +119,7 @@ EOF
   local deadline=$((SECONDS + 150))
   until grep -q 'Kafka Server started' "$DIR/logs/kafka.log" 2>/dev/null; do
     kill -0 "$(cat "$DIR/kafka.pid")" 2>/dev/null || {
-      tail -30 "$DIR/logs/kafka.out" "$DIR/logs/kafka.log" >&2 || true
+      tail -n 30 "$DIR/logs/kafka.out" >&2 || true
       die "broker exited"
     }
     ((SECONDS < deadline)) || die "broker not started after 150 s"

@@ -1,0 +1,186 @@
+/**
+ * Processor crashes under exactly-once, building on test/streams/crash-safety.it.test.ts (same
+ * windowed topology and brute force) but with input arriving *while* the workers are SIGKILLed at
+ * random moments: a producer streams the records in the background, workers are started and killed
+ * one after another, then a last worker finishes. The read_committed output must hold every
+ * expected window exactly once, equal to recomputation, and the store must equal it too.
+ *
+ * Short form (CI): KILLS_RECORDS=20000, KILLS=6. Long form (`npm run reliability:long`):
+ * KILLS_RECORDS=1000000, KILLS=12, figures in RELIABILITY.md.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readWindowAggs } from '../streams/fixtures/state-reader.js';
+import { cleanupApp, type KeyedInput, produce, sleep, startWorker } from '../streams/fixtures/streams-helpers.js';
+import {
+  aggSerde,
+  expectedWindows,
+  type Reading,
+  WINDOW_GRACE_MS,
+  WINDOW_SIZE_MS,
+  WINDOW_STORE,
+  type WindowAgg,
+  windowKeySerde,
+} from '../streams/fixtures/topologies.js';
+import { brokers, consumeUntil, createTopics, registryUrl, uniqueName } from '../support/kafka.js';
+import { recordFigure } from './support/figures.js';
+
+const RECORDS = Number(process.env.KILLS_RECORDS ?? '20000');
+const KILLS = Number(process.env.KILLS ?? '6');
+const PARTITIONS = 3;
+const KEYS = 48;
+
+// The long forms run far past the integration project's default timeout.
+const TEST_TIMEOUT_MS = Number(process.env.RELIABILITY_TIMEOUT_MS ?? '420000');
+
+describe('SIGKILLed exactly-once processors while input streams in', () => {
+  const appId = uniqueName('kills-app').replaceAll('.', '-');
+  const input = uniqueName('kills-in');
+  const output = uniqueName('kills-out');
+  let stateDir = '';
+
+  afterAll(async () => {
+    await cleanupApp(appId, [input, output]);
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it(
+    `survives ${KILLS} SIGKILLs over ${RECORDS} records with no duplicate, no loss, state = recomputation`,
+    async () => {
+      const t0 = Date.now();
+      await createTopics([
+        { topic: input, numPartitions: PARTITIONS },
+        { topic: output, numPartitions: PARTITIONS },
+      ]);
+      stateDir = await mkdtemp(join(tmpdir(), 'foreshadow-kills-'));
+      const env = {
+        APP_ID: appId,
+        INPUT_TOPIC: input,
+        OUTPUT_TOPIC: output,
+        STATE_DIR: stateDir,
+        GUARANTEE: 'exactly-once',
+        COMMIT_INTERVAL_MS: '100',
+        KAFKA_BROKERS: brokers().join(','),
+        SCHEMA_REGISTRY_URL: registryUrl(),
+        LOG_LEVEL: 'info',
+      };
+      const perPartition: { key: string; value: Reading }[][] = Array.from({ length: PARTITIONS }, () => []);
+      let seq = 0;
+      const chunk = (n: number): KeyedInput[] => {
+        const out: KeyedInput[] = [];
+        for (let i = 0; i < n; i++, seq++) {
+          const k = seq % KEYS;
+          const partition = k % PARTITIONS;
+          const base = 5_000_000 + seq;
+          // Some records out of order, a few beyond the grace period (late: dropped by both sides).
+          const r = (seq * 7919) % 100;
+          const t = r < 2 ? base - 3_000 : r < 25 ? base - ((seq * 31) % 400) : base;
+          const value: Reading = { t, v: (seq * 13) % 97, seq };
+          perPartition[partition]!.push({ key: `k${k}`, value });
+          out.push({ key: `k${k}`, value: JSON.stringify(value), partition });
+        }
+        return out;
+      };
+
+      // Input streams in the background for the whole kill phase.
+      // Paced so that most kills land while records are still arriving.
+      const chunkSize = Math.max(1_000, Math.ceil(RECORDS / (KILLS * 3)));
+      let produced = 0;
+      const producing = (async () => {
+        while (produced < RECORDS) {
+          const n = Math.min(chunkSize, RECORDS - produced);
+          await produce(input, chunk(n));
+          produced += n;
+          await sleep(1_500 + Math.floor(Math.random() * 1_000));
+        }
+      })();
+
+      let kills = 0;
+      let withOpenTasks = 0;
+      let abortedCommits = 0;
+      let killsWhileProducing = 0;
+      while (kills < KILLS) {
+        const w = startWorker('windowed-worker.ts', { ...env, FAIL_COMMIT_EVERY: kills % 2 === 0 ? '0' : '9' });
+        await w.waitForLog((l) => l.msg === 'task open', 90_000);
+        // A random moment: mid-batch, mid-commit, mid-restore of another task.
+        await sleep(Math.floor(Math.random() * 2_500));
+        w.child.kill('SIGKILL');
+        await w.exited;
+        kills++;
+        if (w.logs.some((l) => l.msg === 'task open')) withOpenTasks++;
+        if (produced < RECORDS) killsWhileProducing++;
+        abortedCommits += w.logs.filter((l) => l.msg === 'commit failed; rewinding task').length;
+      }
+      await producing;
+
+      let expectedCount = 0;
+      const expected = new Map<string, WindowAgg>();
+      const expectedStore = new Map<string, WindowAgg>();
+      for (const recs of perPartition) {
+        const e = expectedWindows(recs);
+        expectedCount += e.closed.size;
+        for (const [k, v] of e.closed) expected.set(k, v);
+        const all = new Map([...e.closed, ...e.open]);
+        const maxStart = Math.max(...[...all.keys()].map((k) => Number(k.split('@')[1])));
+        for (const [k, v] of all) {
+          if (Number(k.split('@')[1]) >= maxStart - (WINDOW_SIZE_MS + WINDOW_GRACE_MS)) expectedStore.set(k, v);
+        }
+      }
+
+      const last = startWorker('windowed-worker.ts', env);
+      // The last worker may have a long backlog in the long form (≈2 ms per record on a busy box).
+      const timeout = Math.max(180_000, RECORDS * 2);
+      await consumeUntil(output, (all) => all.length >= expectedCount, timeout);
+      await sleep(2_000);
+      const settled = await consumeUntil(output, (all) => all.length > expectedCount, 5_000);
+      last.child.kill('SIGTERM');
+      const lastExit = await last.exited;
+
+      const got = new Map<string, WindowAgg>();
+      let duplicates = 0;
+      for (const m of settled) {
+        const k = await windowKeySerde.deserialize(output, m.message.key!);
+        const id = `${k.key}@${k.start}`;
+        if (got.has(id)) duplicates++;
+        got.set(id, await aggSerde.deserialize(output, m.message.value!));
+      }
+      let missing = 0;
+      let wrong = 0;
+      for (const [id, v] of expected) {
+        const g = got.get(id);
+        if (!g) missing++;
+        else if (g.sum !== v.sum || g.count !== v.count) wrong++;
+      }
+      const store = await readWindowAggs(stateDir, appId, WINDOW_STORE);
+      const storeMatches = JSON.stringify([...store].sort()) === JSON.stringify([...expectedStore].sort());
+      const figures = {
+        records: RECORDS,
+        kills,
+        withOpenTasks,
+        killsWhileProducing,
+        abortedCommits,
+        windowsExpected: expectedCount,
+        windowsRead: settled.length,
+        duplicates,
+        missing,
+        wrong,
+        storeMatches,
+        seconds: Math.round((Date.now() - t0) / 1000),
+      };
+      console.log(`kills: ${JSON.stringify(figures)}`);
+      recordFigure('eos-kills', figures);
+
+      expect(kills).toBe(KILLS);
+      expect(withOpenTasks).toBe(KILLS);
+      expect(duplicates).toBe(0);
+      expect(missing).toBe(0);
+      expect(wrong).toBe(0);
+      expect(settled.length).toBe(expectedCount);
+      expect(store).toEqual(expectedStore);
+      expect(lastExit).toBe(0);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
