@@ -17,6 +17,13 @@ export class StreamsMetrics {
   readonly restoreRemaining: Gauge<'store' | 'task'>;
   readonly late: Counter;
   readonly deadLettered: Counter<'reason'>;
+  /**
+   * Per-record counts are kept as plain numbers and added to the counters when they are read
+   * (prom-client's `collect` hook runs on every `get()` and scrape): a labelled `inc()` per record
+   * per node cost 6-12% of the runtime's CPU in the windowed benchmark.
+   */
+  private readonly pendingIn = new Map<string, number>();
+  private readonly pendingOut = new Map<string, number>();
 
   constructor(applicationId: string) {
     this.registry.setDefaultLabels({ application: applicationId });
@@ -26,12 +33,14 @@ export class StreamsMetrics {
       help: 'Records received per topology node',
       labelNames: ['processor'],
       registers,
+      collect: () => StreamsMetrics.flush(this.pendingIn, this.recordsIn),
     });
     this.recordsOut = new Counter({
       name: 'foreshadow_streams_records_out_total',
       help: 'Records forwarded per processor',
       labelNames: ['processor'],
       registers,
+      collect: () => StreamsMetrics.flush(this.pendingOut, this.recordsOut),
     });
     this.commitLatency = new Histogram({
       name: 'foreshadow_streams_commit_seconds',
@@ -77,21 +86,18 @@ export class StreamsMetrics {
     });
   }
 
+  private static flush(pending: Map<string, number>, counter: Counter<'processor'>): void {
+    for (const [processor, n] of pending) if (n > 0) counter.inc({ processor }, n);
+    pending.clear();
+  }
+
   taskSink(): TaskMetricsSink {
-    // Labelled children are cached: resolving labels on every record costs more than the count.
-    const ins = new Map<string, { inc(): void }>();
-    const outs = new Map<string, { inc(): void }>();
-    const child = (m: Map<string, { inc(): void }>, c: Counter<'processor'>, p: string): { inc(): void } => {
-      let x = m.get(p);
-      if (!x) {
-        x = c.labels({ processor: p });
-        m.set(p, x);
-      }
-      return x;
+    const bump = (m: Map<string, number>, p: string): void => {
+      m.set(p, (m.get(p) ?? 0) + 1);
     };
     return {
-      recordIn: (p) => child(ins, this.recordsIn, p).inc(),
-      recordOut: (p) => child(outs, this.recordsOut, p).inc(),
+      recordIn: (p) => bump(this.pendingIn, p),
+      recordOut: (p) => bump(this.pendingOut, p),
       late: () => this.late.inc(),
       deadLetter: (reason: DeadLetterReason) => this.deadLettered.inc({ reason }),
     };

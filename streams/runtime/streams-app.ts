@@ -45,33 +45,12 @@ import { describeError, ForeshadowError } from './errors.js';
 import { createKafka } from './kafka-client.js';
 import { createLogger, type Logger } from './logger.js';
 import { StreamsMetrics, serveMetrics } from './metrics.js';
+import { chunkMessages, DEFAULT_SEND_LIMITS, type SendLimits } from './send-chunks.js';
 import { deadLetterTopic, isRetriable, type OutgoingRecord, type RawRecord, StreamTask } from './task.js';
 import type { Topology } from './topology.js';
 
-/**
- * Messages per produce call. kafkajs groups a batch per partition by copying arrays (quadratic in
- * the batch size), so one commit's records go out in bounded chunks instead of one huge batch.
- */
-const SEND_CHUNK = 4_000;
-
-function* chunked(byTopic: Map<string, Message[]>, size: number): Generator<{ topic: string; messages: Message[] }[]> {
-  let current: { topic: string; messages: Message[] }[] = [];
-  let n = 0;
-  for (const [topic, messages] of byTopic) {
-    for (let i = 0; i < messages.length; ) {
-      const take = Math.min(size - n, messages.length - i);
-      current.push({ topic, messages: messages.slice(i, i + take) });
-      n += take;
-      i += take;
-      if (n >= size) {
-        yield current;
-        current = [];
-        n = 0;
-      }
-    }
-  }
-  if (current.length > 0) yield current;
-}
+/** Records between checks of kafkajs' isRunning/isStale and heartbeats within a batch. */
+const STALE_CHECK = 200;
 
 export type Guarantee = 'exactly-once' | 'at-least-once';
 
@@ -96,6 +75,11 @@ export interface StreamsAppOptions {
   instanceId?: string;
   /** Partitions of the internal topics when no source topic exists yet to copy from. */
   defaultPartitions?: number;
+  /**
+   * Bounds of one produce call (messages, estimated bytes). Keep `maxBytes` under the broker's
+   * `message.max.bytes`; default 500 messages / 768 KiB.
+   */
+  sendLimits?: Partial<SendLimits>;
   /** Test hook: return true to make a commit fail after sending, before committing (abort path). */
   failCommit?: (taskId: string) => boolean;
 }
@@ -164,6 +148,7 @@ export class StreamsApp {
   private readonly kafka: Kafka;
   private readonly stateDir: string;
   private readonly commitIntervalMs: number;
+  private readonly sendLimits: SendLimits;
   private readonly mutex = new Mutex();
   private readonly tasks = new Map<number, TaskState>();
   private assigned = new Set<number>();
@@ -195,6 +180,7 @@ export class StreamsApp {
     this.kafka = createKafka(this.conn, `${topology.applicationId}-${this.instanceId}`);
     this.stateDir = options.stateDir ?? this.conn.stateDir;
     this.commitIntervalMs = options.commitIntervalMs ?? (options.guarantee === 'exactly-once' ? 100 : 1000);
+    this.sendLimits = { ...DEFAULT_SEND_LIMITS, ...options.sendLimits };
     this.logger = (options.logger ?? createLogger('streams')).child({
       app: topology.applicationId,
       instance: this.instanceId,
@@ -451,6 +437,8 @@ export class StreamsApp {
           state.dirty = true;
         },
         wallClock: () => Date.now(),
+        // Outputs wait for the commit as bytes; the typed copies would only keep objects alive.
+        keepTyped: false,
         partitionCount: (topic) => this.partitionCounts.get(topic),
         metrics: this.metrics.taskSink(),
         log: (level, msg, fields) => log[level](fields, msg),
@@ -508,44 +496,67 @@ export class StreamsApp {
       { topic: batch.topic, partition: String(batch.partition) },
       Number.isFinite(lag) ? lag : 0,
     );
+    // kafkajs' isStale/resolveOffset parse offsets into Longs and hash seek keys on every call (~10%
+    // of the CPU at one call per record). Nothing seeks this partition while the batch holds the
+    // mutex, so staleness is checked every STALE_CHECK records, and only the last handled offset is
+    // resolved (kafkajs keeps one resolved offset per partition; the next fetch starts after it).
+    let lastHandled: string | undefined;
+    let lastProcessed: bigint | undefined;
+    const settle = (): void => {
+      if (lastHandled !== undefined) resolveOffset(lastHandled);
+      if (lastProcessed !== undefined) {
+        state.processed.set(batch.topic, lastProcessed);
+        state.position.set(batch.topic, lastProcessed + 1n);
+        state.dirty = true;
+      }
+      lastHandled = undefined;
+      lastProcessed = undefined;
+    };
     let n = 0;
-    for (const m of batch.messages) {
-      if (!isRunning() || isStale() || this.closing) return;
-      if (++n % 500 === 0) await heartbeat();
-      const offset = BigInt(m.offset);
-      if (skipBelow !== undefined && offset < skipBelow) {
-        resolveOffset(m.offset);
-        continue;
+    try {
+      for (const m of batch.messages) {
+        if (n++ % STALE_CHECK === 0) {
+          if (!isRunning() || isStale() || this.closing) return;
+          if (n > 1) await heartbeat();
+        }
+        const offset = BigInt(m.offset);
+        if (skipBelow !== undefined && offset < skipBelow) {
+          lastHandled = m.offset;
+          continue;
+        }
+        const raw: RawRecord = {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key,
+          value: m.value,
+          timestamp: Number(m.timestamp),
+          headers: m.headers === undefined ? {} : headersOf(m.headers),
+        };
+        try {
+          await state.task.process(raw);
+        } catch (err: unknown) {
+          if (!isRetriable(err)) throw err;
+          // An outage (registry unreachable…): drop the task's uncommitted work, go back to the
+          // committed offsets and try again after a pause; nothing is dead-lettered or lost.
+          this.retryDelayMs = Math.min(10_000, this.retryDelayMs * 2 || 500);
+          this.logger.warn(
+            { taskId: state.task.taskId, error: describeError(err), retryInMs: this.retryDelayMs },
+            'retriable failure; rewinding task',
+          );
+          // The rewind drops this batch's work too: nothing of it may be marked processed.
+          lastHandled = undefined;
+          lastProcessed = undefined;
+          await this.rewind(batch.partition, state);
+          await new Promise((r) => setTimeout(r, this.retryDelayMs));
+          return;
+        }
+        this.retryDelayMs = 0;
+        lastProcessed = offset;
+        lastHandled = m.offset;
       }
-      const raw: RawRecord = {
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: m.offset,
-        key: m.key,
-        value: m.value,
-        timestamp: Number(m.timestamp),
-        headers: headersOf(m.headers),
-      };
-      try {
-        await state.task.process(raw);
-      } catch (err: unknown) {
-        if (!isRetriable(err)) throw err;
-        // An outage (registry unreachable…): drop the task's uncommitted work, go back to the
-        // committed offsets and try again after a pause; nothing is dead-lettered or lost.
-        this.retryDelayMs = Math.min(10_000, this.retryDelayMs * 2 || 500);
-        this.logger.warn(
-          { taskId: state.task.taskId, error: describeError(err), retryInMs: this.retryDelayMs },
-          'retriable failure; rewinding task',
-        );
-        await this.rewind(batch.partition, state);
-        await new Promise((r) => setTimeout(r, this.retryDelayMs));
-        return;
-      }
-      this.retryDelayMs = 0;
-      state.processed.set(batch.topic, offset);
-      state.position.set(batch.topic, offset + 1n);
-      state.dirty = true;
-      resolveOffset(m.offset);
+    } finally {
+      settle();
     }
     if (Date.now() - this.lastCommit >= this.commitIntervalMs) await this.commitAll();
   }
@@ -624,7 +635,7 @@ export class StreamsApp {
         acks: number;
       }) => Promise<RecordMetadata[]>,
     ): Promise<void> => {
-      for (const chunk of chunked(byTopic, SEND_CHUNK)) {
+      for (const chunk of chunkMessages(byTopic, this.sendLimits)) {
         const meta = await send({ topicMessages: chunk, acks: -1 });
         await this.beat();
         for (const c of chunk) {

@@ -56,6 +56,8 @@ export interface TaskHooks {
   /** Partition count of an output topic, for sinks with a custom partitioner. */
   partitionCount(topic: string): number | undefined;
   metrics?: TaskMetricsSink;
+  /** Attach the typed key/value to emitted records (the test driver reads them; Kafka does not). */
+  keepTyped?: boolean;
   log?: (level: 'warn' | 'error' | 'info', msg: string, fields: Record<string, unknown>) => void;
 }
 
@@ -240,8 +242,12 @@ export class StreamTask {
       let key: unknown;
       let value: unknown;
       try {
-        key = raw.key === null ? null : await source.spec.keySerde.deserialize(raw.topic, raw.key);
-        value = raw.value === null ? null : await source.spec.valueSerde.deserialize(raw.topic, raw.value);
+        // Awaiting only real promises: string/JSON serdes are synchronous, and each needless await
+        // is a microtask hop per record.
+        key = raw.key === null ? null : source.spec.keySerde.deserialize(raw.topic, raw.key);
+        if (key instanceof Promise) key = await key;
+        value = raw.value === null ? null : source.spec.valueSerde.deserialize(raw.topic, raw.value);
+        if (value instanceof Promise) value = await value;
       } catch (err: unknown) {
         // An outage (e.g. the registry unreachable) is not the record's fault: never dead-letter it.
         if (isRetriable(err)) throw err;
@@ -313,12 +319,11 @@ export class StreamTask {
   private async sink(node: SinkNode, record: StreamRecord<unknown, unknown>): Promise<void> {
     const spec = node.spec;
     this.currentNode = node.name;
-    const key =
-      record.key === null || record.key === undefined ? null : await spec.keySerde.serialize(spec.topic, record.key);
-    const value =
-      record.value === null || record.value === undefined
-        ? null
-        : await spec.valueSerde.serialize(spec.topic, record.value);
+    let key = record.key === null || record.key === undefined ? null : spec.keySerde.serialize(spec.topic, record.key);
+    if (key instanceof Promise) key = await key;
+    let value =
+      record.value === null || record.value === undefined ? null : spec.valueSerde.serialize(spec.topic, record.value);
+    if (value instanceof Promise) value = await value;
     let partition: number | undefined;
     if (spec.partitioner) {
       const count = this.hooks.partitionCount(spec.topic);
@@ -332,7 +337,7 @@ export class StreamTask {
       value,
       timestamp: record.timestamp,
       headers: { ...record.headers },
-      typed: { key: record.key, value: record.value },
+      typed: this.hooks.keepTyped === false ? undefined : { key: record.key, value: record.value },
     });
   }
 

@@ -17,6 +17,8 @@ export interface KeyValueStoreSpec<K, V> {
   readonly changelog: boolean;
   /** Upper bound of clean (already committed) entries kept deserialisable in memory. */
   readonly cacheMaxEntries: number;
+  /** Upper bound of the bytes of those entries (default 64 MiB per store per task). */
+  readonly cacheMaxBytes: number;
 }
 
 export interface WindowStoreSpec<K, V> {
@@ -30,6 +32,7 @@ export interface WindowStoreSpec<K, V> {
   readonly persistent: boolean;
   readonly changelog: boolean;
   readonly cacheMaxEntries: number;
+  readonly cacheMaxBytes: number;
 }
 
 export type StoreSpec = KeyValueStoreSpec<unknown, unknown> | WindowStoreSpec<unknown, unknown>;
@@ -40,7 +43,10 @@ export interface StoreOptions<K, V> {
   persistent?: boolean;
   changelog?: boolean;
   cacheMaxEntries?: number;
+  cacheMaxBytes?: number;
 }
+
+const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024;
 
 const STORE_NAME = /^[a-zA-Z0-9._-]+$/;
 
@@ -60,6 +66,7 @@ export function keyValueStoreSpec<K, V>(name: string, options: StoreOptions<K, V
     persistent: options.persistent ?? true,
     changelog: options.changelog ?? true,
     cacheMaxEntries: options.cacheMaxEntries ?? 50_000,
+    cacheMaxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
   };
 }
 
@@ -81,5 +88,6 @@ export function windowStoreSpec<K, V>(
     persistent: options.persistent ?? true,
     changelog: options.changelog ?? true,
     cacheMaxEntries: options.cacheMaxEntries ?? 50_000,
+    cacheMaxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
   };
 }

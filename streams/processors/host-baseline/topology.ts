@@ -2,7 +2,7 @@
  * Wiring of the baseline processor: metrics.samples -> host-baseline -> health.baselines.
  * Serdes are injectable so unit tests run without a schema registry.
  */
-import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { avroSerde, jsonSerde, packedJsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology, windowStoreSpec } from '../../runtime/topology.js';
 import type { HostSample } from '../metric-ingest/types.js';
 import type { BaselineOptions } from './baseline.js';
@@ -44,7 +44,9 @@ export function buildHostBaselineTopology(o: HostBaselineTopologyOptions = {}): 
   t.addStateStore(
     keyValueStoreSpec<string, HostBaselineState>(BASELINE_STORE, {
       keySerde: stringSerde,
-      valueSerde: jsonSerde<HostBaselineState>(),
+      // Rings and seasonal profiles as raw float64: read on every sample of a host whose state is
+      // not in the write cache, so decoding speed is the processor's throughput.
+      valueSerde: packedJsonSerde<HostBaselineState>(),
     }),
     ['host-baseline'],
   );
