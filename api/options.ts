@@ -11,6 +11,8 @@ const envSchema = z.object({
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65_535).default(8088),
   API_TOKENS: z.string().min(1, 'API_TOKENS must list at least one principal:role:sha256 entry'),
+  API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(300),
+  API_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0.01).default(50),
   API_BODY_LIMIT_BYTES: z.coerce.number().int().min(256).max(10_485_760).default(16_384),
   /** 'avro' through the registry (default) or 'json'. */
   API_FORMAT: z.enum(['avro', 'json']).default('avro'),
@@ -22,6 +24,7 @@ export interface ApiSettings {
   tokens: ApiToken[];
   bodyLimit: number;
   format: 'avro' | 'json';
+  rateLimit: { burst: number; perSecond: number };
 }
 
 export function loadApiSettings(env: NodeJS.ProcessEnv = process.env): ApiSettings {
@@ -33,5 +36,12 @@ export function loadApiSettings(env: NodeJS.ProcessEnv = process.env): ApiSettin
   const e = parsed.data;
   const tokens = parseTokens(e.API_TOKENS);
   if (tokens.length === 0) throw new ConfigError('API_TOKENS has no entries');
-  return { host: e.API_HOST, port: e.API_PORT, tokens, bodyLimit: e.API_BODY_LIMIT_BYTES, format: e.API_FORMAT };
+  return {
+    host: e.API_HOST,
+    port: e.API_PORT,
+    tokens,
+    bodyLimit: e.API_BODY_LIMIT_BYTES,
+    format: e.API_FORMAT,
+    rateLimit: { burst: e.API_RATE_LIMIT_BURST, perSecond: e.API_RATE_LIMIT_PER_SECOND },
+  };
 }

@@ -14,6 +14,7 @@ import { type ApiRole, type ApiToken, allows, authenticate, type Principal } fro
 import { type ApiMetrics, createApiMetrics } from './metrics.js';
 import { buildOpenApi, type RouteDoc } from './openapi.js';
 import type { OperatorPublisher } from './publisher.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import type { FleetReadModel } from './read-model.js';
 import {
   acceptedResponse,
@@ -41,6 +42,16 @@ export interface ApiServerOptions {
   logger?: boolean;
   /** Expose process metrics (CPU, memory, event loop) besides the API's own. */
   defaultMetrics?: boolean;
+  /** Extra route groups (the dashboard): documented and authorised like the built-in routes. */
+  extensions?: readonly ApiExtension[];
+  /** Requests per client (principal, else remote address); `false` turns the limit off. */
+  rateLimit?: RateLimitOptions | false;
+}
+
+/** A route group mounted before the server is sealed; its RouteDocs decide each route's role. */
+export interface ApiExtension {
+  routes: readonly RouteDoc[];
+  register(app: FastifyInstance): void | Promise<void>;
 }
 
 declare module 'fastify' {
@@ -75,6 +86,9 @@ function parse<S extends z.ZodType>(schema: S, input: unknown, where: string): z
     issues,
   );
 }
+
+/** Generous for dashboards polling every second, tight enough to stop a flood or a token guesser. */
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = { burst: 300, perSecond: 50 };
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -187,8 +201,8 @@ const ROUTES: RouteDoc[] = [
   },
 ];
 
-function roleOf(method: string, url: string): ApiRole | null {
-  const route = ROUTES.find((r) => r.method === method && r.url === url);
+function roleOf(routes: readonly RouteDoc[], method: string, url: string): ApiRole | null {
+  const route = routes.find((r) => r.method === method && r.url === url);
   // Unknown routes still need a token, so probing reveals nothing to anonymous callers.
   return route === undefined ? 'read' : route.role;
 }
@@ -197,17 +211,26 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   const { readModel: model, publisher, tokens } = options;
   const now = options.now ?? Date.now;
   const metrics: ApiMetrics = createApiMetrics(model, options.defaultMetrics ?? false);
-  const openapi = buildOpenApi(ROUTES, API_VERSION);
+  const routes = [...ROUTES, ...(options.extensions ?? []).flatMap((e) => e.routes)];
+  const openapi = buildOpenApi(routes, API_VERSION);
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 16 * 1024 });
 
   app.decorateRequest('principal', null);
   app.decorateRequest('operationId', '');
+  const limiter =
+    options.rateLimit === false ? undefined : new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, now);
 
   app.addHook('onRequest', async (req, reply) => {
     const url = req.routeOptions.url;
-    const needed = url === undefined ? 'read' : roleOf(req.method, url);
+    const needed = url === undefined ? 'read' : roleOf(routes, req.method, url);
     if (needed === null) return;
     req.principal = authenticate(req.headers.authorization, tokens) ?? null;
+    // Limited before the 401 too: guessing tokens from one address is throttled like any caller.
+    const wait = limiter?.take(req.principal ? `p:${req.principal.principal}` : `ip:${req.ip}`) ?? 0;
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      return sendError(reply, new HttpError(429, 'RATE_LIMITED', `too many requests; retry in ${wait} s`));
+    }
     if (!req.principal) {
       reply.header('www-authenticate', 'Bearer realm="foreshadow"');
       return sendError(reply, new HttpError(401, 'UNAUTHORIZED', 'a valid bearer token is required'));
@@ -386,6 +409,8 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     if (!model.blueprint(id)) throw new HttpError(404, 'NOT_FOUND', `no shadow blueprint for region ${id}`);
     return operate(req, reply, 'REGION_FAILOVER', id, { dryRun: body.dryRun });
   });
+
+  for (const ext of options.extensions ?? []) await ext.register(app);
 
   await app.ready();
   return app;

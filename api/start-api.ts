@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { loadConnection } from '../streams/runtime/config.js';
+import { DashboardState, dashboardExtension, startDashboardFeed } from './dashboard/index.js';
 import { type ApiSettings, loadApiSettings } from './options.js';
 import { KafkaPublisher } from './publisher.js';
 import { FleetReadModel } from './read-model.js';
@@ -23,19 +24,27 @@ export async function startApi(
 ): Promise<RunningApi> {
   const conn = loadConnection(env);
   const model = new FleetReadModel();
+  const dashboard = new DashboardState();
   const publisher = new KafkaPublisher(conn, { format: settings.format });
   const app = await buildApiServer({
     readModel: model,
     publisher,
     tokens: settings.tokens,
     bodyLimit: settings.bodyLimit,
+    rateLimit: settings.rateLimit,
     logger: true,
     defaultMetrics: true,
+    extensions: [dashboardExtension({ model, state: dashboard, banner: () => env.FORESHADOW_DASHBOARD_BANNER ?? '' })],
   });
   const feed = await startReadModelFeed(model, conn, {
     format: settings.format,
     log: (msg, fields) => app.log.warn(fields, msg),
   });
+  const dashboardFeed = await startDashboardFeed(
+    conn,
+    { format: settings.format, log: (msg, fields) => app.log.warn(fields, msg) },
+    dashboard,
+  );
   const url = await app.listen({ host: settings.host, port: settings.port });
   return {
     app,
@@ -44,6 +53,7 @@ export async function startApi(
     async stop() {
       await app.close();
       await feed.stop();
+      await dashboardFeed.stop();
       await publisher.close();
     },
   };

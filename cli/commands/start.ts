@@ -1,15 +1,41 @@
 /**
  * `foreshadow start` (the README's main command): brings up the local stack unless KAFKA_BROKERS
- * points at a cluster, creates the topic catalogue, registers the schemas, then starts the
- * pipeline and reports what is up. Ctrl-C stops everything it started.
+ * points at a cluster, creates the topic catalogue, registers the schemas, then runs the demo
+ * (demo/demo.ts): every processor and actuator as child processes, real Redis primaries behind
+ * HAProxy with client load, a simulated fleet, and the dashboard. Ctrl-C stops everything it started.
+ *
+ * Options: --duration <s> (stop after s seconds), --api-port <n> (default 8088), --acceleration <x>
+ * (simulated seconds per second, default 60), --history-hours <h>, --per-app (one child process per
+ * app), --keep (keep the run directory with its logs), --setup-only (stack, topics, schemas only).
  */
 import { execFileSync } from 'node:child_process';
+import { DEFAULT_DEMO, type DemoOptions, runDemo } from '../../demo/demo.js';
 import { SchemaCatalogue } from '../../schemas/registry.js';
 import { DEAD_LETTER_TOPICS, TOPICS } from '../../streams/catalogue.js';
 import { loadConnection } from '../../streams/runtime/config.js';
 import { createKafka } from '../../streams/runtime/kafka-client.js';
 import { ensureTopics } from '../../streams/runtime/topic-admin.js';
 import type { CliCommand } from '../command.js';
+
+function numberFlag(args: string[], name: string): number | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = Number(args[i + 1]);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} needs a non-negative number, got ${args[i + 1]}`);
+  return v;
+}
+
+export function demoOptions(args: string[]): DemoOptions {
+  return {
+    ...DEFAULT_DEMO,
+    durationMs: (numberFlag(args, '--duration') ?? 0) * 1000,
+    apiPort: numberFlag(args, '--api-port') ?? Number(process.env.API_PORT ?? DEFAULT_DEMO.apiPort),
+    acceleration: numberFlag(args, '--acceleration') ?? DEFAULT_DEMO.acceleration,
+    historyHours: numberFlag(args, '--history-hours') ?? DEFAULT_DEMO.historyHours,
+    perApp: args.includes('--per-app'),
+    keepRunDir: args.includes('--keep'),
+  };
+}
 
 function step(msg: string): void {
   console.log(`[foreshadow] ${msg}`);
@@ -48,6 +74,9 @@ export const command: CliCommand = {
     step(`Kafka ${conn.brokers.join(',')} · registry ${conn.registryUrl} · Connect ${conn.connectUrl}`);
     if (args.includes('--setup-only')) return 0;
     step('stack ready');
+    const summary = await runDemo(conn, demoOptions(args));
+    // One machine-readable line: what the run did (tests and CI read it).
+    console.log(`[foreshadow] summary ${JSON.stringify(summary)}`);
     return 0;
   },
 };

@@ -1,0 +1,247 @@
+/**
+ * What the dashboard shows beyond the API's read model: per-host time series (canonical samples and
+ * risk) against the host's latest baseline band, and each region's decoded capacity profile. Fed by
+ * its own consumer in a throw-away group (like the read model, it keeps no private state and is
+ * rebuilt from the topics on every start); only the recent window of each host is kept.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Consumer } from 'kafkajs';
+import { decodeFingerprint } from '../../streams/processors/capacity-fingerprint/fingerprint-codec.js';
+import type { KafkaConnection } from '../../streams/runtime/config.js';
+import { createKafka } from '../../streams/runtime/kafka-client.js';
+import { avroSerde, jsonSerde, type Serde } from '../../streams/runtime/serdes.js';
+
+export type DashboardTable = 'samples' | 'baselines' | 'risk' | 'capacity';
+
+export const DASHBOARD_TOPICS: Readonly<Record<DashboardTable, string>> = {
+  samples: 'metrics.samples',
+  baselines: 'health.baselines',
+  risk: 'health.risk',
+  capacity: 'region.capacity',
+};
+
+/** The metrics charted per host: the ones the simulated degradations move. */
+export const CHARTED_METRICS = [
+  'cpu.utilization',
+  'mem.utilization',
+  'disk.utilization',
+  'http.error_rate',
+  'http.latency_p99_ms',
+] as const;
+
+export interface SeriesPoint {
+  t: number;
+  v: number;
+}
+
+export interface Band {
+  low: number;
+  mid: number;
+  high: number;
+}
+
+export interface HostSeries {
+  host: string;
+  metrics: Record<string, SeriesPoint[]>;
+  risk: SeriesPoint[];
+  /** Baseline band per charted metric: median ± 3 robust deviations (MAD scaled to σ). */
+  baseline: Record<string, Band>;
+  baselineWarm: boolean;
+}
+
+export interface CapacitySummary {
+  region: string;
+  version: number;
+  hostCount: number;
+  instanceCount: number;
+  serviceCount: number;
+  windowStart: number;
+  windowEnd: number;
+  metrics: Record<string, { mean: number; p50: number; p95: number; p99: number }>;
+  services: { service: string; instances: number; hosts: number }[];
+}
+
+interface MetricBaselineValue {
+  median: number;
+  mad: number;
+  stddev: number;
+  mean: number;
+}
+
+interface BaselineValue {
+  host: string;
+  warm: boolean;
+  metrics: Record<string, MetricBaselineValue>;
+}
+
+interface SampleValue {
+  host: string;
+  timestamp: number;
+  metrics: Record<string, number>;
+}
+
+interface RiskValue {
+  host: string;
+  timestamp: number;
+  pFail: number;
+}
+
+interface CapacityValue {
+  region: string;
+  version: number;
+  /** Bytes from Avro; a JSON-encoded record carries them as an array of numbers. */
+  encoded: Buffer | Uint8Array | number[];
+}
+
+export class DashboardState {
+  private readonly series = new Map<string, HostSeries>();
+  private readonly capacity = new Map<string, CapacitySummary>();
+  /** Bumped on every applied record, so the live feed only pushes when something changed. */
+  version = 0;
+
+  constructor(private readonly keepPoints = 360) {}
+
+  private hostSeries(host: string): HostSeries {
+    let s = this.series.get(host);
+    if (!s) {
+      s = { host, metrics: {}, risk: [], baseline: {}, baselineWarm: false };
+      this.series.set(host, s);
+    }
+    return s;
+  }
+
+  private push(points: SeriesPoint[], p: SeriesPoint): void {
+    // Samples can arrive slightly out of order across partitions; keep the series sorted.
+    if (points.length > 0 && points[points.length - 1]!.t > p.t) {
+      const i = points.findIndex((q) => q.t > p.t);
+      points.splice(i, 0, p);
+    } else points.push(p);
+    if (points.length > this.keepPoints) points.splice(0, points.length - this.keepPoints);
+  }
+
+  apply(table: DashboardTable, key: string, value: unknown): void {
+    if (value === null || typeof value !== 'object') return;
+    this.version++;
+    switch (table) {
+      case 'samples': {
+        const v = value as SampleValue;
+        const s = this.hostSeries(v.host || key);
+        for (const m of CHARTED_METRICS) {
+          const x = v.metrics[m];
+          if (typeof x !== 'number' || !Number.isFinite(x)) continue;
+          s.metrics[m] ??= [];
+          this.push(s.metrics[m], { t: Number(v.timestamp), v: x });
+        }
+        return;
+      }
+      case 'risk': {
+        const v = value as RiskValue;
+        this.push(this.hostSeries(v.host || key).risk, { t: Number(v.timestamp), v: v.pFail });
+        return;
+      }
+      case 'baselines': {
+        const v = value as BaselineValue;
+        const s = this.hostSeries(v.host || key);
+        s.baselineWarm = v.warm;
+        for (const m of CHARTED_METRICS) {
+          const b = v.metrics[m];
+          if (!b) continue;
+          // 1.4826·MAD estimates σ for normal data and ignores the spikes a plain σ would chase.
+          const spread = 3 * Math.max(1.4826 * b.mad, 1e-6);
+          s.baseline[m] = { low: b.median - spread, mid: b.median, high: b.median + spread };
+        }
+        return;
+      }
+      case 'capacity': {
+        const v = value as CapacityValue;
+        const profile = decodeFingerprint(Array.isArray(v.encoded) ? Uint8Array.from(v.encoded) : v.encoded);
+        const metrics: CapacitySummary['metrics'] = {};
+        for (const [name, m] of Object.entries(profile.metrics)) {
+          if (m) metrics[name] = { mean: m.mean, p50: m.p50, p95: m.p95, p99: m.p99 };
+        }
+        this.capacity.set(v.region || key, {
+          region: v.region || key,
+          version: Number(v.version),
+          hostCount: profile.hostCount,
+          instanceCount: profile.instanceCount,
+          serviceCount: profile.services.length,
+          windowStart: profile.windowStart,
+          windowEnd: profile.windowEnd,
+          metrics,
+          services: profile.services
+            .map((s) => ({ service: s.service, instances: s.instanceCount, hosts: s.hostCount }))
+            .sort((a, b) => b.instances - a.instances),
+        });
+        return;
+      }
+    }
+  }
+
+  hostSeriesOf(host: string): HostSeries | undefined {
+    return this.series.get(host);
+  }
+
+  capacities(): CapacitySummary[] {
+    return [...this.capacity.values()].sort((a, b) => (a.region < b.region ? -1 : 1));
+  }
+}
+
+export interface DashboardFeedOptions {
+  topics?: Partial<Record<DashboardTable, string>>;
+  format?: 'avro' | 'json';
+  log?: (msg: string, fields: Record<string, unknown>) => void;
+}
+
+export interface DashboardFeed {
+  state: DashboardState;
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startDashboardFeed(
+  conn: KafkaConnection,
+  options: DashboardFeedOptions = {},
+  state: DashboardState = new DashboardState(),
+): Promise<DashboardFeed> {
+  const topics = { ...DASHBOARD_TOPICS, ...options.topics };
+  const byTopic = new Map<string, DashboardTable>(
+    Object.entries(topics).map(([table, topic]) => [topic, table as DashboardTable]),
+  );
+  const serde: Serde<unknown> = options.format === 'json' ? jsonSerde<unknown>() : avroSerde<unknown>();
+  const consumer: Consumer = createKafka(conn, 'foreshadow-dashboard').consumer({
+    groupId: `foreshadow-dashboard-${randomUUID()}`,
+    readUncommitted: false,
+    allowAutoTopicCreation: false,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...byTopic.keys()], fromBeginning: true });
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  consumer.on(consumer.events.FETCH_START, () => markReady());
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ topic, message }) => {
+      const table = byTopic.get(topic);
+      if (!table || message.value === null) return;
+      try {
+        state.apply(table, message.key?.toString('utf8') ?? '', await serde.deserialize(topic, message.value));
+      } catch (err: unknown) {
+        // A record the dashboard cannot draw must not stop it drawing the others.
+        options.log?.('dashboard skipped a record', {
+          topic,
+          offset: message.offset,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+    },
+  });
+  return {
+    state,
+    ready,
+    async stop() {
+      await consumer.disconnect();
+    },
+  };
+}
