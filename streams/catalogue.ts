@@ -3,6 +3,8 @@
  * and cleanup policy. The `topics` command creates it; the `schemas` command registers the value
  * schemas under `<topic>-value`; the README's topic table is this list.
  */
+import { DEAD_LETTER_SUFFIX, deadLetterTopic } from './runtime/dead-letter.js';
+
 export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
 
 export interface TopicSpec {
@@ -221,11 +223,7 @@ export const TOPICS: readonly TopicSpec[] = [
 ];
 
 /** Input topics whose bad records are dead-lettered to `<topic>.dlq` (raw bytes + reason headers). */
-export const DEAD_LETTER_SUFFIX = '.dlq';
-
-export function deadLetterTopic(sourceTopic: string): string {
-  return `${sourceTopic}${DEAD_LETTER_SUFFIX}`;
-}
+export { DEAD_LETTER_SUFFIX, deadLetterTopic };
 
 export const DEAD_LETTER_TOPICS: readonly TopicSpec[] = TOPICS.map((t) => ({
   name: deadLetterTopic(t.name),

@@ -13,8 +13,8 @@
 import { hostname } from 'node:os';
 import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { type Logger, pino } from 'pino';
+import { DLQ_HEADERS, deadLetterTopic } from '../../streams/runtime/dead-letter.js';
 import { describeError, ForeshadowError } from '../../streams/runtime/errors.js';
-import { DLQ_HEADERS, deadLetterTopic } from '../../streams/runtime/task.js';
 import type { CommandCodec } from './codec.js';
 import { type CommandLedger, decide, type LedgerEntry, ledgerKey, record } from './ledger.js';
 import { RetriesExhausted, type RetryPolicy, type RetryPolicyInput, retryPolicySchema, withRetry } from './retry.js';

@@ -5,8 +5,10 @@
  * punctuators, and turns failures into dead letters. It never talks to Kafka: outputs go to
  * `TaskHooks.emit`, and the runner decides when and how (transaction or not) they are committed.
  */
+
 import type { ChangelogEntry, ManagedStore } from '../state/cached-stores.js';
 import type { KeyValueStore, WindowStore } from '../state/store.js';
+import { DLQ_HEADERS, deadLetterTopic } from './dead-letter.js';
 import { describeError, ForeshadowError } from './errors.js';
 import type {
   Cancellable,
@@ -82,18 +84,7 @@ interface RuntimeNode {
   schedules: Schedule[];
 }
 
-export const DLQ_HEADERS = {
-  sourceTopic: 'x-dlq-source-topic',
-  sourcePartition: 'x-dlq-source-partition',
-  sourceOffset: 'x-dlq-source-offset',
-  processor: 'x-dlq-processor',
-  error: 'x-dlq-error',
-  reason: 'x-dlq-reason',
-} as const;
-
-export function deadLetterTopic(sourceTopic: string): string {
-  return `${sourceTopic}.dlq`;
-}
+export { DLQ_HEADERS, deadLetterTopic } from './dead-letter.js';
 
 class NodeContext implements ProcessorContext {
   constructor(
