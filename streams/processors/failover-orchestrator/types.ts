@@ -3,33 +3,10 @@
  * (timestamp-millis longs are epoch-millisecond numbers).
  */
 
-export interface BlueprintService {
-  service: string;
-  instances: number;
-  cpuPerInstance: number;
-  memoryMbPerInstance: number;
-  configRef: string;
-  launchLevel: number;
-  launchGroup: string;
-  dependsOn: string[];
-  ports: number[];
-  lbPools: string[];
-  dnsNames: string[];
-  replicationSources: string[];
-}
+// One definition of the blueprint record, owned by the processor that builds it.
+import type { BlueprintService, ShadowBlueprint } from '../shadow-region/blueprint.js';
 
-/** region.blueprints (compacted), key = primary region. */
-export interface ShadowBlueprint {
-  primaryRegion: string;
-  shadowRegion: string;
-  version: number;
-  builtAt: number;
-  fingerprintVersion: number;
-  dagVersion: number;
-  headroom: number;
-  levelCount: number;
-  services: BlueprintService[];
-}
+export type { BlueprintService, ShadowBlueprint };
 
 export type RegionStatus = 'HEALTHY' | 'DEGRADED' | 'FAILED';
 
