@@ -4,12 +4,9 @@
  * its own consumer in a throw-away group (like the read model, it keeps no private state and is
  * rebuilt from the topics on every start); only the recent window of each host is kept.
  */
-import { randomUUID } from 'node:crypto';
-import type { Consumer } from 'kafkajs';
 import { decodeFingerprint } from '../../streams/processors/capacity-fingerprint/fingerprint-codec.js';
 import type { KafkaConnection } from '../../streams/runtime/config.js';
-import { createKafka } from '../../streams/runtime/kafka-client.js';
-import { avroSerde, jsonSerde, type Serde } from '../../streams/runtime/serdes.js';
+import { startTopicTableFeed } from '../topic-table-feed.js';
 
 export type DashboardTable = 'samples' | 'baselines' | 'risk' | 'capacity';
 
@@ -203,45 +200,15 @@ export async function startDashboardFeed(
   options: DashboardFeedOptions = {},
   state: DashboardState = new DashboardState(),
 ): Promise<DashboardFeed> {
-  const topics = { ...DASHBOARD_TOPICS, ...options.topics };
-  const byTopic = new Map<string, DashboardTable>(
-    Object.entries(topics).map(([table, topic]) => [topic, table as DashboardTable]),
-  );
-  const serde: Serde<unknown> = options.format === 'json' ? jsonSerde<unknown>() : avroSerde<unknown>();
-  const consumer: Consumer = createKafka(conn, 'foreshadow-dashboard').consumer({
-    groupId: `foreshadow-dashboard-${randomUUID()}`,
-    readUncommitted: false,
-    allowAutoTopicCreation: false,
+  const feed = await startTopicTableFeed<DashboardTable>(conn, {
+    clientId: 'foreshadow-dashboard',
+    topics: { ...DASHBOARD_TOPICS, ...options.topics },
+    format: options.format,
+    tombstones: 'skip',
+    apply: (table, key, value) => state.apply(table, key, value),
+    // A record the dashboard cannot draw must not stop it drawing the others.
+    skipMessage: 'dashboard skipped a record',
+    log: options.log,
   });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [...byTopic.keys()], fromBeginning: true });
-  let markReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => {
-    markReady = resolve;
-  });
-  consumer.on(consumer.events.FETCH_START, () => markReady());
-  await consumer.run({
-    autoCommit: false,
-    eachMessage: async ({ topic, message }) => {
-      const table = byTopic.get(topic);
-      if (!table || message.value === null) return;
-      try {
-        state.apply(table, message.key?.toString('utf8') ?? '', await serde.deserialize(topic, message.value));
-      } catch (err: unknown) {
-        // A record the dashboard cannot draw must not stop it drawing the others.
-        options.log?.('dashboard skipped a record', {
-          topic,
-          offset: message.offset,
-          error: err instanceof Error ? err.message : String(err),
-        });
-      }
-    },
-  });
-  return {
-    state,
-    ready,
-    async stop() {
-      await consumer.disconnect();
-    },
-  };
+  return { state, ...feed };
 }
