@@ -32,6 +32,7 @@ import {
 } from '../streams/processors/shadow-manager/topology.js';
 import { shadowRegionTopology } from '../streams/processors/shadow-region/topology.js';
 import type { KafkaConnection } from '../streams/runtime/config.js';
+import { describeError } from '../streams/runtime/errors.js';
 import { createKafka } from '../streams/runtime/kafka-client.js';
 import { type Guarantee, StreamsApp } from '../streams/runtime/streams-app.js';
 import type { Topology } from '../streams/runtime/topology.js';
@@ -108,6 +109,17 @@ export const DEMO_SHADOW_MANAGER: Partial<ShadowManagerOptions> = {
   backoffBaseMs: 500,
 };
 
+/**
+ * What an app that stopped for good does (StreamsAppOptions.onFatal). run-app.ts sets it so the
+ * whole child exits non-zero and its supervisor sees it; by default the error is only logged.
+ */
+let onAppFatal: (name: AppName, err: unknown) => void = (name, err) =>
+  console.error(`${name} stopped on an error it cannot recover from: ${describeError(err)}`);
+
+export function setAppFatalHandler(handler: (name: AppName, err: unknown) => void): void {
+  onAppFatal = handler;
+}
+
 async function streams(
   name: AppName,
   topology: Topology,
@@ -122,6 +134,7 @@ async function streams(
     stateDir: join(cfg.stateDir, name),
     // The analytics tolerate a replayed half second; 500 ms keeps hops short without a commit storm.
     commitIntervalMs: guarantee === 'exactly-once' ? 100 : 500,
+    onFatal: (err) => onAppFatal(name, err),
   });
   await app.start();
   return { name, close: () => app.close() };

@@ -7,7 +7,7 @@
  */
 import { loadConnection } from '../streams/runtime/config.js';
 import { describeError } from '../streams/runtime/errors.js';
-import { isAppName, type RunningApp, readRuntimeConfig, startApp } from './apps.js';
+import { isAppName, type RunningApp, readRuntimeConfig, setAppFatalHandler, startApp } from './apps.js';
 
 export type ChildMessage =
   | { type: 'starting'; app: string }
@@ -43,6 +43,11 @@ async function main(names: string[]): Promise<void> {
   process.once('SIGTERM', () => void stop(0));
   process.once('SIGINT', () => void stop(0));
   process.once('disconnect', () => void stop(0));
+  // An app that stopped for good takes its child down (non-zero), so the supervisor sees it.
+  setAppFatalHandler((app, err) => {
+    tell({ type: 'failed', app, error: describeError(err) });
+    void stop(1);
+  });
   for (const name of names) {
     if (!isAppName(name)) {
       tell({ type: 'failed', app: name, error: 'unknown app' });

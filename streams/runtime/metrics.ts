@@ -17,6 +17,7 @@ export class StreamsMetrics {
   readonly restoreRemaining: Gauge<'store' | 'task'>;
   readonly late: Counter;
   readonly deadLettered: Counter<'reason'>;
+  readonly fatalErrors: Counter;
   /**
    * Per-record counts are kept as plain numbers and added to the counters when they are read
    * (prom-client's `collect` hook runs on every `get()` and scrape): a labelled `inc()` per record
@@ -82,6 +83,11 @@ export class StreamsMetrics {
       name: 'foreshadow_streams_dead_letters_total',
       help: 'Records sent to a dead-letter topic',
       labelNames: ['reason'],
+      registers,
+    });
+    this.fatalErrors = new Counter({
+      name: 'foreshadow_streams_fatal_errors_total',
+      help: 'Errors the app stopped on for good (its owner restarts it)',
       registers,
     });
   }

@@ -82,6 +82,14 @@ export interface StreamsAppOptions {
   sendLimits?: Partial<SendLimits>;
   /** Test hook: return true to make a commit fail after sending, before committing (abort path). */
   failCommit?: (taskId: string) => boolean;
+  /**
+   * Called once the app has stopped for good on an error it cannot recover from (the consumer
+   * crashed on a non-retriable error: lost authorisation, an unusable state directory…), after its
+   * tasks were closed without committing. Default: exit the process with code 1 when
+   * `handleSignals` is set (the app owns the process, so its supervisor restarts it), otherwise
+   * nothing beyond the error log and `failure`. An app must never sit idle in a live process.
+   */
+  onFatal?: (err: unknown) => void;
 }
 
 export interface TaskState {
@@ -129,6 +137,24 @@ function headersOf(h: IHeaders | undefined): Record<string, string> {
   return out;
 }
 
+/**
+ * Errors of the runtime's own batch handling that no retry can fix (not a Kafka client error, not
+ * an outage): a broken state directory, a bug. Marked where they escape a batch, so that the
+ * consumer's restart policy can tell them apart from anything kafkajs wraps them in.
+ */
+const unrecoverable = new WeakSet<Error>();
+
+function markUnrecoverable(err: unknown): void {
+  if (err instanceof Error && !err.name.startsWith('KafkaJS') && !isRetriable(err)) unrecoverable.add(err);
+}
+
+function restartWorthwhile(err: Error): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {
+    if (unrecoverable.has(e)) return false;
+  }
+  return true;
+}
+
 /** Serialises everything that touches tasks: batches, commits, punctuators, rebalances, close. */
 class Mutex {
   private tail: Promise<unknown> = Promise.resolve();
@@ -168,6 +194,8 @@ export class StreamsApp {
    */
   private heartbeatFn: (() => Promise<void>) | undefined;
   private started = false;
+  /** The error the app stopped on for good, if it did (see StreamsAppOptions.onFatal). */
+  failure: unknown;
   /** Restore results, for tests and operators (also logged and counted). */
   readonly restores: { taskId: string; store: string; restored: number; from: string; to: string }[] = [];
 
@@ -221,6 +249,10 @@ export class StreamsApp {
       maxWaitTimeInMs: 50,
       // Bounded batches keep the time between heartbeats and commits short.
       maxBytesPerPartition: 512 * 1024,
+      // kafkajs retries a failing batch, then restarts the consumer for ever. Worth it for Kafka
+      // and outage errors; an error of ours that no retry fixes (a broken state directory, a bug)
+      // would loop hot, so the app stops instead and its owner is told (stopOnFatal).
+      retry: { restartOnFailure: async (e) => restartWorthwhile(e) },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
@@ -234,6 +266,8 @@ export class StreamsApp {
     });
     consumer.on(consumer.events.CRASH, (e) => {
       this.logger.error({ error: describeError(e.payload.error), restart: e.payload.restart }, 'consumer crashed');
+      // kafkajs restarts the consumer after retriable errors only; otherwise it stays disconnected.
+      if (!e.payload.restart) this.stopOnFatal(e.payload.error);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: t.sourceTopics(), fromBeginning: true });
@@ -241,7 +275,13 @@ export class StreamsApp {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.mutex.run(() => this.onBatch(payload)),
+      eachBatch: (payload) =>
+        this.mutex.run(() =>
+          this.onBatch(payload).catch((err: unknown) => {
+            markUnrecoverable(err);
+            throw err;
+          }),
+        ),
     });
     const tick = this.options.tickMs ?? 250;
     this.ticker = setInterval(() => {
@@ -273,6 +313,22 @@ export class StreamsApp {
 
   private fatal(err: unknown): void {
     this.logger.error({ error: describeError(err) }, 'runtime error');
+  }
+
+  /** The consumer is gone for good: close without committing and tell the owner (onFatal). */
+  private stopOnFatal(err: unknown): void {
+    if (this.closing) return;
+    this.failure = err ?? new Error('consumer stopped');
+    this.metrics.fatalErrors.inc();
+    this.logger.error({ error: describeError(err) }, 'stopping the app: it cannot recover from this error');
+    // Uncommitted work is dropped, as after a SIGKILL: the next owner resumes from committed offsets.
+    this.closing = this.doClose(false);
+    void this.closing
+      .catch((closeErr: unknown) => this.logger.error({ error: describeError(closeErr) }, 'close failed'))
+      .finally(() => {
+        if (this.options.onFatal) this.options.onFatal(this.failure);
+        else if (this.options.handleSignals) process.exit(1);
+      });
   }
 
   private async ensureTopics(): Promise<void> {
@@ -685,13 +741,13 @@ export class StreamsApp {
     return this.closing;
   }
 
-  private async doClose(): Promise<void> {
+  private async doClose(commit = true): Promise<void> {
     if (this.ticker) clearInterval(this.ticker);
     // 1. Final commits while still a group member (an at-least-once offset commit needs the
     //    membership that consumer.stop() gives up); batches arriving meanwhile are ignored.
     await this.mutex.run(async () => {
       for (const [p, s] of [...this.tasks]) {
-        if (!s.dirty) continue;
+        if (!commit || !s.dirty) continue;
         try {
           await this.commitTask(p, s);
         } catch (err: unknown) {
