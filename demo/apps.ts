@@ -36,12 +36,10 @@ import { describeError } from '../streams/runtime/errors.js';
 import { createKafka } from '../streams/runtime/kafka-client.js';
 import { type Guarantee, StreamsApp } from '../streams/runtime/streams-app.js';
 import type { Topology } from '../streams/runtime/topology.js';
-import { CO_PARTITIONED, startCopier } from './co-partition.js';
 import { startAtPresentIfNew } from './offsets.js';
 import { ShadowPortAssigner } from './redis-agent.js';
 
 export const APP_NAMES = [
-  'co-partition',
   'metric-ingest',
   'host-baseline',
   'failure-risk',
@@ -200,18 +198,10 @@ export async function startApp(name: AppName, conn: KafkaConnection, cfg: DemoRu
         cfg,
         'at-least-once',
       );
-    case 'co-partition': {
-      const copier = await startCopier(conn, cfg.idSuffix);
-      return { name, close: () => copier.close() };
-    }
     case 'failure-risk':
       return streams(
         name,
-        buildFailureRiskTopology({
-          applicationId: id('foreshadow-failure-risk'),
-          failuresTopic: CO_PARTITIONED['host.failures']!.copy,
-          deploymentsTopic: CO_PARTITIONED.deployments!.copy,
-        }),
+        buildFailureRiskTopology({ applicationId: id('foreshadow-failure-risk') }),
         conn,
         cfg,
         'at-least-once',
@@ -256,10 +246,7 @@ export async function startApp(name: AppName, conn: KafkaConnection, cfg: DemoRu
     case 'region-health':
       return streams(
         name,
-        regionHealthTopology({
-          applicationId: id('foreshadow-region-health'),
-          topics: { failures: CO_PARTITIONED['host.failures']!.copy },
-        }),
+        regionHealthTopology({ applicationId: id('foreshadow-region-health') }),
         conn,
         cfg,
         'at-least-once',

@@ -17,7 +17,8 @@ import { createKafka } from '../streams/runtime/kafka-client.js';
 import { type AppName, DEMO_SHADOW_MANAGER, type DemoRuntimeConfig } from './apps.js';
 import { WriteProbe } from './client-load.js';
 import { EventTail } from './event-tail.js';
-import { defaultIncidents, FleetDriver } from './fleet-driver.js';
+import { FleetDriver } from './fleet-driver.js';
+import { DEMO_FLEET, defaultIncidents } from './fleet-script.js';
 import { Progress } from './progress.js';
 import {
   freePort,
@@ -72,7 +73,7 @@ export const DEFAULT_DEMO: DemoOptions = {
 
 export const GROUPS: readonly ChildGroup[] = [
   { name: 'api', apps: ['api'] },
-  { name: 'host-health', apps: ['co-partition', 'metric-ingest', 'host-baseline', 'failure-risk'] },
+  { name: 'host-health', apps: ['metric-ingest', 'host-baseline', 'failure-risk'] },
   { name: 'regional', apps: ['capacity-fingerprint', 'dependency-map', 'shadow-region', 'region-health'] },
   { name: 'shadows', apps: ['shadow-manager', 'failover-orchestrator'] },
   { name: 'actuators', apps: ['actuator-redis', 'actuator-haproxy', 'actuator-simulated'] },
@@ -80,7 +81,6 @@ export const GROUPS: readonly ChildGroup[] = [
 
 /** Without these the story cannot happen; the others only enrich the dashboard. */
 export const ESSENTIAL: readonly AppName[] = [
-  'co-partition',
   'metric-ingest',
   'failure-risk',
   'shadow-manager',
@@ -214,12 +214,10 @@ export async function runDemo(conn: KafkaConnection, options: Partial<DemoOption
     driver = new FleetDriver({
       world,
       producer,
+      ...DEMO_FLEET,
       acceleration: o.acceleration,
-      stepMs: 60_000,
       historyMs: o.historyHours * 3_600_000,
-      acceleratedWallMs: 40 * 60_000,
       seed: o.seed,
-      faultyShare: 0.08,
       incidents,
       onEvent: (m) => progress.event(m),
       onFailure: async (host: string, kind: FailureKind) => {
@@ -231,6 +229,13 @@ export async function runDemo(conn: KafkaConnection, options: Partial<DemoOption
         }
       },
     });
+    const where = (host: string): string => {
+      const zone = world.hosts.find((h) => h.host === host)?.zone;
+      return zone ? `${host} [${zone}]` : host || '?';
+    };
+    // Failover steps timed from the failover's first event: the manager's elapsedMs counts from the
+    // failure's sim timestamp, hours behind the wall clock while the fleet runs accelerated.
+    const failoverStart = new Map<string, number>();
     tail = new EventTail(conn, {
       risk: (r, before) => {
         if (r.level === 'WARNING' || r.level === 'CRITICAL')
@@ -240,12 +245,15 @@ export async function runDemo(conn: KafkaConnection, options: Partial<DemoOption
       },
       shadow: (s) =>
         progress.event(
-          `shadow ${s.resourceId}: ${s.state} ${s.primaryHost} → ${s.shadowHost || '?'}${s.shadowAddress ? ` (${s.shadowAddress})` : ''}${s.lagBytes !== null ? ` lag ${s.lagBytes} B` : ''}`,
+          `shadow ${s.resourceId}: ${s.state} ${where(s.primaryHost)} → ${where(s.shadowHost)}${s.shadowAddress ? ` (${s.shadowAddress})` : ''}${s.lagBytes !== null ? ` lag ${s.lagBytes} B` : ''}`,
         ),
-      event: (e) =>
+      event: (e) => {
+        const first = failoverStart.get(e.failoverId) ?? e.timestamp;
+        failoverStart.set(e.failoverId, first);
         progress.event(
-          `failover ${e.scope} ${e.subject}: ${e.step}${e.resourceId ? ` ${e.resourceId}` : ''}${e.toHost ? ` → ${e.toHost}` : ''} (+${e.elapsedMs} ms)`,
-        ),
+          `failover ${e.scope} ${e.subject}: ${e.step}${e.resourceId ? ` ${e.resourceId}` : ''}${e.toHost ? ` → ${e.toHost}` : ''} (+${e.timestamp - first} ms)`,
+        );
+      },
     });
     await tail.start();
     const redisDeps = world.redis.map((r, i) => redisDeployment(world, r, redis[i]!.address, Date.now()));

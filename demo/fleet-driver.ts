@@ -1,57 +1,25 @@
 /**
- * The demo's fleet: the failure-risk engineers' seeded FleetSimulator (diurnal load, noise, benign
- * bursts, random faults) mapped onto the demo world's hosts, plus scripted incidents that make the
- * story happen within minutes — a memory leak on the host of a real Redis primary, an error-rate
- * ramp, a filling disk, a latency creep and a false alarm. It publishes what a real estate would:
- * samples on metrics.raw (Foreshadow JSON from some agents, Telegraf line protocol + app JSON from
- * others), the hosts and deployments tables, topology evidence, and host.failures records.
+ * The demo's fleet on Kafka: publishes what a real estate would for the pure fleet of
+ * fleet-script.ts (the seeded FleetSimulator on the demo world's hosts plus scripted incidents — an
+ * error-rate ramp on the host of a real Redis primary, a memory leak, a filling disk, a latency creep
+ * and a false alarm): samples on metrics.raw (Foreshadow JSON from some agents, Telegraf line
+ * protocol + app JSON from others), the hosts and deployments tables, topology evidence, and
+ * host.failures records.
  *
  * Time: a history is published at once (baselines need it), then the simulation runs `acceleration`
  * times faster than the wall clock, starting far enough in the past that sample times never run
  * ahead of the wall clock (brokers refuse records from the future); once caught up it runs at ×1.
  */
 import type { Producer } from 'kafkajs';
-import { FleetSimulator, type SimHost } from '../streams/processors/failure-risk/fleet-sim.js';
-import type { HostSample } from '../streams/processors/metric-ingest/types.js';
 import { avroValueSerdes } from '../streams/processors/shadow-manager/topology.js';
 import type { Deployment, FailureKind, Host, HostFailure } from '../streams/processors/shadow-manager/types.js';
 import type { Serde } from '../streams/runtime/serdes.js';
 import { generateEvidence } from '../test/fixtures/regions/synthetic-region.js';
+import { DemoFleet, type DemoFleetOptions, type FleetStep } from './fleet-script.js';
 import { appJsonRecord, influxRecord, jsonRecord } from './formats.js';
-import type { DemoWorld } from './world.js';
 
-const HOUR = 3_600_000;
-
-export type IncidentKind = 'memory-leak' | 'error-ramp' | 'disk-fill' | 'latency-creep' | 'false-alarm';
-
-export interface Incident {
-  kind: IncidentKind;
-  host: string;
-  /** Sim hours after the live phase starts. */
-  onsetH: number;
-  /** Per sim hour: fill fraction (leak, disk), e-folds (errors), relative latency (creep). */
-  rate: number;
-  /** false-alarm: how long the spike lasts (sim hours). */
-  lastsH?: number;
-  /** error-ramp: the error rate levels off here (a struggling host, not yet a dead one)… */
-  capErrorRate?: number;
-  /** …and the host dies this long after onset (sim hours) instead of at an error-rate threshold. */
-  breaksAfterH?: number;
-}
-
-export interface FleetDriverOptions {
-  world: DemoWorld;
+export interface FleetDriverOptions extends DemoFleetOptions {
   producer: Producer;
-  /** Sim time per wall time. */
-  acceleration: number;
-  stepMs: number;
-  historyMs: number;
-  /** Wall time the accelerated phase may last before it catches up with the clock. */
-  acceleratedWallMs: number;
-  seed: number;
-  /** Share of the other hosts that develop a random fault (FleetSimulator). */
-  faultyShare: number;
-  incidents: Incident[];
   topics?: Partial<DriverTopics>;
   onEvent?: (msg: string) => void;
   /** A host just failed (its failure record is published): the demo kills its real resources. */
@@ -80,35 +48,6 @@ const DEFAULT_TOPICS: DriverTopics = {
   spans: 'topology.spans',
 };
 
-/** Incidents for the world: the first Redis host leaks memory; one host per other kind elsewhere. */
-export function defaultIncidents(world: DemoWorld): Incident[] {
-  const regionHosts = (r: number) =>
-    world.hosts.filter((h) => h.region === world.options.regions[r]).map((h) => h.host);
-  const used = new Set(world.redis.map((x) => x.host));
-  const pick = (r: number, k: number): string =>
-    regionHosts(r % world.options.regions.length).filter((h) => !used.has(h))[k]!;
-  return [
-    // The Redis host's fault is an error-rate ramp: the kind the failure-risk model scores highest
-    // today (a fast memory leak reaches CRITICAL through its exhaustion projection, but with a pFail
-    // below the shadow manager's 0.6 threshold).
-    // It levels off at 25% errors and dies ~50 simulated minutes later: the risk model needs a
-    // sustained deviation to score it, which is also what real degradations look like.
-    {
-      kind: 'error-ramp',
-      host: world.redis[0]?.host ?? pick(0, 0),
-      onsetH: 0.1,
-      rate: 3.5,
-      capErrorRate: 0.25,
-      breaksAfterH: 2.1,
-    },
-    { kind: 'memory-leak', host: pick(0, 1), onsetH: 0.25, rate: 0.45 },
-    { kind: 'latency-creep', host: pick(0, 4), onsetH: 0.3, rate: 1.2 },
-    { kind: 'false-alarm', host: pick(1, 2), onsetH: 0.6, rate: 0.22, lastsH: 0.5 },
-    { kind: 'error-ramp', host: pick(1, 5), onsetH: 0.5, rate: 2 },
-    { kind: 'disk-fill', host: pick(2, 3), onsetH: 1, rate: 0.22 },
-  ];
-}
-
 export interface DriverStats {
   records: number;
   samples: number;
@@ -120,66 +59,24 @@ export interface DriverStats {
 export class FleetDriver {
   readonly stats: DriverStats = { records: 0, samples: 0, failures: 0, simTime: 0, phase: 'history' };
   private readonly topics: DriverTopics;
-  private readonly sim: FleetSimulator;
-  /** Simulator host id → demo host. */
-  private readonly hostOfSim = new Map<string, Host>();
-  private readonly down = new Set<string>();
-  private readonly incidents: Incident[];
-  private readonly jsonHosts = new Set<string>();
+  private readonly fleet: DemoFleet;
   private liveStart = 0;
-  private liveSimStart = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private steps:
-    | Generator<{
-        t: number;
-        samples: HostSample[];
-        failures: { host: string; kind: string; detail: string; timestamp: number }[];
-      }>
-    | undefined;
+  private steps: Generator<FleetStep> | undefined;
   private readonly serdes: { hosts: Serde<Host>; deployments: Serde<Deployment>; failures: Serde<HostFailure> };
   private lastEvidenceAt = 0;
 
   constructor(private readonly o: FleetDriverOptions) {
     this.topics = { ...DEFAULT_TOPICS, ...o.topics };
-    this.incidents = o.incidents;
     this.serdes = {
       hosts: avroValueSerdes<Host>('hosts'),
       deployments: avroValueSerdes<Deployment>('deployments'),
       failures: avroValueSerdes<HostFailure>('host.failures'),
     };
-    const hosts = o.world.hosts;
-    const accelSimMs = o.acceleratedWallMs * o.acceleration;
-    const start = Date.now() - accelSimMs - o.historyMs;
-    this.liveSimStart = start + o.historyMs;
-    this.sim = new FleetSimulator({
-      hosts: hosts.length,
-      seed: o.seed,
-      start,
-      stepMs: o.stepMs,
-      // Run on at ×1 for a day once caught up with the clock.
-      durationMs: o.historyMs + accelSimMs + 24 * HOUR,
-      faultyShare: o.faultyShare,
-      quietMs: o.historyMs + 0.5 * HOUR,
-      regions: o.world.options.regions,
-    });
-    // Faulty simulator hosts come first: give them hosts no scripted incident or Redis uses.
-    const scripted = new Set([...this.incidents.map((i) => i.host), ...o.world.redis.map((r) => r.host)]);
-    const ordered = [...hosts.filter((h) => !scripted.has(h.host)), ...hosts.filter((h) => scripted.has(h.host))];
-    this.sim.hosts.forEach((s: SimHost, i) => {
-      const h = ordered[i]!;
-      this.hostOfSim.set(s.host, h);
-      // One host in three reports through Telegraf; the scripted ones through JSON (all metrics in one record).
-      if (i % 3 !== 0 || scripted.has(h.host)) this.jsonHosts.add(h.host);
-    });
-    for (const s of this.sim.hosts) {
-      if (s.fault) {
-        const h = this.hostOfSim.get(s.host)!;
-        o.onEvent?.(
-          `random fault planned: ${s.fault.kind} on ${h.host} at sim +${((s.fault.onset - this.liveSimStart) / HOUR).toFixed(1)} h`,
-        );
-      }
-    }
+    this.fleet = new DemoFleet(o);
+    for (const f of this.fleet.plannedFaults())
+      o.onEvent?.(`random fault planned: ${f.kind} on ${f.host} at sim +${f.onsetH.toFixed(1)} h`);
   }
 
   get simNow(): number {
@@ -188,7 +85,7 @@ export class FleetDriver {
 
   /** Wall time at which the sim reaches sim time `t`. */
   private wallFor(t: number): number {
-    const accelerated = this.liveStart + (t - this.liveSimStart) / this.o.acceleration;
+    const accelerated = this.liveStart + (t - this.fleet.liveSimStart) / this.o.acceleration;
     // Never ahead of the clock: once the sim would pass the wall clock it runs in real time.
     return Math.max(accelerated, t);
   }
@@ -241,114 +138,20 @@ export class FleetDriver {
     }
   }
 
-  /** Applies the scripted incidents to a sample; returns a failure when one reaches its breaking point. */
-  private script(s: HostSample): { kind: FailureKind; detail: string } | null {
-    const hLive = (s.timestamp - this.liveSimStart) / HOUR;
-    const m = s.metrics;
-    for (const inc of this.incidents) {
-      if (inc.host !== s.host || hLive < inc.onsetH) continue;
-      const h = hLive - inc.onsetH;
-      switch (inc.kind) {
-        case 'memory-leak':
-          m['mem.utilization'] = Math.min(1, (m['mem.utilization'] ?? 0.5) + inc.rate * h);
-          if (m['mem.utilization']! > 0.9)
-            m['http.latency_p99_ms'] = (m['http.latency_p99_ms'] ?? 50) * (1 + 10 * (m['mem.utilization']! - 0.9));
-          if (m['mem.utilization']! >= 0.98) return { kind: 'MEMORY', detail: 'out of memory (scripted leak)' };
-          break;
-        case 'disk-fill':
-          m['disk.utilization'] = Math.min(1, (m['disk.utilization'] ?? 0.5) + inc.rate * h);
-          if (m['disk.utilization']! >= 0.99) return { kind: 'DISK', detail: 'disk full (scripted)' };
-          break;
-        case 'error-ramp':
-          m['http.error_rate'] = Math.min(
-            inc.capErrorRate ?? 1,
-            (m['http.error_rate'] ?? 0) + 0.003 * Math.exp(inc.rate * h),
-          );
-          m['http.latency_p99_ms'] = (m['http.latency_p99_ms'] ?? 50) * (1 + 3 * m['http.error_rate']!);
-          if (inc.breaksAfterH !== undefined ? h >= inc.breaksAfterH : m['http.error_rate']! >= 0.3)
-            return { kind: 'CRASH', detail: 'crashed after an error-rate ramp (scripted)' };
-          break;
-        case 'latency-creep':
-          m['http.latency_p99_ms'] = (m['http.latency_p99_ms'] ?? 50) * (1 + inc.rate * h);
-          break;
-        case 'false-alarm':
-          if (h < (inc.lastsH ?? 0.5)) m['mem.utilization'] = Math.min(0.97, (m['mem.utilization'] ?? 0.5) + inc.rate);
-          break;
-      }
-    }
-    return null;
-  }
-
-  private announced = new Set<string>();
-
-  private async publishStep(step: {
-    t: number;
-    samples: HostSample[];
-    failures: { host: string; kind: string; detail: string; timestamp: number }[];
-  }): Promise<void> {
+  private async publishStep(step: FleetStep): Promise<void> {
     this.stats.simTime = step.t;
+    for (const inc of step.begun) this.o.onEvent?.(`incident begins: ${inc.kind} on ${inc.host}`);
     const raw: { key: string; value: string }[] = [];
-    const failures: HostFailure[] = [];
-    const hLive = (step.t - this.liveSimStart) / HOUR;
-    for (const inc of this.incidents) {
-      const id = `${inc.kind}@${inc.host}`;
-      if (hLive >= inc.onsetH && !this.announced.has(id) && !this.down.has(inc.host)) {
-        this.announced.add(id);
-        this.o.onEvent?.(`incident begins: ${inc.kind} on ${inc.host}`);
-      }
-    }
-    for (const sample of step.samples) {
-      const h = this.hostOfSim.get(sample.host);
-      if (!h || this.down.has(h.host)) continue;
-      const tags = {
-        ...(this.o.world.serviceOf.get(h.host) ?? {}),
-        agent: this.jsonHosts.has(h.host) ? 'foreshadow-json' : 'telegraf',
-      };
-      const s: HostSample = {
-        ...sample,
-        host: h.host,
-        region: h.region,
-        zone: h.zone,
-        tags,
-        metrics: { ...sample.metrics },
-      };
-      s.metrics['net.connections'] = Math.round((s.metrics['http.requests_per_sec'] ?? 100) * 0.4);
-      s.metrics['cpu.load1'] = (s.metrics['cpu.utilization'] ?? 0.2) * 32;
-      const broke = this.script(s);
-      if (broke) {
-        this.down.add(h.host);
-        failures.push({
-          host: h.host,
-          region: h.region,
-          timestamp: s.timestamp,
-          kind: broke.kind,
-          source: 'demo-fleet',
-          detail: broke.detail,
-        });
-        continue;
-      }
-      if (this.jsonHosts.has(h.host)) raw.push({ key: h.host, value: jsonRecord(s) });
+    for (const s of step.samples) {
+      if (this.fleet.jsonHosts.has(s.host)) raw.push({ key: s.host, value: jsonRecord(s) });
       else {
-        raw.push({ key: h.host, value: influxRecord(s) });
-        raw.push({ key: h.host, value: appJsonRecord(s) });
+        raw.push({ key: s.host, value: influxRecord(s) });
+        raw.push({ key: s.host, value: appJsonRecord(s) });
       }
-      this.stats.samples++;
     }
-    for (const f of step.failures) {
-      const h = this.hostOfSim.get(f.host);
-      if (!h || this.down.has(h.host)) continue;
-      this.down.add(h.host);
-      failures.push({
-        host: h.host,
-        region: h.region,
-        timestamp: f.timestamp,
-        kind: f.kind as FailureKind,
-        source: 'demo-fleet',
-        detail: f.detail,
-      });
-    }
+    this.stats.samples += step.samples.length;
     await this.send(this.topics.raw, raw);
-    for (const f of failures) await this.fail(f);
+    for (const f of step.failures) await this.fail(f);
   }
 
   private async fail(f: HostFailure): Promise<void> {
@@ -378,7 +181,7 @@ export class FleetDriver {
 
   /** Publishes the history at once (batched): what the baselines learn from. */
   async backfill(onProgress?: (done: number, total: number) => void): Promise<void> {
-    this.steps = this.sim.run();
+    this.steps = this.fleet.steps();
     const total = Math.round(this.o.historyMs / this.o.stepMs);
     let done = 0;
     for (;;) {
@@ -387,7 +190,7 @@ export class FleetDriver {
       await this.publishStep(next.value);
       done++;
       if (done % 60 === 0) onProgress?.(done, total);
-      if (next.value.t + this.o.stepMs >= this.liveSimStart) return;
+      if (next.value.t + this.o.stepMs >= this.fleet.liveSimStart) return;
     }
   }
 

@@ -23,7 +23,40 @@ export interface TopicSpec {
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** Metric-volume topics get more partitions so processes can scale out. */
+/**
+ * Partition counts. Metric-volume topics get more partitions so processes can scale out (WIDE);
+ * the rest NARROW — except topics an app reads together with a WIDE one, which must be WIDE too.
+ *
+ * Co-partitioning: our runtime runs a topology as one sub-topology — task N owns partition N of
+ * every source topic and every store changelog (streams/runtime/co-partition.ts) — so all external
+ * sources of one app must have the same partition count, or the app refuses to start. Kafka
+ * Streams asks this only of topics joined with each other (same key, same count, same
+ * partitioner): our host-keyed joins are exactly that (failure-risk joins host.failures with
+ * metrics.samples in one per-host store; region-health looks up a failure's region from the
+ * host's last health.risk), so host.failures is WIDE, as a Kafka Streams user would make it.
+ * Kafka Streams would instead let a re-keyed input keep its own count, since its repartition topic
+ * starts a new sub-topology; ours has no sub-topologies, so deployments (re-keyed by host inside
+ * failure-risk) is WIDE as well, and with it region.capacity and region.dependencies, which
+ * shadow-region reads together with deployments. The groups, by app:
+ *   failure-risk:   metrics.samples, host.failures, deployments
+ *   region-health:  health.risk, host.failures
+ *   shadow-region:  region.capacity, region.dependencies, deployments
+ *   failover-orchestrator: region.blueprints, region.health, operator.requests, actuation.results
+ *   dependency-map: topology.configs, topology.discovery, topology.flows, topology.spans
+ * (test/streams/co-partition.test.ts builds every app's topology and checks it against these counts.)
+ *
+ * Raising a count: `foreshadow topics` (and `npm start`) raise the partitions of existing topics
+ * to the catalogue's, never lower them (Kafka cannot). Raising a keyed topic remaps its keys
+ * (murmur2(key) mod count; from 3 to 6, half of the keys move): records written before the raise
+ * stay in their old partition and newer ones go to the new one, so a moved key's history spans two
+ * partitions and two stream tasks, and per-key order across the raise is lost. On a compacted
+ * topic a moved key's last pre-raise value stays in the old partition for good (a later value or
+ * tombstone lands in the new one), so a table rebuilt from it can end on the stale value: for the
+ * compacted tables (deployments, region.capacity, region.dependencies) delete and recreate the
+ * topic and republish rather than raise it in place, or tombstone moved keys in their old
+ * partitions. Apps reading a raised topic must also be reset (stopped, their `<applicationId>-*`
+ * changelog and repartition topics deleted, restarted to rebuild state): those keep the old count.
+ */
 const WIDE = 6;
 const NARROW = 3;
 
@@ -64,20 +97,20 @@ export const TOPICS: readonly TopicSpec[] = [
   },
   {
     name: 'host.failures',
-    partitions: NARROW,
+    partitions: WIDE,
     cleanup: 'delete',
     retentionMs: 30 * DAY,
     valueSchema: 'host-failure',
     key: 'host',
-    doc: 'Observed host failures (labels for the learned model; failover trigger).',
+    doc: 'Observed host failures (labels for the learned model; failover trigger). Wide: joined by host with metrics.samples and health.risk.',
   },
   {
     name: 'deployments',
-    partitions: NARROW,
+    partitions: WIDE,
     cleanup: 'compact',
     valueSchema: 'deployment',
     key: 'resourceId',
-    doc: 'Table: resources, where they run, their criticality and last deployment outcome.',
+    doc: 'Table: resources, where they run, their criticality and last deployment outcome. Wide: read with metrics.samples by failure-risk.',
   },
   {
     name: 'hosts',
@@ -89,11 +122,11 @@ export const TOPICS: readonly TopicSpec[] = [
   },
   {
     name: 'region.capacity',
-    partitions: NARROW,
+    partitions: WIDE,
     cleanup: 'compact',
     valueSchema: 'capacity-fingerprint',
     key: 'region',
-    doc: 'Capacity fingerprints per region.',
+    doc: 'Capacity fingerprints per region. Wide: read with deployments by shadow-region.',
   },
   {
     name: 'topology.configs',
@@ -129,11 +162,11 @@ export const TOPICS: readonly TopicSpec[] = [
   },
   {
     name: 'region.dependencies',
-    partitions: NARROW,
+    partitions: WIDE,
     cleanup: 'compact',
     valueSchema: 'dependency-dag',
     key: 'region',
-    doc: 'Service dependency DAG per region.',
+    doc: 'Service dependency DAG per region. Wide: read with deployments by shadow-region.',
   },
   {
     name: 'region.blueprints',

@@ -53,6 +53,12 @@ export const REGION_EVENTS_CHILD = 'failover-events-out';
 export const failoverOrchestratorOptionsSchema = z.object({
   regionStepTimeoutMs: z.number().int().positive().default(300_000),
   regionMaxAttempts: z.number().int().positive().default(3),
+  /**
+   * Region start commands: one per wave of units startable together (default; suits an actuator
+   * that runs a region's commands one at a time, as sinks/framework's consumer does), or one per
+   * unit (faster with an actuator that runs them concurrently). See region-failover.ts.
+   */
+  startCommands: z.enum(['per-wave', 'per-unit']).default('per-wave'),
   /** Whether a FAILED region.health status starts a real failover by itself (else operators decide). */
   autoFailover: z.boolean().default(true),
   tickMs: z.number().int().positive().default(1_000),
@@ -195,7 +201,8 @@ export class FailoverOrchestratorProcessor implements Processor<string, RegionIn
     now: number,
   ): RegionFailover | null {
     try {
-      return this.emit(startRegionFailover({ blueprint: bp, epoch, dryRun, trigger, now }));
+      const startCommands = this.opts.startCommands;
+      return this.emit(startRegionFailover({ blueprint: bp, epoch, dryRun, trigger, now, startCommands }));
     } catch (err: unknown) {
       // An inconsistent blueprint must not crash the task; it is logged and the next blueprint may fix it.
       const detail = err instanceof Error ? err.message : String(err);

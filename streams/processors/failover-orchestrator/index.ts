@@ -7,7 +7,14 @@ export {
 } from './failover-orchestrator-processor.js';
 export { heartbeatLost } from './heartbeat.js';
 export { onFailoverResult, planResourceFailover } from './host-failover.js';
-export { onRegionResult, planLevels, startRegionFailover, timingReport } from './region-failover.js';
+export {
+  criticalPath,
+  onRegionResult,
+  planLaunches,
+  planLevels,
+  startRegionFailover,
+  timingReport,
+} from './region-failover.js';
 export {
   buildFailoverOrchestratorTopology,
   DEFAULT_REGION_TOPICS,

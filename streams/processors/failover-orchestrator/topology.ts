@@ -2,6 +2,8 @@
  * Wiring of the failover orchestrator: four region-keyed, co-partitioned inputs wrapped into
  * `RegionInput` envelopes feed one processor; no repartition is needed (see its module comment).
  */
+import { topicSpec } from '../../catalogue.js';
+import { ForeshadowError } from '../../runtime/errors.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import type { StreamRecord } from '../../runtime/record.js';
 import { jsonSerde, stringSerde } from '../../runtime/serdes.js';
@@ -46,13 +48,20 @@ export interface FailoverOrchestratorTopologyOptions {
   orchestrator?: Partial<FailoverOrchestratorOptions>;
 }
 
+/** A null value is a tombstone on the compacted inputs, bad input (dead-lettered) on the others. */
 class RegionEnvelope<V> implements Processor<string, V, string, RegionInput> {
   private ctx!: ProcessorContext<string, RegionInput>;
-  constructor(private readonly wrap: (key: string, value: V) => RegionInput | null) {}
+  constructor(
+    private readonly wrap: (key: string, value: V) => RegionInput | null,
+    private readonly table: boolean,
+  ) {}
   init(ctx: ProcessorContext<string, RegionInput>): void {
     this.ctx = ctx;
   }
   process(record: StreamRecord<string, V>): void {
+    if (!this.table && (record.value === null || record.value === undefined)) {
+      throw new ForeshadowError('VALIDATION_FAILED', 'null value on an event topic (only tables carry tombstones)');
+    }
     const env = this.wrap(record.key, record.value);
     if (env) this.ctx.forward(record.withValue(env));
   }
@@ -75,7 +84,8 @@ export function buildFailoverOrchestratorTopology(options: FailoverOrchestratorT
       keySerde: stringSerde,
       valueSerde: serdes<V>(catalogue),
     });
-    t.addProcessor(`${name}-wrap`, () => new RegionEnvelope<V>(wrap), [`${name}-in`]);
+    const table = topicSpec(catalogue).cleanup.includes('compact');
+    t.addProcessor(`${name}-wrap`, () => new RegionEnvelope<V>(wrap, table), [`${name}-in`]);
   };
   input<ShadowBlueprint | null>('blueprints', topics.blueprints, 'region.blueprints', (k, v) => ({
     type: 'BLUEPRINT',

@@ -69,6 +69,8 @@ export interface FailoverCommand {
   level: number;
   services: ServiceLaunch[];
   dryRun: boolean;
+  /** LAUNCH_LEVEL: boot the services' instances but do not start the services yet. */
+  provisionOnly: boolean;
   issuedAt: number;
 }
 

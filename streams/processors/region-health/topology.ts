@@ -1,7 +1,9 @@
 /**
  * The region-health topology: health.risk and host.failures (keyed by host) → re-key by region →
  * repartition topic → RegionHealthProcessor → region.health. Serdes default to Avro through the
- * registry; tests may pass JSON serdes.
+ * registry; tests may pass JSON serdes. The two inputs must be co-partitioned (same key, same
+ * partition count: the catalogue makes host.failures as wide as health.risk), so a failure meets
+ * the region its host last reported risk from in the same task's store.
  */
 import { fileURLToPath } from 'node:url';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';

@@ -23,14 +23,14 @@ afterEach(async () => {
   driver = undefined;
 });
 
-function setup(opts: { regionStepTimeoutMs?: number } = {}): TopologyTestDriver {
+function setup(opts: { regionStepTimeoutMs?: number; startCommands?: 'per-wave' | 'per-unit' } = {}) {
   driver = new TopologyTestDriver(buildFailoverOrchestratorTopology({ serdes: jsonValueSerdes, orchestrator: opts }), {
     initialWallClockMs: T0,
   });
   return driver;
 }
 
-/** Answers each command after `levelMs(level)` of simulated time, returning every command seen. */
+/** An actuator taking one command at a time: each is answered `stepMs(c)` after the one before. */
 async function run(
   d: TopologyTestDriver,
   provider: SimulatedProvider,
@@ -54,6 +54,33 @@ async function run(
   return seen;
 }
 
+/** An actuator running every command at once: each is answered `stepMs(c)` after it was issued. */
+async function runConcurrently(
+  d: TopologyTestDriver,
+  provider: SimulatedProvider,
+  startAt: number,
+  stepMs: (c: FailoverCommand) => number,
+) {
+  const seen: { at: number; command: FailoverCommand }[] = [];
+  const due: { at: number; command: FailoverCommand }[] = [];
+  const take = (now: number): void => {
+    for (const { value } of d.readOutput<string, FailoverCommand>('failover.commands')) {
+      seen.push({ at: now, command: value });
+      if (value.type !== 'ABORT') due.push({ at: now + stepMs(value), command: value });
+    }
+  };
+  take(startAt);
+  for (let next = due.shift(); next; next = due.sort((a, b) => a.at - b.at).shift()) {
+    const result = provider.handle(next.command, next.at, stepMs(next.command));
+    await d.pipeInput('actuation.results', next.command.primaryRegion, result, next.at);
+    take(next.at);
+  }
+  return seen;
+}
+
+const label = (c: FailoverCommand): string =>
+  c.type !== 'LAUNCH_LEVEL' ? c.type : c.provisionOnly ? 'CAPACITY' : `L${c.level}`;
+
 const drillRequest = (id: string): OperatorRequest => ({
   requestId: id,
   type: 'REGION_FAILOVER',
@@ -65,14 +92,15 @@ const drillRequest = (id: string): OperatorRequest => ({
 });
 
 describe('failover orchestrator scenarios (TopologyTestDriver)', () => {
-  it('runs a drill level by level in DAG order and reports time-to-ready per level', async () => {
+  it('runs a drill: all capacity at once, then starts in DAG order, with per-unit timings', async () => {
     const d = setup();
     const provider = new SimulatedProvider();
     await d.pipeInput('region.blueprints', 'eu-1', blueprint('eu-1', services), T0);
     await d.pipeInput('operator.requests', 'eu-1', drillRequest('drill-1'), T0);
-    const seen = await run(d, provider, T0, (c) => (c.type === 'LAUNCH_LEVEL' ? 1_000 * (c.level + 1) : 200));
+    const seen = await run(d, provider, T0, (c) => (c.provisionOnly ? 5_000 : c.type === 'LAUNCH_LEVEL' ? 1_000 : 200));
 
-    expect(seen.map((c) => (c.type === 'LAUNCH_LEVEL' ? `L${c.level}` : c.type))).toEqual([
+    expect(seen.map(label)).toEqual([
+      'CAPACITY',
       'L0',
       'L1',
       'L2',
@@ -80,33 +108,53 @@ describe('failover orchestrator scenarios (TopologyTestDriver)', () => {
       'REDIRECT_TRAFFIC',
       'START_REPLICATION',
     ]);
-    expect(seen[0]!.services.map((s) => s.service)).toEqual(['cache', 'db']);
+    // The capacity launch carries every instance of every service; the starts follow the DAG.
+    expect(seen[0]!.services.map((s) => [s.service, s.instances])).toEqual([
+      ['cache', 2],
+      ['db', 2],
+      ['api', 2],
+      ['web', 2],
+    ]);
+    expect(seen[1]!.services.map((s) => s.service)).toEqual(['cache', 'db']);
+    expect(seen.slice(1).every((c) => !c.provisionOnly)).toBe(true);
     expect(seen.every((c) => c.dryRun && c.shadowRegion === 'eu-1-shadow' && c.blueprintVersion === 7)).toBe(true);
 
     const events = d.readOutput<string, FailoverEvent>('failover.events').map((r) => r.value);
     expect(events.map((e) => e.step)).toEqual([
       'DRILL_STARTED',
-      'LEVEL_LAUNCHED',
-      'LEVEL_READY',
-      'LEVEL_LAUNCHED',
-      'LEVEL_READY',
-      'LEVEL_LAUNCHED',
-      'LEVEL_READY',
+      'CAPACITY_LAUNCHED',
+      'SERVICE_STARTING',
+      'SERVICE_STARTING',
+      'CAPACITY_READY',
+      'SERVICE_READY',
+      'SERVICE_READY',
+      'SERVICE_STARTING',
+      'SERVICE_READY',
+      'SERVICE_STARTING',
+      'SERVICE_READY',
       'NETWORKING_CONFIGURED',
       'TRAFFIC_REDIRECTED',
       'REPLICATION_STARTED',
       'COMPLETED',
     ]);
+    expect(new Set(events.map((e) => e.eventId)).size).toBe(events.length);
     const report = JSON.parse(events.at(-1)!.detail) as {
       totalMs: number;
-      levels: { level: number; timeToReadyMs: number }[];
+      launchMs: number;
+      units: { unit: string; waitedMs: number; timeToReadyMs: number }[];
+      criticalPath: string[];
     };
-    expect(report.levels).toEqual([
-      { level: 0, services: 2, timeToReadyMs: 1_000 },
-      { level: 1, services: 1, timeToReadyMs: 2_000 },
-      { level: 2, services: 1, timeToReadyMs: 3_000 },
+    // One actuator command at a time: the level-0 starts queue behind the capacity launch.
+    expect(report.units.map((u) => [u.unit, u.waitedMs, u.timeToReadyMs])).toEqual([
+      ['provision', 0, 5_000],
+      ['l0:cache', 0, 6_000],
+      ['l0:db', 0, 6_000],
+      ['l1:api', 6_000, 1_000],
+      ['l2:web', 7_000, 1_000],
     ]);
-    expect(report.totalMs).toBe(6_600);
+    expect(report.launchMs).toBe(8_000);
+    expect(report.totalMs).toBe(8_600);
+    expect(report.criticalPath).toEqual(['l0:cache', 'l1:api', 'l2:web']);
     expect(events.every((e) => e.dryRun && e.scope === 'REGION')).toBe(true);
 
     // A replayed operator request does not start a second drill.
@@ -114,12 +162,45 @@ describe('failover orchestrator scenarios (TopologyTestDriver)', () => {
     expect(d.readOutput('failover.commands')).toEqual([]);
   });
 
+  it('starts a unit as soon as its own dependencies are ready, not its whole level (per-unit commands)', async () => {
+    const fanOut = [
+      { name: 'db', level: 0 },
+      { name: 'search', level: 0 },
+      { name: 'api', level: 1, dependsOn: ['db'] },
+      { name: 'reports', level: 1, dependsOn: ['search'] },
+      { name: 'web', level: 2, dependsOn: ['api'] },
+    ];
+    // search starts slowly; nothing but reports needs it.
+    const stepMs = (c: FailoverCommand): number =>
+      c.type !== 'LAUNCH_LEVEL'
+        ? 100
+        : c.services.some((s) => s.service === 'search') && !c.provisionOnly
+          ? 10_000
+          : 1_000;
+    const startOf = async (startCommands: 'per-wave' | 'per-unit', id: string) => {
+      const d = setup({ startCommands });
+      await d.pipeInput('region.blueprints', 'eu-1', blueprint('eu-1', fanOut), T0);
+      await d.pipeInput('operator.requests', 'eu-1', drillRequest(id), T0);
+      const seen = await runConcurrently(d, new SimulatedProvider(), T0, stepMs);
+      const web = seen.find((s) => s.command.services.some((x) => x.service === 'web') && !s.command.provisionOnly);
+      const steps = d.readOutput<string, FailoverEvent>('failover.events').map((r) => r.value.step);
+      await d.close();
+      driver = undefined;
+      return { web: web!.at - T0, commands: seen.length, completed: steps.at(-1) === 'COMPLETED' };
+    };
+    const perUnit = await startOf('per-unit', 'drill-u');
+    expect(perUnit).toEqual({ web: 2_000, commands: 9, completed: true });
+    // One command per wave: web waits until search, its level-mate's dependency, is up too.
+    const perWave = await startOf('per-wave', 'drill-w');
+    expect(perWave).toEqual({ web: 11_000, commands: 7, completed: true });
+  });
+
   it('fails over a region when its health turns FAILED, with a new epoch, pre-empting a drill', async () => {
     const d = setup();
     const provider = new SimulatedProvider();
     await d.pipeInput('region.blueprints', 'eu-1', blueprint('eu-1', services), T0);
     await d.pipeInput('operator.requests', 'eu-1', drillRequest('drill-2'), T0);
-    expect(d.readOutput<string, FailoverCommand>('failover.commands').map((r) => r.value.dryRun)).toEqual([true]);
+    expect(d.readOutput<string, FailoverCommand>('failover.commands').map((r) => r.value.dryRun)).toEqual([true, true]);
     const failed: RegionHealth = {
       region: 'eu-1',
       timestamp: T0 + 1_000,
@@ -134,10 +215,11 @@ describe('failover orchestrator scenarios (TopologyTestDriver)', () => {
     const cmds = await run(d, provider, T0 + 1_000, () => 100);
     expect(cmds[0]).toMatchObject({ type: 'ABORT', dryRun: true });
     const real = cmds.filter((c) => !c.dryRun);
-    expect(real.map((c) => c.type)).toEqual([
-      'LAUNCH_LEVEL',
-      'LAUNCH_LEVEL',
-      'LAUNCH_LEVEL',
+    expect(real.map(label)).toEqual([
+      'CAPACITY',
+      'L0',
+      'L1',
+      'L2',
       'CONFIGURE_NETWORKING',
       'REDIRECT_TRAFFIC',
       'START_REPLICATION',
@@ -155,16 +237,16 @@ describe('failover orchestrator scenarios (TopologyTestDriver)', () => {
     expect(d.readOutput<string, FailoverCommand>('failover.commands')[0]?.value.epoch).toBe(2);
   });
 
-  it('retries a step that times out and fails the failover when attempts are spent', async () => {
+  it('retries each launch that times out and fails the failover when attempts are spent', async () => {
     const d = setup({ regionStepTimeoutMs: 10_000 });
     await d.pipeInput('region.blueprints', 'eu-1', blueprint('eu-1', services), T0);
     await d.pipeInput('operator.requests', 'eu-1', { ...drillRequest('drill-3'), dryRun: false }, T0);
     const first = d.readOutput<string, FailoverCommand>('failover.commands').map((r) => r.value);
-    expect(first).toHaveLength(1);
+    expect(first.map(label)).toEqual(['CAPACITY', 'L0']);
     await d.advanceWallClockTime(11_000);
     const retried = d.readOutput<string, FailoverCommand>('failover.commands').map((r) => r.value);
-    expect(retried[0]).toMatchObject({ type: 'LAUNCH_LEVEL', level: 0 });
-    expect(retried[0]!.commandId).not.toBe(first[0]!.commandId);
+    expect(retried.map(label)).toEqual(['CAPACITY', 'L0']);
+    expect(retried.map((c) => c.commandId)).toEqual(first.map((c) => c.commandId.replace(/:a1$/, ':a2')));
     await d.advanceWallClockTime(11_000);
     await d.advanceWallClockTime(11_000);
     const last = d.readOutput<string, FailoverCommand>('failover.commands').map((r) => r.value);

@@ -1,7 +1,8 @@
 /**
- * A region drill on the real broker: the orchestrator (exactly-once) launches the blueprint level
- * by level against a simulated provider whose launch time grows with the level, and logs the
- * time-to-ready of each level. JSON values; unique topics and application id.
+ * A region drill on the real broker: the orchestrator (exactly-once) launches the blueprint's
+ * capacity at once, then starts its services in DAG order against a simulated provider whose start
+ * time grows with the level, and logs the time-to-ready of each unit. JSON values; unique topics
+ * and application id.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -47,7 +48,7 @@ const conn: KafkaConnection = {
 const runner = new ProviderRunner(new SimulatedProvider(), {
   commandTopics: [topics.commands],
   resultsTopic: topics.results,
-  delayMs: (c) => ('level' in c && c.type === 'LAUNCH_LEVEL' ? 300 * (c.level + 1) : 50),
+  delayMs: (c) => ('level' in c && c.type === 'LAUNCH_LEVEL' ? (c.provisionOnly ? 100 : 300 * (c.level + 1)) : 50),
 });
 let app: StreamsApp | undefined;
 let producer: Producer;
@@ -80,7 +81,7 @@ afterAll(async () => {
 });
 
 describe('failover orchestrator on the broker', () => {
-  it('runs a region drill in DAG order and reports time-to-ready per level', async () => {
+  it('runs a region drill in DAG order and reports time-to-ready per unit', async () => {
     const bp = blueprint('eu-1', [
       { name: 'db', level: 0 },
       { name: 'queue', level: 0 },
@@ -108,14 +109,18 @@ describe('failover orchestrator on the broker', () => {
         90_000,
       ),
     );
-    expect(events.map((e) => e.step)).toEqual([
+    const steps = events.map((e) => e.step);
+    expect(steps.filter((s) => s.startsWith('CAPACITY_'))).toEqual(['CAPACITY_LAUNCHED', 'CAPACITY_READY']);
+    expect(steps.filter((s) => !s.startsWith('CAPACITY_'))).toEqual([
       'DRILL_STARTED',
-      'LEVEL_LAUNCHED',
-      'LEVEL_READY',
-      'LEVEL_LAUNCHED',
-      'LEVEL_READY',
-      'LEVEL_LAUNCHED',
-      'LEVEL_READY',
+      'SERVICE_STARTING',
+      'SERVICE_STARTING',
+      'SERVICE_READY',
+      'SERVICE_READY',
+      'SERVICE_STARTING',
+      'SERVICE_READY',
+      'SERVICE_STARTING',
+      'SERVICE_READY',
       'NETWORKING_CONFIGURED',
       'TRAFFIC_REDIRECTED',
       'REPLICATION_STARTED',
@@ -123,24 +128,21 @@ describe('failover orchestrator on the broker', () => {
     ]);
     const report = JSON.parse(events.at(-1)!.detail) as {
       totalMs: number;
-      levels: { level: number; timeToReadyMs: number }[];
+      units: { unit: string; kind: string; level: number; timeToReadyMs: number }[];
     };
-    expect(report.levels.map((l) => l.level)).toEqual([0, 1, 2]);
-    // Each level waited for its own launch (300, 600, 900 ms in the provider) before the next began.
-    report.levels.forEach((l) => {
-      expect(l.timeToReadyMs).toBeGreaterThanOrEqual(300 * (l.level + 1) - 50);
+    const starts = report.units.filter((u) => u.kind === 'start');
+    expect(starts.map((u) => u.unit)).toEqual(['l0:db', 'l0:queue', 'l1:api', 'l2:web']);
+    // Each start waited for its own launch (300, 600, 900 ms in the provider), in DAG order.
+    starts.forEach((u) => {
+      expect(u.timeToReadyMs).toBeGreaterThanOrEqual(300 * (u.level + 1) - 50);
     });
     expect(report.totalMs).toBeGreaterThanOrEqual(1_800);
 
-    const commands = values<FailoverCommand>(await consumeUntil(topics.commands, (m) => m.length >= 6, 10_000));
-    expect(commands.map((c) => (c.type === 'LAUNCH_LEVEL' ? `L${c.level}` : c.type))).toEqual([
-      'L0',
-      'L1',
-      'L2',
-      'CONFIGURE_NETWORKING',
-      'REDIRECT_TRAFFIC',
-      'START_REPLICATION',
-    ]);
+    const commands = values<FailoverCommand>(await consumeUntil(topics.commands, (m) => m.length >= 7, 10_000));
+    expect(
+      commands.map((c) => (c.type !== 'LAUNCH_LEVEL' ? c.type : c.provisionOnly ? 'CAPACITY' : `L${c.level}`)),
+    ).toEqual(['CAPACITY', 'L0', 'L1', 'L2', 'CONFIGURE_NETWORKING', 'REDIRECT_TRAFFIC', 'START_REPLICATION']);
+    expect(commands[0]!.services.map((s) => s.service)).toEqual(['db', 'queue', 'api', 'web']);
     expect(commands.every((c) => c.dryRun)).toBe(true);
   });
 });

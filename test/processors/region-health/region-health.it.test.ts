@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topicSpec } from '../../../streams/catalogue.js';
 import type { RegionHealth } from '../../../streams/processors/region-health/assess.js';
 import { regionHealthTopology } from '../../../streams/processors/region-health/topology.js';
 import { loadConnection } from '../../../streams/runtime/config.js';
@@ -24,10 +25,16 @@ describe('region health monitor on the real broker', () => {
 
   beforeAll(async () => {
     stateDir = await mkdtemp(join(tmpdir(), 'region-health-it-'));
+    // The catalogue's partition counts: the app must accept them as they are (co-partitioned inputs).
+    const partitionsOf = (name: string): number => topicSpec(name).partitions;
     await createTopics([
-      { topic: topics.risk, numPartitions: 3 },
-      { topic: topics.failures, numPartitions: 3 },
-      { topic: topics.health, numPartitions: 3, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+      { topic: topics.risk, numPartitions: partitionsOf('health.risk') },
+      { topic: topics.failures, numPartitions: partitionsOf('host.failures') },
+      {
+        topic: topics.health,
+        numPartitions: partitionsOf('region.health'),
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      },
     ]);
   });
 

@@ -110,7 +110,9 @@ describe('schema conformance', () => {
       pending = d.readOutput('failover.commands');
     }
     const events = d.readOutput<string, unknown>('failover.events');
-    expect(events.length).toBe(9);
+    // Started, capacity launched + ready, 2 × (service starting + ready), networking, traffic,
+    // replication, completed.
+    expect(events.length).toBe(11);
     for (const e of events) expectValid(schema('failover-event'), e.value, 'region event');
     await d.close();
   });

@@ -356,16 +356,13 @@ describe('shadow manager routers', () => {
   it('groups inputs by partition count and routes every envelope to partition 0 of the fleet topic', async () => {
     const routers = buildShadowRouterTopologies({ serdes: jsonValueSerdes });
     expect(routers.map((t) => [t.applicationId, t.sourceTopics().sort()])).toEqual([
-      [
-        'foreshadow-shadow-manager-router-p3',
-        ['actuation.results', 'deployments', 'host.failures', 'hosts', 'operator.requests'],
-      ],
-      ['foreshadow-shadow-manager-router-p6', ['health.risk']],
+      ['foreshadow-shadow-manager-router-p3', ['actuation.results', 'hosts', 'operator.requests']],
+      ['foreshadow-shadow-manager-router-p6', ['deployments', 'health.risk', 'host.failures']],
     ]);
-    const driver = new TopologyTestDriver(routers[0]!, { partitionCounts: { [fleetTopic()]: 6 } });
+    const [narrow, wide] = routers.map((t) => new TopologyTestDriver(t, { partitionCounts: { [fleetTopic()]: 6 } }));
     try {
-      await driver.pipeInput('hosts', 'h1', host('h1', 'a', 'r1'), T0);
-      await driver.pipeInput('deployments', 'gone-1', null, T0);
+      await narrow!.pipeInput('hosts', 'h1', host('h1', 'a', 'r1'), T0);
+      await wide!.pipeInput('deployments', 'gone-1', null, T0);
       const region: OperatorRequest = {
         requestId: 'r',
         type: 'REGION_FAILOVER',
@@ -375,15 +372,16 @@ describe('shadow manager routers', () => {
         principal: 'p',
         requestedAt: T0,
       };
-      await driver.pipeInput('operator.requests', 'eu-1', region, T0);
-      const out = driver.readOutput<string, unknown>(fleetTopic());
+      await narrow!.pipeInput('operator.requests', 'eu-1', region, T0);
+      const out = [narrow!, wide!].flatMap((d) => d.readOutput<string, unknown>(fleetTopic()));
       expect(out.map((r) => [r.key, r.partition, (r.value as { type: string }).type])).toEqual([
         ['fleet', 0, 'HOST'],
         ['fleet', 0, 'DEPLOYMENT'],
       ]);
       expect(out[1]!.value).toEqual({ type: 'DEPLOYMENT', resourceId: 'gone-1', deployment: null });
     } finally {
-      await driver.close();
+      await narrow?.close();
+      await wide?.close();
     }
   });
 });

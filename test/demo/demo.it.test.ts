@@ -1,12 +1,17 @@
 /**
  * `npm start -- --duration N` end to end on the real stack: every app becomes ready as a child
  * process, the simulated fleet and the real Redis/HAProxy run, the dashboard is served and shows the
- * fleet in Chromium, the run stops by itself, and no process it started survives it. The story's
- * milestones (a shadow of the degrading Redis, its promotion, traffic back) are asserted from the
- * run's summary line.
+ * fleet in Chromium, the run stops by itself, and no process it started survives it. The story is
+ * asserted from the terminal narration and the run's summary line, in order: the Redis primary's
+ * host is predicted to fail (risk WARNING/CRITICAL), a shadow is placed in another zone and is READY
+ * before the host dies, the host dies and its redis-server is killed, the shadow is promoted,
+ * HAProxy is switched to it and the client's writes recover on it.
+ *
+ * Time runs ×60 (the default is ×30) so the scripted death comes ~2 min into the live fleet and the
+ * whole test stays near 5 minutes; test/demo/story.test.ts checks the same story in process at ×30.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -15,7 +20,9 @@ import type { DemoSummary } from '../../demo/demo.js';
 import { alive, freePort } from '../../demo/real-processes.js';
 import { brokers, registryUrl } from '../support/kafka.js';
 
-const LIVE_SECONDS = 330;
+/** Live fleet: the death comes 132 sim minutes in (~132 s at ×60), then promotion and recovery. */
+const LIVE_SECONDS = 170;
+const ACCELERATION = 60;
 
 describe('npm start (demo)', () => {
   it(
@@ -33,6 +40,8 @@ describe('npm start (demo)', () => {
           String(LIVE_SECONDS),
           '--api-port',
           String(apiPort),
+          '--acceleration',
+          String(ACCELERATION),
         ],
         {
           env: {
@@ -98,6 +107,9 @@ describe('npm start (demo)', () => {
       }
 
       const code = await exited;
+      // The narration is the story's record: kept beside the screenshot.
+      mkdirSync('test-artifacts', { recursive: true });
+      writeFileSync('test-artifacts/demo-output.log', out);
       expect(code, out).toBe(0);
       for (const app of [
         'metric-ingest',
@@ -111,16 +123,48 @@ describe('npm start (demo)', () => {
       const line = /\[foreshadow\] summary (\{.*\})/.exec(out);
       expect(line, out).not.toBeNull();
       const summary = JSON.parse(line![1]!) as DemoSummary;
-      const tail = out.split('\n').slice(-80).join('\n');
       expect(summary.samples).toBeGreaterThan(1000);
       expect(summary.failures).toBeGreaterThan(0);
-      // The story: the Redis on the leaking host got a shadow that became READY, then PROMOTED.
-      const orders = Object.entries(summary.shadows).find(([id]) => id.startsWith('redis-orders-'));
-      expect(orders, `${JSON.stringify(summary.shadows)}\n${tail}`).toBeDefined();
-      expect(orders![1]).toContain('READY');
-      expect(orders![1]).toContain('PROMOTED');
-      const client = Object.entries(summary.client).find(([id]) => id.startsWith('redis-orders-'))![1];
+
+      // The story, milestone by milestone, in the order the terminal told it.
+      const primary = /(redis-orders-\w+): redis-server :\d+ \(pid \d+\) on host (\S+),/.exec(out);
+      expect(primary, out).not.toBeNull();
+      const [, resource, host] = primary as unknown as [string, string, string];
+      const at = (re: RegExp): number => {
+        const m = re.exec(out);
+        expect(m, `${re}\n${out}`).not.toBeNull();
+        return m!.index;
+      };
+      const warned = at(new RegExp(`risk ${host}: \\w+ → (WARNING|CRITICAL) \\(pFail `));
+      const readyMatch = new RegExp(
+        `shadow ${resource}: READY ${host} \\[(\\S+)\\] → (\\S+) \\[(\\S+)\\] \\(127\\.0\\.0\\.1:(\\d+)\\) lag \\d+ B`,
+      ).exec(out);
+      expect(readyMatch, out).not.toBeNull();
+      const ready = readyMatch!;
+      const [, primaryZone, , shadowZone, shadowPort] = ready as unknown as [string, string, string, string, string];
+      expect(shadowZone).not.toBe(primaryZone);
+      const died = at(new RegExp(`host failed: ${host} `));
+      const killed = at(new RegExp(`${host} is gone \\(\\w+\\): SIGKILL its redis-server :\\d+ \\(${resource}\\)`));
+      const promoted = at(new RegExp(`failover HOST ${host}: SHADOW_PROMOTED ${resource} → `));
+      const redirected = at(new RegExp(`failover HOST ${host}: TRAFFIC_REDIRECTED ${resource} → `));
+      const recovered = at(
+        new RegExp(`${resource}: writes failed for \\d+ ms \\(\\d+ failed ops\\); now served by redis :${shadowPort}`),
+      );
+      expect(warned).toBeLessThan(ready.index);
+      // Predicted, not reactive: the shadow was READY before the host died.
+      expect(ready.index).toBeLessThan(died);
+      expect(died).toBeLessThan(killed);
+      expect(killed).toBeLessThan(promoted);
+      expect(promoted).toBeLessThan(redirected);
+      expect(redirected).toBeLessThan(recovered);
+      const states = summary.shadows[resource] ?? [];
+      expect(states.indexOf('READY'), JSON.stringify(summary.shadows)).toBeGreaterThanOrEqual(0);
+      expect(states.indexOf('PROMOTED')).toBeGreaterThan(states.indexOf('READY'));
+      const client = summary.client[resource]!;
       expect(client.acked).toBeGreaterThan(100);
+      expect(client.servedBy).toBe(Number(shadowPort));
+      expect(client.outages.length).toBeGreaterThan(0);
+      for (const o of client.outages) expect(o.ms, 'every outage ended').not.toBeNull();
       // Nothing it started is left running.
       expect(summary.pids.length).toBeGreaterThanOrEqual(9);
       for (const pid of summary.pids) expect(alive(pid), `pid ${pid} still alive`).toBe(false);
