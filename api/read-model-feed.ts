@@ -29,6 +29,7 @@ export async function startReadModelFeed(
   return startTopicTableFeed<ReadModelTable>(conn, {
     clientId: 'foreshadow-api-read-model',
     topics: { ...READ_MODEL_TOPICS, ...options.topics },
+    catalogue: READ_MODEL_TOPICS,
     format: options.format,
     tombstones: 'apply',
     apply: (table, key, value, timestamp) => model.apply(table, key, value, timestamp),

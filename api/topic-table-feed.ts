@@ -4,7 +4,9 @@
  * logged rather than stopping the view. Serves the API's read model and the dashboard.
  */
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { Consumer } from 'kafkajs';
+import { topicSpec } from '../streams/catalogue.js';
 import type { KafkaConnection } from '../streams/runtime/config.js';
 import { createKafka } from '../streams/runtime/kafka-client.js';
 import { avroSerde, jsonSerde, type Serde } from '../streams/runtime/serdes.js';
@@ -15,6 +17,11 @@ export interface TopicTableFeedOptions<T extends string> {
   /** Table name → topic. */
   topics: Record<T, string>;
   format?: 'avro' | 'json';
+  /**
+   * Catalogue topic per table (its value schema in streams/catalogue.ts): an Avro record of any
+   * other type is skipped like an undecodable one instead of landing in the view as if it fitted.
+   */
+  catalogue?: Partial<Record<T, string>>;
   /** Tombstones (null values) are passed on as null, or ignored. */
   tombstones: 'apply' | 'skip';
   apply(table: T, key: string, value: unknown, timestamp: number): void;
@@ -36,7 +43,19 @@ export async function startTopicTableFeed<T extends string>(
   const byTopic = new Map<string, T>(
     (Object.entries(o.topics) as [T, string][]).map(([table, topic]) => [topic, table]),
   );
-  const serde: Serde<unknown> = o.format === 'json' ? jsonSerde<unknown>() : avroSerde<unknown>();
+  const anyAvro = avroSerde<unknown>();
+  const serdes = new Map<string, Serde<unknown>>();
+  for (const [topic, table] of byTopic) {
+    const schema = o.catalogue?.[table] === undefined ? undefined : topicSpec(o.catalogue[table]).valueSchema;
+    serdes.set(
+      topic,
+      o.format === 'json'
+        ? jsonSerde<unknown>()
+        : schema === undefined
+          ? anyAvro
+          : avroSerde<unknown>({ schemaPath: fileURLToPath(new URL(`../schemas/${schema}.avsc`, import.meta.url)) }),
+    );
+  }
   const consumer: Consumer = createKafka(conn, o.clientId).consumer({
     groupId: `${o.clientId}-${randomUUID()}`,
     readUncommitted: false,
@@ -55,7 +74,7 @@ export async function startTopicTableFeed<T extends string>(
       const table = byTopic.get(topic);
       if (!table || (message.value === null && o.tombstones === 'skip')) return;
       try {
-        const value = message.value === null ? null : await serde.deserialize(topic, message.value);
+        const value = message.value === null ? null : await serdes.get(topic)!.deserialize(topic, message.value);
         o.apply(table, message.key?.toString('utf8') ?? '', value, Number(message.timestamp));
       } catch (err: unknown) {
         o.log?.(o.skipMessage, {

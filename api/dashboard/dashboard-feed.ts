@@ -203,6 +203,7 @@ export async function startDashboardFeed(
   const feed = await startTopicTableFeed<DashboardTable>(conn, {
     clientId: 'foreshadow-dashboard',
     topics: { ...DASHBOARD_TOPICS, ...options.topics },
+    catalogue: DASHBOARD_TOPICS,
     format: options.format,
     tombstones: 'skip',
     apply: (table, key, value) => state.apply(table, key, value),

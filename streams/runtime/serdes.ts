@@ -129,13 +129,30 @@ export function avroSerde<T>(options: AvroSerdeOptions = {}): Serde<T> {
   // here and records are encoded/decoded synchronously, in the same Confluent wire format.
   const writers = new Map<string, { header: Buffer; codec: Schema }>();
   const readers = new Map<number, Schema>();
+  // With a schema of its own, the serde reads only records written with that record type: a valid
+  // record of another type (another topic's schema) decodes fine and would reach the processor as
+  // if it were this one, with every field it expects missing.
+  const expected = schemaText === undefined ? undefined : recordName(schemaText);
+  /** Schema ids of other record types, with the error to throw again without asking the registry. */
+  const foreign = new Map<number, string>();
 
   const slowDecode = async (data: Buffer): Promise<T> => {
+    const known = data.length >= 5 && data[0] === 0 ? foreign.get(data.readInt32BE(1)) : undefined;
+    if (known !== undefined) throw new Error(known);
     try {
       const value = (await registry().decode(data)) as T;
       // decode succeeded, so the id is known and its codec cached by the client: keep it here.
       const id = data.readInt32BE(1);
-      if (!readers.has(id)) readers.set(id, await registry().getSchema(id));
+      if (!readers.has(id)) {
+        const codec = await registry().getSchema(id);
+        const written = (codec as { name?: unknown }).name;
+        if (expected !== undefined && written !== expected) {
+          const msg = `record of schema ${String(written)} (id ${id}) where ${expected} is expected`;
+          foreign.set(id, msg);
+          throw new Error(msg);
+        }
+        readers.set(id, codec);
+      }
       return value;
     } catch (cause: unknown) {
       if (!registryUnreachable(cause)) throw cause;
@@ -176,6 +193,14 @@ export function avroSerde<T>(options: AvroSerdeOptions = {}): Serde<T> {
       return slowDecode(data);
     },
   };
+}
+
+/** Full name (namespace.name) of the Avro record type a schema text defines, if it defines one. */
+export function recordName(schemaText: string): string | undefined {
+  const s = JSON.parse(schemaText) as { type?: unknown; name?: unknown; namespace?: unknown };
+  if (s.type !== 'record' || typeof s.name !== 'string') return undefined;
+  if (s.name.includes('.') || typeof s.namespace !== 'string' || s.namespace === '') return s.name;
+  return `${s.namespace}.${s.name}`;
 }
 
 /**

@@ -39,6 +39,7 @@ import { CachedWindowStore, createManagedStore, type ManagedStore } from '../sta
 import { readCheckpoint, writeCheckpoint } from '../state/checkpoint.js';
 import { RocksDbBytesStore } from '../state/rocksdb-store.js';
 import { restoreStores } from './changelog-restore.js';
+import { coPartitionedCount, externalSourceTopics } from './co-partition.js';
 import { coPartitionedAssigner } from './co-partition-assigner.js';
 import { type KafkaConnection, loadConnection } from './config.js';
 import { describeError, ForeshadowError } from './errors.js';
@@ -47,6 +48,7 @@ import { createLogger, type Logger } from './logger.js';
 import { StreamsMetrics, serveMetrics } from './metrics.js';
 import { chunkMessages, DEFAULT_SEND_LIMITS, type SendLimits } from './send-chunks.js';
 import { deadLetterTopic, isRetriable, type OutgoingRecord, type RawRecord, StreamTask } from './task.js';
+import { createTopicsAndWait, retryWhileInFlux } from './topic-admin.js';
 import type { Topology } from './topology.js';
 
 /** Records between checks of kafkajs' isRunning/isStale and heartbeats within a batch. */
@@ -80,6 +82,11 @@ export interface StreamsAppOptions {
    * `message.max.bytes`; default 500 messages / 768 KiB.
    */
   sendLimits?: Partial<SendLimits>;
+  /**
+   * Records whose event time is further ahead of the wall clock are dead-lettered (default 1 h,
+   * the broker's default `log.message.timestamp.after.max.ms`; keep it at most the broker's value).
+   */
+  maxEventTimeAheadMs?: number;
   /** Test hook: return true to make a commit fail after sending, before committing (abort path). */
   failCommit?: (taskId: string) => boolean;
   /**
@@ -228,7 +235,7 @@ export class StreamsApp {
     const t = this.topology;
     this.admin = this.kafka.admin();
     await this.admin.connect();
-    await this.ensureTopics();
+    await retryWhileInFlux(() => this.ensureTopics());
     if (!this.eos) {
       this.sharedProducer = this.kafka.producer({
         createPartitioner: Partitioners.DefaultPartitioner,
@@ -335,7 +342,7 @@ export class StreamsApp {
     const admin = this.admin!;
     const t = this.topology;
     const internal = new Set(t.internalTopics().map((x) => x.name));
-    const external = t.sourceTopics().filter((x) => !internal.has(x));
+    const external = externalSourceTopics(t);
     const existing = new Set(await admin.listTopics());
     const missing = external.filter((x) => !existing.has(x));
     if (missing.length > 0) {
@@ -346,13 +353,10 @@ export class StreamsApp {
     let partitions = this.options.defaultPartitions ?? 1;
     if (external.length > 0) {
       const meta = await admin.fetchTopicMetadata({ topics: external });
-      const counts = new Set(meta.topics.map((m) => m.partitions.length));
-      if (counts.size > 1) {
-        throw new ForeshadowError('CONFIG_INVALID', 'source topics of one topology must have equal partition counts', {
-          context: { counts: meta.topics.map((m) => [m.name, m.partitions.length]) },
-        });
-      }
-      partitions = meta.topics[0]?.partitions.length ?? partitions;
+      partitions = coPartitionedCount(
+        meta.topics.map((m) => [m.name, m.partitions.length] as const),
+        partitions,
+      );
     }
     const wanted: { topic: string; numPartitions: number; configEntries: { name: string; value: string }[] }[] = [];
     for (const name of internal) wanted.push({ topic: name, numPartitions: partitions, configEntries: [] });
@@ -371,13 +375,8 @@ export class StreamsApp {
     wanted.push({ topic: t.lateTopic(), numPartitions: 1, configEntries: [] });
     const create = wanted.filter((w) => !existing.has(w.topic));
     if (create.length > 0) {
-      try {
-        await admin.createTopics({ topics: create, waitForLeaders: true });
-      } catch (err: unknown) {
-        // Another instance may have created them a moment ago.
-        const now = new Set(await admin.listTopics());
-        if (create.some((c) => !now.has(c.topic))) throw err;
-      }
+      // Other apps (or instances) may be creating some of them right now, e.g. a shared `<source>.dlq`.
+      await createTopicsAndWait(admin, create);
       this.logger.info({ topics: create.map((c) => c.topic) }, 'created internal topics');
     }
     for (const w of wanted) this.partitionCounts.set(w.topic, w.numPartitions);
@@ -493,6 +492,7 @@ export class StreamsApp {
           state.dirty = true;
         },
         wallClock: () => Date.now(),
+        maxEventTimeAheadMs: this.options.maxEventTimeAheadMs ?? 3_600_000,
         // Outputs wait for the commit as bytes; the typed copies would only keep objects alive.
         keepTyped: false,
         partitionCount: (topic) => this.partitionCounts.get(topic),

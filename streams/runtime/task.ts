@@ -8,7 +8,7 @@
 
 import type { ChangelogEntry, ManagedStore } from '../state/cached-stores.js';
 import type { KeyValueStore, WindowStore } from '../state/store.js';
-import { DLQ_HEADERS, deadLetterTopic } from './dead-letter.js';
+import { DLQ_HEADERS, deadLetterTopic, fitDeadLetter, recordBytes } from './dead-letter.js';
 import { describeError, ForeshadowError } from './errors.js';
 import type {
   Cancellable,
@@ -58,6 +58,13 @@ export interface TaskHooks {
   /** Partition count of an output topic, for sinks with a custom partitioner. */
   partitionCount(topic: string): number | undefined;
   metrics?: TaskMetricsSink;
+  /**
+   * Event times further than this ahead of `wallClock()` are dead-lettered (reason `timestamp`).
+   * Brokers refuse records stamped too far in the future (`log.message.timestamp.after.max.ms`,
+   * 1 h by default since Kafka 4.0): an output carrying such an event time would fail its commit
+   * on every retry and hold up the partition for ever. Unset: no bound (the test driver).
+   */
+  maxEventTimeAheadMs?: number;
   /** Attach the typed key/value to emitted records (the test driver reads them; Kafka does not). */
   keepTyped?: boolean;
   log?: (level: 'warn' | 'error' | 'info', msg: string, fields: Record<string, unknown>) => void;
@@ -265,6 +272,12 @@ export class StreamTask {
         this.deadLetter(raw, source.name, 'timestamp', new Error(`invalid event time ${ts}`));
         return;
       }
+      const ahead = this.hooks.maxEventTimeAheadMs;
+      if (ahead !== undefined && ts > this.hooks.wallClock() + ahead) {
+        const msg = `event time ${ts} is more than ${ahead} ms ahead of the clock (the broker would refuse its outputs)`;
+        this.deadLetter(raw, source.name, 'timestamp', new Error(msg));
+        return;
+      }
       if (ts > this.streamTime) this.streamTime = ts;
       const record = new StreamRecord<unknown, unknown>(key, value, ts, raw.headers);
       try {
@@ -343,22 +356,27 @@ export class StreamTask {
       reason,
       error: describeError(err),
     });
-    this.hooks.emit({
-      topic: deadLetterTopic(raw.topic),
-      key: raw.key,
-      value: raw.value,
-      timestamp: raw.timestamp,
-      headers: {
-        ...raw.headers,
-        [DLQ_HEADERS.sourceTopic]: raw.topic,
-        [DLQ_HEADERS.sourcePartition]: String(raw.partition),
-        [DLQ_HEADERS.sourceOffset]: raw.offset,
-        [DLQ_HEADERS.processor]: processor,
-        // Header values stay bounded: a stack trace can be megabytes.
-        [DLQ_HEADERS.error]: describeError(err).slice(0, 1000),
-        [DLQ_HEADERS.reason]: reason,
+    // A record just under the broker's size limit would not fit again with the headers: cut to fit.
+    const source = recordBytes({ key: raw.key, value: raw.value, headers: raw.headers });
+    const body = fitDeadLetter(
+      {
+        key: raw.key,
+        value: raw.value,
+        headers: {
+          ...raw.headers,
+          [DLQ_HEADERS.sourceTopic]: raw.topic,
+          [DLQ_HEADERS.sourcePartition]: String(raw.partition),
+          [DLQ_HEADERS.sourceOffset]: raw.offset,
+          [DLQ_HEADERS.processor]: processor,
+          // Header values stay bounded: a stack trace can be megabytes.
+          [DLQ_HEADERS.error]: describeError(err).slice(0, 1000),
+          [DLQ_HEADERS.reason]: reason,
+          [DLQ_HEADERS.application]: this.topology.applicationId,
+        },
       },
-    });
+      source,
+    );
+    this.hooks.emit({ topic: deadLetterTopic(raw.topic), timestamp: raw.timestamp, ...body });
   }
 
   reportLate(processor: string, info: LateInfo): void {

@@ -5,6 +5,7 @@
  */
 import kafkajs, { type Admin, type ITopicConfig } from 'kafkajs';
 import type { TopicSpec } from '../catalogue.js';
+import { ForeshadowError } from './errors.js';
 
 // kafkajs is CommonJS and its enums are not visible as ESM named exports.
 const { ConfigResourceTypes } = kafkajs;
@@ -86,4 +87,68 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
     }
   }
   return changes;
+}
+
+/**
+ * Creates `topics` (those that exist already are left alone) and returns once every one of them
+ * has a leader, also when other processes create some of the same topics at the same moment (apps
+ * reading one source share its `<source>.dlq`). kafkajs reports a creation in which some topics
+ * already existed as done without waiting for the leaders of the others, and a consumer subscribing
+ * to such a topic a moment later fails with UNKNOWN_TOPIC_OR_PARTITION: so the wait is done here.
+ */
+export async function createTopicsAndWait(admin: Admin, topics: ITopicConfig[], timeoutMs = 60_000): Promise<void> {
+  if (topics.length === 0) return;
+  const names = topics.map((t) => t.topic);
+  try {
+    await admin.createTopics({ topics, waitForLeaders: true });
+  } catch (err: unknown) {
+    // Another process may have created them a moment ago; anything else is a real failure.
+    const now = new Set(await admin.listTopics());
+    if (names.some((n) => !now.has(n))) throw err;
+  }
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: names });
+      const led = meta.topics.filter((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      if (led.length === names.length) return;
+    } catch (err: unknown) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new ForeshadowError('TIMEOUT', `topics have no leader after ${timeoutMs} ms: ${names.join(', ')}`, {
+        cause: last,
+        retriable: true,
+        context: { topics: names },
+      });
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Metadata errors of a cluster whose topics are being created or deleted right now. */
+const METADATA_IN_FLUX = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION']);
+
+export function isMetadataInFlux(err: unknown): boolean {
+  const type = (err as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && METADATA_IN_FLUX.has(type);
+}
+
+/**
+ * Runs an idempotent admin step (list, describe, create-if-missing), again while the cluster's
+ * metadata is in flux. kafkajs fails a whole metadata answer when any one partition in it has an
+ * error, and does not retry an unknown topic: `listTopics` fails while *any* topic on the cluster
+ * is being created or deleted (e.g. other apps starting at the same moment).
+ */
+export async function retryWhileInFlux<T>(step: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      return await step();
+    } catch (err: unknown) {
+      if (!isMetadataInFlux(err) || Date.now() + delay > deadline) throw err;
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
 }

@@ -41,6 +41,8 @@ export interface TopologyTestDriverOptions {
   initialWallClockMs?: number;
   /** Partition counts reported to custom partitioners (default 1). */
   partitionCounts?: Record<string, number>;
+  /** As StreamsAppOptions.maxEventTimeAheadMs, against the driver's wall clock (default: no bound). */
+  maxEventTimeAheadMs?: number;
 }
 
 export interface TestDriverMetrics {
@@ -96,6 +98,7 @@ export class TopologyTestDriver {
         emit: (r) => this.collect(r),
         wallClock: () => this.wallClock,
         partitionCount: (t) => options.partitionCounts?.[t] ?? 1,
+        ...(options.maxEventTimeAheadMs === undefined ? {} : { maxEventTimeAheadMs: options.maxEventTimeAheadMs }),
         metrics,
       },
     });

@@ -2,7 +2,8 @@
  * Evidence parsers: each turns one record of an evidence topic into plain observations, without
  * resolving anything (resolution needs discovery state, see directory.ts). Accepted shapes are
  * listed in docs/dag-format.md; anything else yields no observations rather than an error, because
- * evidence topics carry many producers' formats and one odd record must not stop the mapper.
+ * evidence topics carry many producers' formats and one odd record must not stop the mapper (the
+ * topology's tagger dead-letters such records with a reason, see `isEvidence`).
  */
 import { parse as parseYaml } from 'yaml';
 
@@ -407,4 +408,19 @@ export function parseSpans(value: Json): SpanBatch | undefined {
     return { calls: callsFromSpans(parsed.spans), ...(r ? { region: r } : {}) };
   }
   return undefined;
+}
+
+/** True when `value` is a record of an accepted shape for its evidence kind (docs/dag-format.md). */
+export function isEvidence(kind: EvidenceKind, value: Json, fallbackService?: string): boolean {
+  switch (kind) {
+    case 'config':
+      // The envelope's `content` is what makes it a snapshot; the service may come from the key.
+      return isObject(value) && 'content' in value && parseConfigSnapshot(value, fallbackService) !== undefined;
+    case 'discovery':
+      return parseDiscovery(value) !== undefined;
+    case 'flow':
+      return parseFlow(value) !== undefined;
+    case 'span':
+      return parseSpans(value) !== undefined;
+  }
 }

@@ -14,12 +14,13 @@
  * or `emitIntervalMs` passed.
  */
 import { z } from 'zod';
+import { ForeshadowError } from '../../runtime/errors.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
 import type { DagDocument } from './dag.js';
 import { DEFAULT_EDGE_POLICY } from './edges.js';
-import type { EvidenceKind } from './evidence.js';
+import { type EvidenceKind, isEvidence } from './evidence.js';
 import {
   DEFAULT_MAPPER_OPTIONS,
   evidenceRegion,
@@ -142,7 +143,15 @@ export class EvidenceTagger implements Processor<string | null, unknown, string,
   process(record: StreamRecord<string | null, unknown>): void {
     const topic = this.ctx.recordMetadata()?.topic;
     const kind = topic ? this.kinds.get(topic) : undefined;
-    if (!kind || record.value === null || record.value === undefined) return;
+    if (!kind) return;
+    // Evidence topics are event streams, not tables: a null or a shape no parser knows is bad
+    // input, dead-lettered with the reason instead of vanishing in the mapper.
+    if (record.value === null || record.value === undefined) {
+      throw new ForeshadowError('VALIDATION_FAILED', `null ${kind} record: evidence topics carry no tombstones`);
+    }
+    if (!isEvidence(kind, record.value, record.key ?? undefined)) {
+      throw new ForeshadowError('VALIDATION_FAILED', `not a ${kind} record of an accepted shape (docs/dag-format.md)`);
+    }
     const region = evidenceRegion(kind, record.value) ?? this.options.defaultRegion;
     const tagged: TaggedEvidence = { kind, value: record.value, ...(record.key ? { key: record.key } : {}) };
     this.ctx.forward(record.withKey(region).withValue(tagged));

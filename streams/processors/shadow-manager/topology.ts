@@ -16,6 +16,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Admin } from 'kafkajs';
 import { topicSpec } from '../../catalogue.js';
+import { ForeshadowError } from '../../runtime/errors.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import type { StreamRecord } from '../../runtime/record.js';
 import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
@@ -109,14 +110,24 @@ const CATALOGUE_NAME: { [K in FleetInputTopic]: string } = {
   requests: 'operator.requests',
 };
 
-/** Wraps each record of one input topic into the fleet envelope, keyed by the one fleet key. */
+/**
+ * Wraps each record of one input topic into the fleet envelope, keyed by the one fleet key. A null
+ * value is a tombstone on a table (hosts, deployments) but bad input on an event topic: that one is
+ * dead-lettered with the reason rather than dropped unseen.
+ */
 class EnvelopeProcessor implements Processor<string, unknown, string, FleetInput> {
   private ctx!: ProcessorContext<string, FleetInput>;
-  constructor(private readonly wrap: (key: string, value: unknown) => FleetInput | null) {}
+  constructor(
+    private readonly wrap: (key: string, value: unknown) => FleetInput | null,
+    private readonly table: boolean,
+  ) {}
   init(ctx: ProcessorContext<string, FleetInput>): void {
     this.ctx = ctx;
   }
   process(record: StreamRecord<string, unknown>): void {
+    if (!this.table && (record.value === null || record.value === undefined)) {
+      throw new ForeshadowError('VALIDATION_FAILED', 'null value on an event topic (only tables carry tombstones)');
+    }
     const env = this.wrap(record.key, record.value);
     if (env) this.ctx.forward(record.withKey(FLEET_KEY).withValue(env));
   }
@@ -148,7 +159,8 @@ export function buildShadowRouterTopologies(options: ShadowManagerTopologyOption
           keySerde: stringSerde,
           valueSerde: serdes<unknown>(CATALOGUE_NAME[input]),
         });
-        t.addProcessor(`${input}-wrap`, () => new EnvelopeProcessor(FLEET_WRAPPERS[input]), [`${input}-in`]);
+        const table = topicSpec(CATALOGUE_NAME[input]).cleanup.includes('compact');
+        t.addProcessor(`${input}-wrap`, () => new EnvelopeProcessor(FLEET_WRAPPERS[input], table), [`${input}-in`]);
       }
       t.addSink<string, FleetInput>(
         {

@@ -1,0 +1,625 @@
+/**
+ * Valid records for every input topic of the pipeline, and the schema-valid but absurd variants
+ * the fuzz sends next to them (NaN, Infinity, negative and out-of-range numbers, timestamps far in
+ * the future or past). Each record carries a `marker` (unique per record) in the field that keys
+ * its effect downstream, so the test can tell which record an app's output or state came from.
+ */
+import { encodeFingerprint } from '../../streams/processors/capacity-fingerprint/fingerprint-codec.js';
+
+type Rec = Record<string, unknown>;
+
+/** Avro schema file (schemas/<name>.avsc) or one of the JSON evidence formats. */
+export type TopicFormat = { avro: string } | { json: 'config' | 'discovery' | 'flow' | 'span' | 'ledger' };
+
+export interface SemanticVariant {
+  kind: 'nan' | 'infinity' | 'negative' | 'out-of-range' | 'far-future' | 'far-past';
+  patch: (r: Rec) => Rec;
+}
+
+export interface TopicRecords {
+  /** Catalogue name (streams/catalogue.ts). */
+  topic: string;
+  format: TopicFormat;
+  compacted: boolean;
+  /** A valid value whose identity is `marker`; `key` is the record key it travels under. */
+  good(marker: string, now: number): { key: string; value: Rec | unknown[] };
+  semantic: SemanticVariant[];
+}
+
+/** Year 2999 and 1971: far outside any sane event time. */
+export const FAR_FUTURE = Date.UTC(2999, 0, 1);
+export const FAR_PAST = Date.UTC(1971, 0, 1);
+
+const timestamps = (field: string): SemanticVariant[] => [
+  { kind: 'far-future', patch: (r) => ({ ...r, [field]: FAR_FUTURE }) },
+  { kind: 'far-past', patch: (r) => ({ ...r, [field]: FAR_PAST }) },
+];
+
+const region = (m: string): string => `r-${m}`;
+
+function fingerprintBytes(regionName: string, now: number): Buffer {
+  return encodeFingerprint({
+    region: regionName,
+    windowStart: now - 900_000,
+    windowEnd: now,
+    halfLivesMs: [60_000],
+    hostCount: 1,
+    instanceCount: 1,
+    sampleCount: 1,
+    metrics: {},
+    services: [],
+  });
+}
+
+function dagText(regionName: string, now: number): string {
+  return JSON.stringify({
+    format: 'foreshadow.dag/v1',
+    region: regionName,
+    version: 1,
+    generatedAt: now,
+    nodes: [{ id: 'svc-a', group: 'svc-a', level: 0 }],
+    edges: [],
+    groups: [{ id: 'svc-a', services: ['svc-a'], level: 0, cyclic: false, dependsOn: [] }],
+    cycles: [],
+    levels: [['svc-a']],
+  });
+}
+
+const blueprintService = {
+  service: 'svc-a',
+  instances: 1,
+  cpuPerInstance: 1,
+  memoryMbPerInstance: 512,
+  configRef: '',
+  launchLevel: 0,
+  launchGroup: 'svc-a',
+  dependsOn: [],
+  ports: [80],
+  lbPools: [],
+  dnsNames: [],
+  replicationSources: [],
+};
+
+export const TOPIC_RECORDS: readonly TopicRecords[] = [
+  {
+    topic: 'metrics.samples',
+    format: { avro: 'host-sample' },
+    compacted: false,
+    good: (m, now) => ({
+      key: m,
+      value: {
+        host: m,
+        region: region(m),
+        zone: 'z1',
+        timestamp: now,
+        metrics: { 'cpu.utilization': 0.3, 'mem.utilization': 0.4 },
+        tags: {},
+        source: 'fuzz',
+      },
+    }),
+    semantic: [
+      { kind: 'nan', patch: (r) => ({ ...r, metrics: { 'cpu.utilization': Number.NaN } }) },
+      { kind: 'infinity', patch: (r) => ({ ...r, metrics: { 'mem.utilization': Number.POSITIVE_INFINITY } }) },
+      { kind: 'negative', patch: (r) => ({ ...r, metrics: { 'cpu.utilization': -0.5 } }) },
+      // A percentage where the canonical unit is a fraction.
+      { kind: 'out-of-range', patch: (r) => ({ ...r, metrics: { 'cpu.utilization': 87.5 } }) },
+      ...timestamps('timestamp'),
+    ],
+  },
+  {
+    topic: 'health.baselines',
+    format: { avro: 'host-baseline' },
+    compacted: true,
+    good: (m, now) => ({
+      key: m,
+      value: {
+        host: m,
+        region: region(m),
+        zone: 'z1',
+        timestamp: now,
+        warm: true,
+        sampleCount: 100,
+        metrics: {
+          'cpu.utilization': {
+            mean: 0.3,
+            stddev: 0.05,
+            median: 0.3,
+            mad: 0.03,
+            p50: 0.3,
+            p95: 0.4,
+            p99: 0.45,
+            seasonalMedian: null,
+            count: 100,
+            warm: true,
+          },
+        },
+      },
+    }),
+    semantic: [
+      {
+        kind: 'nan',
+        patch: (r) => ({
+          ...r,
+          metrics: {
+            'cpu.utilization': {
+              mean: Number.NaN,
+              stddev: 0,
+              median: Number.NaN,
+              mad: 0,
+              p50: 0,
+              p95: 0,
+              p99: 0,
+              seasonalMedian: null,
+              count: 1,
+              warm: true,
+            },
+          },
+        }),
+      },
+      { kind: 'negative', patch: (r) => ({ ...r, sampleCount: -5 }) },
+      ...timestamps('timestamp'),
+    ],
+  },
+  {
+    topic: 'health.risk',
+    format: { avro: 'host-risk' },
+    compacted: false,
+    good: (m, now) => ({
+      key: m,
+      value: {
+        host: m,
+        region: region(m),
+        zone: 'z1',
+        timestamp: now,
+        horizonMs: 3_600_000,
+        pFail: 0.02,
+        level: 'OK',
+        trend: 0,
+        rising: false,
+        deviating: false,
+        deviationScore: 0,
+        timeToFailureMs: null,
+        drivers: [],
+        modelVersion: 'fuzz',
+      },
+    }),
+    semantic: [
+      { kind: 'nan', patch: (r) => ({ ...r, pFail: Number.NaN }) },
+      { kind: 'infinity', patch: (r) => ({ ...r, deviationScore: Number.POSITIVE_INFINITY }) },
+      { kind: 'negative', patch: (r) => ({ ...r, horizonMs: -1 }) },
+      { kind: 'out-of-range', patch: (r) => ({ ...r, pFail: 7 }) },
+      ...timestamps('timestamp'),
+    ],
+  },
+  {
+    topic: 'hosts',
+    format: { avro: 'host' },
+    compacted: true,
+    good: (m, now) => ({
+      key: m,
+      value: {
+        host: m,
+        region: region(m),
+        zone: 'z1',
+        rack: 'k1',
+        address: '10.0.0.1',
+        cpuCores: 8,
+        memoryMb: 16_384,
+        state: 'UP',
+        labels: {},
+        updatedAt: now,
+      },
+    }),
+    semantic: [
+      { kind: 'nan', patch: (r) => ({ ...r, cpuCores: Number.NaN }) },
+      { kind: 'infinity', patch: (r) => ({ ...r, cpuCores: Number.POSITIVE_INFINITY }) },
+      { kind: 'negative', patch: (r) => ({ ...r, memoryMb: -1 }) },
+      ...timestamps('updatedAt'),
+    ],
+  },
+  {
+    topic: 'deployments',
+    format: { avro: 'deployment' },
+    compacted: true,
+    good: (m, now) => ({
+      key: m,
+      value: {
+        resourceId: m,
+        kind: 'redis',
+        service: 'svc-a',
+        host: `h-${m}`,
+        region: region(m),
+        zone: 'z1',
+        rack: 'k1',
+        tier: 'HIGH',
+        config: {},
+        configRef: '',
+        replication: true,
+        address: '10.0.0.1:6379',
+        cpu: 1,
+        memoryMb: 512,
+        outcome: 'SUCCEEDED',
+        deployedAt: now,
+      },
+    }),
+    semantic: [
+      { kind: 'nan', patch: (r) => ({ ...r, cpu: Number.NaN }) },
+      { kind: 'infinity', patch: (r) => ({ ...r, cpu: Number.POSITIVE_INFINITY }) },
+      { kind: 'negative', patch: (r) => ({ ...r, memoryMb: -512 }) },
+      ...timestamps('deployedAt'),
+    ],
+  },
+  {
+    topic: 'host.failures',
+    format: { avro: 'host-failure' },
+    compacted: false,
+    good: (m, now) => ({
+      key: m,
+      value: { host: m, region: region(m), timestamp: now, kind: 'CRASH', source: 'fuzz', detail: '' },
+    }),
+    semantic: [{ kind: 'negative', patch: (r) => ({ ...r, timestamp: -5 }) }, ...timestamps('timestamp')],
+  },
+  {
+    topic: 'topology.configs',
+    format: { json: 'config' },
+    compacted: false,
+    good: (m) => ({
+      key: `svc-${m}`,
+      value: { service: `svc-${m}`, region: region(m), format: 'env', content: 'DB_URL=postgres://db-main:5432/app' },
+    }),
+    semantic: [],
+  },
+  {
+    topic: 'topology.discovery',
+    format: { json: 'discovery' },
+    compacted: false,
+    good: (m) => ({
+      key: `svc-${m}`,
+      value: { ServiceName: `svc-${m}`, Address: '10.0.0.7', ServicePort: 8080, Datacenter: region(m) },
+    }),
+    semantic: [{ kind: 'negative', patch: (r) => ({ ...r, ServicePort: -80 }) }],
+  },
+  {
+    topic: 'topology.flows',
+    format: { json: 'flow' },
+    compacted: false,
+    good: (m, now) => ({
+      key: '10.0.0.7',
+      value: {
+        srcAddr: '10.0.0.7',
+        dstAddr: '10.0.0.8',
+        dstPort: 5432,
+        bytes: 1200,
+        region: region(m),
+        timestamp: now,
+      },
+    }),
+    semantic: [{ kind: 'negative', patch: (r) => ({ ...r, bytes: -1200 }) }, ...timestamps('timestamp')],
+  },
+  {
+    topic: 'topology.spans',
+    format: { json: 'span' },
+    compacted: false,
+    good: (m) => ({
+      key: `trace-${m}`,
+      value: {
+        region: region(m),
+        spans: [
+          { id: 'a1', localEndpoint: { serviceName: 'svc-web' } },
+          { id: 'b2', parentId: 'a1', localEndpoint: { serviceName: 'svc-db' } },
+        ],
+      },
+    }),
+    semantic: [],
+  },
+  {
+    topic: 'region.capacity',
+    format: { avro: 'capacity-fingerprint' },
+    compacted: true,
+    good: (m, now) => ({
+      key: m,
+      value: {
+        region: m,
+        version: 1,
+        formatVersion: 1,
+        windowStart: now - 900_000,
+        windowEnd: now,
+        hostCount: 1,
+        instanceCount: 1,
+        serviceCount: 0,
+        encoded: fingerprintBytes(m, now),
+        emittedAt: now,
+      },
+    }),
+    semantic: [
+      { kind: 'negative', patch: (r) => ({ ...r, hostCount: -3 }) },
+      // The fingerprint bytes of another format version: undecodable by design.
+      { kind: 'out-of-range', patch: (r) => ({ ...r, encoded: Buffer.from([0xee, 1, 2, 3]) }) },
+      ...timestamps('emittedAt'),
+    ],
+  },
+  {
+    topic: 'region.dependencies',
+    format: { avro: 'dependency-dag' },
+    compacted: true,
+    good: (m, now) => ({
+      key: m,
+      value: {
+        region: m,
+        version: 1,
+        generatedAt: now,
+        nodeCount: 1,
+        edgeCount: 0,
+        cycleCount: 0,
+        levelCount: 1,
+        dag: dagText(m, now),
+      },
+    }),
+    semantic: [
+      { kind: 'negative', patch: (r) => ({ ...r, nodeCount: -1 }) },
+      // The DAG document inside the record is not JSON.
+      { kind: 'out-of-range', patch: (r) => ({ ...r, dag: '{"format": "foreshadow.dag/v1", "nodes": [' }) },
+      ...timestamps('generatedAt'),
+    ],
+  },
+  {
+    topic: 'region.blueprints',
+    format: { avro: 'shadow-blueprint' },
+    compacted: true,
+    good: (m, now) => ({
+      key: m,
+      value: {
+        primaryRegion: m,
+        shadowRegion: `${m}-shadow`,
+        version: 1,
+        builtAt: now,
+        fingerprintVersion: 1,
+        dagVersion: 1,
+        headroom: 0.2,
+        levelCount: 1,
+        services: [blueprintService],
+      },
+    }),
+    semantic: [
+      { kind: 'nan', patch: (r) => ({ ...r, headroom: Number.NaN }) },
+      {
+        kind: 'infinity',
+        patch: (r) => ({ ...r, services: [{ ...blueprintService, cpuPerInstance: Number.POSITIVE_INFINITY }] }),
+      },
+      { kind: 'negative', patch: (r) => ({ ...r, services: [{ ...blueprintService, instances: -3 }] }) },
+      { kind: 'out-of-range', patch: (r) => ({ ...r, services: [{ ...blueprintService, launchLevel: 1_000_000 }] }) },
+      ...timestamps('builtAt'),
+    ],
+  },
+  {
+    topic: 'region.health',
+    format: { avro: 'region-health' },
+    compacted: true,
+    good: (m, now) => ({
+      key: m,
+      value: {
+        region: m,
+        timestamp: now,
+        status: 'HEALTHY',
+        hostCount: 3,
+        hostsAtRisk: 0,
+        hostsFailed: 0,
+        meanPFail: 0.01,
+        reasons: [],
+      },
+    }),
+    semantic: [
+      { kind: 'nan', patch: (r) => ({ ...r, meanPFail: Number.NaN }) },
+      { kind: 'infinity', patch: (r) => ({ ...r, meanPFail: Number.POSITIVE_INFINITY }) },
+      { kind: 'negative', patch: (r) => ({ ...r, hostCount: -3 }) },
+      { kind: 'out-of-range', patch: (r) => ({ ...r, meanPFail: 5 }) },
+      ...timestamps('timestamp'),
+    ],
+  },
+  {
+    topic: 'operator.requests',
+    format: { avro: 'operator-request' },
+    compacted: false,
+    // Alternates by marker parity between a shadow request (shadow manager) and a region drill
+    // (failover orchestrator), so both readers get records that are theirs.
+    good: (m, now) => {
+      const region = m.charCodeAt(m.length - 2) % 2 === 0;
+      return {
+        key: region ? `r-${m}` : `res-${m}`,
+        value: {
+          requestId: m,
+          type: region ? 'REGION_FAILOVER' : 'CREATE_SHADOW',
+          subject: region ? `r-${m}` : `res-${m}`,
+          targetHost: '',
+          dryRun: true,
+          principal: 'fuzz',
+          requestedAt: now,
+        },
+      };
+    },
+    semantic: [{ kind: 'negative', patch: (r) => ({ ...r, requestedAt: -1 }) }, ...timestamps('requestedAt')],
+  },
+  {
+    topic: 'actuation.results',
+    format: { avro: 'actuation-result' },
+    compacted: false,
+    good: (m, now) => ({
+      key: `res-${m}`,
+      value: {
+        commandId: m,
+        commandType: 'CREATE',
+        subject: `res-${m}`,
+        provider: 'fuzz',
+        epoch: 1,
+        status: 'SUCCEEDED',
+        retriable: false,
+        address: '',
+        lagBytes: null,
+        lagMs: null,
+        durationMs: 5,
+        attempt: 1,
+        detail: '',
+        timestamp: now,
+      },
+    }),
+    semantic: [
+      { kind: 'negative', patch: (r) => ({ ...r, epoch: -1, durationMs: -5 }) },
+      { kind: 'out-of-range', patch: (r) => ({ ...r, attempt: -7 }) },
+      ...timestamps('timestamp'),
+    ],
+  },
+  {
+    topic: 'shadow.commands',
+    format: { avro: 'shadow-command' },
+    compacted: false,
+    good: (m, now) => ({
+      key: `res-${m}`,
+      value: {
+        commandId: m,
+        type: 'CREATE',
+        resourceId: `res-${m}`,
+        kind: 'redis',
+        epoch: 1,
+        primaryHost: 'h-a',
+        primaryAddress: '',
+        targetHost: 'h-b',
+        targetAddress: '',
+        region: 'r-1',
+        zone: '',
+        tier: 'HIGH',
+        priority: 1,
+        config: {},
+        reason: 'fuzz',
+        issuedAt: now,
+        attempt: 1,
+      },
+    }),
+    semantic: [
+      { kind: 'nan', patch: (r) => ({ ...r, priority: Number.NaN }) },
+      { kind: 'infinity', patch: (r) => ({ ...r, priority: Number.POSITIVE_INFINITY }) },
+      { kind: 'negative', patch: (r) => ({ ...r, epoch: -1 }) },
+      { kind: 'out-of-range', patch: (r) => ({ ...r, attempt: -1 }) },
+      ...timestamps('issuedAt'),
+    ],
+  },
+  {
+    topic: 'failover.commands',
+    format: { avro: 'failover-command' },
+    compacted: false,
+    good: (m, now) => ({
+      key: `r-${m}`,
+      value: {
+        commandId: m,
+        failoverId: `fo-${m}`,
+        type: 'LAUNCH_LEVEL',
+        primaryRegion: `r-${m}`,
+        shadowRegion: `r-${m}-shadow`,
+        epoch: 1,
+        blueprintVersion: 1,
+        level: 0,
+        services: [{ service: 'svc-a', instances: 1, cpuPerInstance: 1, memoryMbPerInstance: 256, configRef: '' }],
+        dryRun: true,
+        issuedAt: now,
+      },
+    }),
+    semantic: [
+      {
+        kind: 'nan',
+        patch: (r) => ({
+          ...r,
+          services: [
+            { service: 'svc-a', instances: 1, cpuPerInstance: Number.NaN, memoryMbPerInstance: 256, configRef: '' },
+          ],
+        }),
+      },
+      {
+        kind: 'negative',
+        patch: (r) => ({
+          ...r,
+          services: [{ service: 'svc-a', instances: -4, cpuPerInstance: 1, memoryMbPerInstance: 256, configRef: '' }],
+        }),
+      },
+      { kind: 'out-of-range', patch: (r) => ({ ...r, level: 1_000_000 }) },
+      ...timestamps('issuedAt'),
+    ],
+  },
+  {
+    topic: 'shadow.state',
+    format: { avro: 'shadow-state' },
+    compacted: true,
+    good: (m, now) => ({
+      key: m,
+      value: {
+        resourceId: m,
+        kind: 'redis',
+        region: 'r-1',
+        primaryHost: 'h-a',
+        shadowHost: 'h-b',
+        shadowAddress: '',
+        state: 'READY',
+        epoch: 1,
+        tier: 'HIGH',
+        priority: 1,
+        lagBytes: null,
+        lagMs: null,
+        attempts: 1,
+        reason: '',
+        createdAt: now,
+        updatedAt: now,
+        shadowMs: 0,
+      },
+    }),
+    semantic: [
+      { kind: 'nan', patch: (r) => ({ ...r, priority: Number.NaN }) },
+      { kind: 'negative', patch: (r) => ({ ...r, epoch: -2 }) },
+      ...timestamps('updatedAt'),
+    ],
+  },
+  {
+    topic: 'failover.events',
+    format: { avro: 'failover-event' },
+    compacted: false,
+    good: (m, now) => ({
+      key: 'r-1',
+      value: {
+        eventId: m,
+        failoverId: `fo-${m}`,
+        scope: 'REGION',
+        subject: 'r-1',
+        step: 'STARTED',
+        resourceId: '',
+        fromHost: '',
+        toHost: '',
+        epoch: 1,
+        dryRun: true,
+        elapsedMs: 0,
+        detail: '',
+        timestamp: now,
+      },
+    }),
+    semantic: [{ kind: 'negative', patch: (r) => ({ ...r, elapsedMs: -10 }) }, ...timestamps('timestamp')],
+  },
+  {
+    // The actuators' memory (JSON, compacted, key <provider>/<subject>): read back by every actuator.
+    topic: 'actuation.ledger',
+    format: { json: 'ledger' },
+    compacted: true,
+    good: (m, now) => ({
+      key: `fuzz/res-${m}`,
+      value: {
+        lastEpoch: 1,
+        commands: [{ id: m, epoch: 1, status: 'SUCCEEDED', address: '', detail: 'fuzz', at: now }],
+      },
+    }),
+    semantic: [
+      { kind: 'negative', patch: (r) => ({ ...r, lastEpoch: -5 }) },
+      { kind: 'out-of-range', patch: (r) => ({ ...r, commands: [{ id: 'x', epoch: 1, status: 'BOGUS', at: 0 }] }) },
+    ],
+  },
+];
+
+export function topicRecords(topic: string): TopicRecords {
+  const r = TOPIC_RECORDS.find((t) => t.topic === topic);
+  if (!r) throw new Error(`no fuzz records for ${topic}`);
+  return r;
+}
