@@ -23,7 +23,15 @@ export interface RunActuatorOptions {
   consumer?: Partial<
     Pick<
       ActuatorConsumerOptions,
-      'shadowTopic' | 'failoverTopic' | 'resultsTopic' | 'retry' | 'concurrency' | 'fromBeginning'
+      | 'shadowTopic'
+      | 'failoverTopic'
+      | 'resultsTopic'
+      | 'retry'
+      | 'concurrency'
+      | 'fromBeginning'
+      | 'transactionTimeoutMs'
+      | 'sessionTimeoutMs'
+      | 'faultInjection'
     >
   >;
 }

@@ -5,14 +5,22 @@
  *
  * The record name comes from command config `dns.name` or the `records` option; the address is the
  * host part of targetAddress (IPv4 → A, IPv6 → AAAA, a host name → CNAME), or config `dns.value`.
- * The TSIG secret is read from the environment variable named by `keySecretEnv`.
+ * The TSIG secret is read from the environment variable named by `keySecretEnv`. After a crash
+ * between the update and its record, `reconcile` asks the server whether the record already holds
+ * the new value instead of sending the update again.
  */
 import { Resolver } from 'node:dns/promises';
 import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { hostOf } from '../framework/address.js';
 import { permanentError, transientError } from '../framework/errors.js';
-import type { ActuatorCommand, ActuatorProvider, Outcome, ShadowCommand } from '../framework/types.js';
+import type {
+  ActuationContext,
+  ActuatorCommand,
+  ActuatorProvider,
+  Outcome,
+  ShadowCommand,
+} from '../framework/types.js';
 import { nsupdate, type RecordUpdate } from './nsupdate.js';
 
 export const dnsProviderOptionsSchema = z.object({
@@ -71,6 +79,22 @@ export class DnsProvider implements ActuatorProvider {
     await nsupdate(update, { binary: this.o.nsupdate, timeoutMs: this.o.timeoutMs });
     if (this.o.verify) await this.verify(name, type, value);
     return { address: value, detail: `${name} ${this.o.ttl} ${type} ${value}` };
+  }
+
+  /** Look, never act: does the server already answer the new value for the record? */
+  async reconcile(c: ActuatorCommand, _ctx: ActuationContext): Promise<Outcome | undefined> {
+    if (c.source !== 'shadow' || c.command.type !== 'REDIRECT') return undefined;
+    const cmd = c.command;
+    const name = this.recordOf(cmd) ?? '';
+    const value = cmd.config['dns.value'] ?? (cmd.targetAddress ? hostOf(cmd.targetAddress) : undefined);
+    if (!value) return undefined;
+    const type = isIPv4(value) ? 'A' : isIPv6(value) ? 'AAAA' : 'CNAME';
+    try {
+      await this.verify(name, type, value);
+    } catch {
+      return undefined; // not (yet) the new value, or no answer: send the update
+    }
+    return { address: value, detail: `${name} ${type} ${value} already in place` };
   }
 
   private async verify(name: string, type: 'A' | 'AAAA' | 'CNAME', value: string): Promise<void> {

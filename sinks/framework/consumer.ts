@@ -3,21 +3,34 @@
  * provider's own consumer group, keeps only the commands the provider accepts, and for each one
  *   1. answers DUPLICATE (re-stating the first outcome) if its commandId is in the ledger,
  *   2. answers REJECTED_STALE_EPOCH if its epoch is older than the last applied to the resource,
- *   3. otherwise calls the provider, retrying transient errors with backoff, and
- *   4. records the outcome in the ledger BEFORE producing the result and committing the offset.
- * Step 4's order means a crash can at worst re-run a side effect (providers are written to be
- * idempotent: same address, same record, same replica) but never lose the fact that it ran.
- * Records of one resource share a partition, so they are handled in order.
+ *   3. otherwise records an intent (ledger status STARTED) in its own transaction, then calls the
+ *      provider, retrying transient errors with backoff, and
+ *   4. writes the outcome to the ledger, the result to actuation.results and the input offset in
+ *      ONE transaction (partition-producers.ts): recorded, announced and consumed, or none of it.
+ * A crash between 3 and 4 (the provider may have acted, nothing is recorded) redelivers the command
+ * with its intent in the ledger: it is *resumed*, i.e. the provider's `reconcile` looks at the
+ * real system (is the shadow already primary? already replicating?) and the effect found there is
+ * recorded without acting again; only a command whose effect is absent is carried out. A provider
+ * without `reconcile` has its (convergent) verb re-run. Records of one resource share a
+ * partition, so they are handled in order, and only the partition's owner can write its outcome.
  */
 
 import { hostname } from 'node:os';
-import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { type Logger, pino } from 'pino';
-import { DLQ_HEADERS, deadLetterTopic } from '../../streams/runtime/dead-letter.js';
+import { DLQ_HEADERS, deadLetterTopic, fitDeadLetter, recordBytes } from '../../streams/runtime/dead-letter.js';
 import { describeError, ForeshadowError } from '../../streams/runtime/errors.js';
 import type { CommandCodec } from './codec.js';
-import { type CommandLedger, decide, type LedgerEntry, ledgerKey, record } from './ledger.js';
-import { RetriesExhausted, type RetryPolicy, type RetryPolicyInput, retryPolicySchema, withRetry } from './retry.js';
+import { type CommandLedger, decide, type LedgerEntry, type LedgerStatus, ledgerKey, record } from './ledger.js';
+import { type OutgoingMessage, PartitionProducers, type PartitionRef } from './partition-producers.js';
+import {
+  RetriesExhausted,
+  type RetryOutcome,
+  type RetryPolicy,
+  type RetryPolicyInput,
+  retryPolicySchema,
+  withRetry,
+} from './retry.js';
 import {
   type ActuationContext,
   type ActuationResult,
@@ -33,6 +46,13 @@ export const SHADOW_COMMANDS_TOPIC = 'shadow.commands';
 export const FAILOVER_COMMANDS_TOPIC = 'failover.commands';
 export const ACTUATION_RESULTS_TOPIC = 'actuation.results';
 
+/** Points in handling a command where a test can inject a fault (see `faultInjection`). */
+export type FaultPoint =
+  /** The intent is recorded, the provider not yet called. */
+  | 'after-intent'
+  /** The provider has carried the command out; its outcome is not recorded yet. */
+  | 'after-action';
+
 export interface ActuatorConsumerOptions {
   kafka: Kafka;
   provider: ActuatorProvider;
@@ -42,13 +62,22 @@ export interface ActuatorConsumerOptions {
   shadowTopic?: string;
   failoverTopic?: string;
   resultsTopic?: string;
-  /** Defaults to `foreshadow-actuator-<provider>`. */
+  /** Defaults to `foreshadow-actuator-<provider>`; also prefixes the transactional ids. */
   groupId?: string;
   retry?: RetryPolicyInput;
   /** Partitions handled in parallel, so one slow launch does not hold up other resources. */
   concurrency?: number;
   /** Read from the start when the group has no offsets (tests, first deployment). */
   fromBeginning?: boolean;
+  /** Broker-side timeout of an open transaction left by a dead instance nobody took over from. */
+  transactionTimeoutMs?: number;
+  /** How long a silent (dead, frozen) instance keeps its partitions; default 30 s. */
+  sessionTimeoutMs?: number;
+  /**
+   * Fault injection for crash tests only (never set in production): awaited at each point, e.g.
+   * to SIGKILL the process between carrying a command out and recording it.
+   */
+  faultInjection?: (point: FaultPoint, c: ActuatorCommand) => void | Promise<void>;
   logger?: Logger;
 }
 
@@ -70,16 +99,30 @@ function describeCause(err: unknown): string {
   return describeError(base);
 }
 
+/** A provider's outcome, and whether it was found in place (reconciled) rather than produced. */
+interface Resumed {
+  outcome: Outcome;
+  observed: boolean;
+}
+
+/** What one command's handling writes in its final transaction. */
+interface Closing {
+  /** The ledger entry to store (none for a DUPLICATE answer). */
+  entry?: { key: string; value: LedgerEntry };
+  result: Partial<ActuationResult> & Pick<ActuationResult, 'status'>;
+}
+
 export class ActuatorConsumer {
   private readonly provider: ActuatorProvider;
   private readonly resultsTopic: string;
   private readonly topics: Array<{ topic: string; source: 'shadow' | 'failover' }>;
+  private readonly groupId: string;
   private readonly log: Logger;
   private readonly abort = new AbortController();
+  private readonly producers: PartitionProducers;
   private consumer: Consumer | undefined;
-  private producer: Producer | undefined;
   private readonly retry: RetryPolicy;
-  /** The pending or finished ledger catch-up that records wait for. */
+  /** The pending or finished producer initialisation + ledger catch-up that records wait for. */
   private ledgerCaughtUp: Promise<void> | undefined;
 
   constructor(private readonly options: ActuatorConsumerOptions) {
@@ -91,26 +134,32 @@ export class ActuatorConsumer {
       ...(shadow ? [{ topic: shadow, source: 'shadow' as const }] : []),
       ...(failover ? [{ topic: failover, source: 'failover' as const }] : []),
     ];
+    this.groupId = options.groupId ?? `foreshadow-actuator-${this.provider.name}`;
     this.log = options.logger ?? actuatorLogger(this.provider.name);
     this.retry = retryPolicySchema.parse(options.retry ?? {});
+    this.producers = new PartitionProducers(options.kafka, this.groupId, options.transactionTimeoutMs);
   }
 
   async start(): Promise<void> {
     const { kafka } = this.options;
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await this.producer.connect();
     this.consumer = kafka.consumer({
-      groupId: this.options.groupId ?? `foreshadow-actuator-${this.provider.name}`,
+      groupId: this.groupId,
       readUncommitted: false,
       // Long actions heartbeat explicitly; this only bounds a dead process.
-      sessionTimeout: 30_000,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
     });
-    // Partitions may arrive from an instance that wrote ledger entries we have not read yet.
-    // Records are held back (eachMessage awaits ledgerReady) until the catch-up is done.
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
-      const caughtUp = this.options.ledger.catchUp();
-      caughtUp.catch((err: unknown) => this.log.warn({ err: describeError(err) }, 'ledger catch-up failed'));
-      this.ledgerCaughtUp = caughtUp;
+    // Partitions may arrive from an instance that died mid-transaction or wrote ledger entries we
+    // have not read yet. Their producers are initialised first (fencing that instance and
+    // aborting its open transaction), then the ledger is caught up; records wait for both.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      const refs: PartitionRef[] = [];
+      for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) {
+        if (this.topics.some((t) => t.topic === topic))
+          for (const partition of partitions) refs.push({ topic, partition });
+      }
+      const ready = this.producers.assign(refs).then(() => this.options.ledger.catchUp());
+      ready.catch((err: unknown) => this.log.warn({ err: describeError(err) }, 'partition take-over failed'));
+      this.ledgerCaughtUp = ready;
     });
     await this.consumer.connect();
     for (const t of this.topics) {
@@ -149,61 +198,68 @@ export class ActuatorConsumer {
   async stop(): Promise<void> {
     this.abort.abort(new ForeshadowError('ACTUATION_FAILED', 'actuator stopping', { retriable: true }));
     await this.consumer?.disconnect();
-    await this.producer?.disconnect();
+    await this.producers.close();
     await this.provider.close?.();
     this.log.info('actuator stopped');
   }
 
   /**
    * Decodes one record. An undecodable record carries no command id to answer, so it goes to the
-   * source topic's dead-letter topic with the reason instead of being lost.
+   * source topic's dead-letter topic with the reason (with its offset, in one transaction).
    */
   private async decode(
     source: 'shadow' | 'failover',
     message: KafkaMessage,
-    topic: string,
-    partition: number,
+    ref: PartitionRef,
   ): Promise<ActuatorCommand | undefined> {
-    if (!message.value) return undefined;
     try {
+      // Command topics are not tables: a null value is a broken record, not a tombstone.
+      if (!message.value) throw new ForeshadowError('DESERIALIZATION_FAILED', 'null value: no command in the record');
       return source === 'shadow'
         ? { source, command: await this.options.codec.decodeShadow(message.value) }
         : { source, command: await this.options.codec.decodeFailover(message.value) };
     } catch (err: unknown) {
       this.log.error(
-        { topic, partition, offset: message.offset, err: describeError(err) },
+        { topic: ref.topic, partition: ref.partition, offset: message.offset, err: describeError(err) },
         'undecodable command dead-lettered',
       );
-      await this.deadLetter(message, topic, partition, err);
+      const value = message.value ?? Buffer.alloc(0);
+      // A command just under the broker's size limit would not fit again with these headers: the
+      // dead letter would be refused and the partition retried (and held up) for ever.
+      const body = fitDeadLetter(
+        {
+          key: message.key,
+          value,
+          headers: {
+            [DLQ_HEADERS.sourceTopic]: ref.topic,
+            [DLQ_HEADERS.sourcePartition]: String(ref.partition),
+            [DLQ_HEADERS.sourceOffset]: message.offset,
+            [DLQ_HEADERS.processor]: `actuator:${this.provider.name}`,
+            [DLQ_HEADERS.error]: describeError(err).slice(0, 1000),
+            [DLQ_HEADERS.reason]: 'undecodable command',
+          },
+        },
+        recordBytes({ key: message.key, value, headers: {} }),
+      );
+      await this.producers.commit(ref, {
+        messages: [
+          {
+            topic: deadLetterTopic(ref.topic),
+            key: body.key?.toString('utf8') ?? '',
+            value: body.value ?? Buffer.alloc(0),
+            headers: body.headers,
+          },
+        ],
+        nextOffset: nextOffset(message),
+      });
       return undefined;
     }
   }
 
-  private async deadLetter(message: KafkaMessage, topic: string, partition: number, err: unknown): Promise<void> {
-    if (!this.producer) throw new ForeshadowError('NOT_CONNECTED', 'actuator producer not started');
-    await this.producer.send({
-      topic: deadLetterTopic(topic),
-      acks: -1,
-      messages: [
-        {
-          key: message.key,
-          value: message.value,
-          headers: {
-            [DLQ_HEADERS.sourceTopic]: topic,
-            [DLQ_HEADERS.sourcePartition]: String(partition),
-            [DLQ_HEADERS.sourceOffset]: message.offset,
-            [DLQ_HEADERS.processor]: `actuator:${this.provider.name}`,
-            [DLQ_HEADERS.error]: describeError(err),
-            [DLQ_HEADERS.reason]: 'undecodable command',
-          },
-        },
-      ],
-    });
-  }
-
   /** Handles one record; exported behaviour is entirely in the results it produces. */
   async handle(source: 'shadow' | 'failover', message: KafkaMessage, topic: string, partition: number): Promise<void> {
-    const c = await this.decode(source, message, topic, partition);
+    const ref: PartitionRef = { topic, partition };
+    const c = await this.decode(source, message, ref);
     if (!c) return;
     if (!this.provider.accepts(c) || !implementsCommand(this.provider, c)) return;
     const { ledger } = this.options;
@@ -215,28 +271,44 @@ export class ActuatorConsumer {
     const verdict = decide(entry, commandId, epoch);
     if (verdict.kind === 'duplicate') {
       this.log.info({ ...logCtx, prior: verdict.prior.status }, 'duplicate command not re-applied');
-      await this.emit(c, {
-        status: 'DUPLICATE',
-        address: verdict.prior.address,
-        detail: `already handled: ${verdict.prior.status}${verdict.prior.detail ? ` (${verdict.prior.detail})` : ''}`,
+      await this.finish(ref, message, c, {
+        result: {
+          status: 'DUPLICATE',
+          address: verdict.prior.address,
+          detail: `already handled: ${verdict.prior.status}${verdict.prior.detail ? ` (${verdict.prior.detail})` : ''}`,
+        },
       });
       return;
     }
     if (verdict.kind === 'stale') {
       this.log.warn({ ...logCtx, lastEpoch: verdict.lastEpoch }, 'stale epoch refused');
       const detail = `epoch ${epoch} is older than last applied epoch ${verdict.lastEpoch}`;
-      await this.remember(key, entry, c, 'REJECTED_STALE_EPOCH', '', detail);
-      await this.emit(c, { status: 'REJECTED_STALE_EPOCH', detail });
+      await this.finish(ref, message, c, {
+        entry: { key, value: this.entryWith(entry, c, 'REJECTED_STALE_EPOCH', '', detail) },
+        result: { status: 'REJECTED_STALE_EPOCH', detail },
+      });
       return;
     }
-    const started = Date.now();
+    const resumed = verdict.kind === 'resume';
+    let started = entry;
+    if (resumed) {
+      this.log.warn({ ...logCtx, startedAt: verdict.prior.at }, 'command interrupted after it started; reconciling');
+    } else {
+      // The intent, durable before anything is done, is what makes a crash after acting visible.
+      started = this.entryWith(entry, c, 'STARTED', '', '');
+      await this.writeLedger(ref, key, started);
+      await this.options.faultInjection?.('after-intent', c);
+    }
+    const t0 = Date.now();
     let attempts = 1;
+    let run: RetryOutcome<Resumed>;
     try {
-      const run = await withRetry(
+      run = await withRetry(
         this.retry,
         (attempt) => {
           attempts = attempt;
-          return this.invoke(c, this.context(c, attempt, started));
+          const ctx = this.context(ref, c, attempt, t0);
+          return resumed ? this.resume(c, ctx) : this.invoke(c, ctx).then((o) => ({ outcome: o, observed: false }));
         },
         {
           signal: this.abort.signal,
@@ -244,20 +316,48 @@ export class ActuatorConsumer {
             this.log.warn({ ...logCtx, attempt, delayMs, err: describeError(err) }, 'transient failure, retrying'),
         },
       );
-      const outcome = run.value;
-      const status = outcome.status ?? 'SUCCEEDED';
-      await this.remember(key, entry, c, status, outcome.address ?? '', outcome.detail ?? '');
-      await this.emit(c, { ...outcome, status, durationMs: Date.now() - started, attempt: run.attempts });
-      this.log.info({ ...logCtx, status, attempts: run.attempts, durationMs: Date.now() - started }, 'command applied');
     } catch (err: unknown) {
       if (this.abort.signal.aborted) throw err; // not handled: redelivered to whoever takes over
       const last = err instanceof RetriesExhausted ? err.last : err;
       const retriable = last instanceof ForeshadowError ? last.retriable : true;
       const detail = describeCause(err);
-      await this.remember(key, entry, c, 'FAILED', '', detail);
-      await this.emit(c, { status: 'FAILED', retriable, detail, durationMs: Date.now() - started, attempt: attempts });
+      await this.finish(ref, message, c, {
+        entry: { key, value: this.entryWith(started, c, 'FAILED', '', detail) },
+        result: { status: 'FAILED', retriable, detail, durationMs: Date.now() - t0, attempt: attempts },
+      });
       this.log.error({ ...logCtx, attempts, retriable, err: detail }, 'command failed');
+      return;
     }
+    // Acted. From here a failure to record is never turned into FAILED: it propagates, the command
+    // is redelivered with its intent, and the redelivery finds the effect in place.
+    const { outcome, observed } = run.value;
+    await this.options.faultInjection?.('after-action', c);
+    const status = outcome.status ?? 'SUCCEEDED';
+    const detail = observed
+      ? `${outcome.detail ? `${outcome.detail}; ` : ''}found in place after an interrupted run, not re-applied`
+      : (outcome.detail ?? '');
+    await this.finish(ref, message, c, {
+      entry: { key, value: this.entryWith(started, c, status, outcome.address ?? '', detail) },
+      result: { ...outcome, status, detail, durationMs: Date.now() - t0, attempt: run.attempts },
+    });
+    this.log.info(
+      { ...logCtx, status, observed, attempts: run.attempts, durationMs: Date.now() - t0 },
+      observed ? 'interrupted command found applied; recorded' : 'command applied',
+    );
+  }
+
+  /**
+   * A resumed command: look before acting. The provider reports an effect already in place, or
+   * the verb runs (also when the provider cannot look, relying on its verbs converging).
+   */
+  private async resume(c: ActuatorCommand, ctx: ActuationContext): Promise<Resumed> {
+    if (this.provider.reconcile) {
+      const found = await this.provider.reconcile(c, ctx);
+      if (found) return { outcome: found, observed: true };
+    } else {
+      this.log.warn({ commandId: c.command.commandId }, 'provider cannot reconcile; re-running its convergent verb');
+    }
+    return { outcome: await this.invoke(c, ctx), observed: false };
   }
 
   private invoke(c: ActuatorCommand, ctx: ActuationContext): Promise<Outcome> {
@@ -275,36 +375,62 @@ export class ActuatorConsumer {
     );
   }
 
-  private context(c: ActuatorCommand, attempt: number, started: number): ActuationContext {
+  private context(ref: PartitionRef, c: ActuatorCommand, attempt: number, started: number): ActuationContext {
     return {
       attempt,
       signal: this.abort.signal,
-      progress: (outcome) =>
-        this.emit(c, { ...outcome, status: 'IN_PROGRESS', durationMs: Date.now() - started, attempt }),
+      progress: async (outcome) => {
+        const msg = await this.resultMessage(c, {
+          ...outcome,
+          status: 'IN_PROGRESS',
+          durationMs: Date.now() - started,
+          attempt,
+        });
+        await this.producers.commit(ref, { messages: [msg] });
+      },
     };
   }
 
-  private async remember(
-    key: string,
+  private entryWith(
     entry: LedgerEntry | undefined,
     c: ActuatorCommand,
-    status: ActuationResult['status'],
+    status: LedgerStatus,
     address: string,
     detail: string,
-  ): Promise<void> {
-    const next = record(entry, {
-      id: c.command.commandId,
-      epoch: c.command.epoch,
-      status,
-      address,
-      detail,
-      at: Date.now(),
-    });
-    await this.options.ledger.put(key, next);
+  ): LedgerEntry {
+    return record(entry, { id: c.command.commandId, epoch: c.command.epoch, status, address, detail, at: Date.now() });
   }
 
-  private async emit(c: ActuatorCommand, r: Partial<ActuationResult> & Pick<ActuationResult, 'status'>): Promise<void> {
-    if (!this.producer) throw new ForeshadowError('NOT_CONNECTED', 'actuator producer not started');
+  /** A ledger write alone (the intent), in a transaction of the partition's producer. */
+  private async writeLedger(ref: PartitionRef, key: string, entry: LedgerEntry): Promise<void> {
+    const staged = this.options.ledger.stage(key, entry);
+    const meta = staged ? await this.producers.commit(ref, { messages: [staged] }) : [];
+    this.options.ledger.confirm(
+      key,
+      entry,
+      staged ? meta.find((m) => m.topicName === staged.topic)?.baseOffset : undefined,
+    );
+  }
+
+  /** The final transaction of one command: ledger entry, result and input offset, all or nothing. */
+  private async finish(ref: PartitionRef, message: KafkaMessage, c: ActuatorCommand, closing: Closing): Promise<void> {
+    const { ledger } = this.options;
+    const staged = closing.entry ? ledger.stage(closing.entry.key, closing.entry.value) : undefined;
+    const result = await this.resultMessage(c, closing.result);
+    const meta = await this.producers.commit(ref, {
+      messages: staged ? [staged, result] : [result],
+      nextOffset: nextOffset(message),
+    });
+    if (closing.entry) {
+      const offset = staged ? meta.find((m) => m.topicName === staged.topic)?.baseOffset : undefined;
+      ledger.confirm(closing.entry.key, closing.entry.value, offset);
+    }
+  }
+
+  private async resultMessage(
+    c: ActuatorCommand,
+    r: Partial<ActuationResult> & Pick<ActuationResult, 'status'>,
+  ): Promise<OutgoingMessage> {
     const result: ActuationResult = {
       commandId: c.command.commandId,
       commandType: c.command.type,
@@ -322,12 +448,15 @@ export class ActuatorConsumer {
       timestamp: Date.now(),
     };
     const headers: IHeaders = { 'x-foreshadow-provider': this.provider.name };
-    await this.producer.send({
+    return {
       topic: this.resultsTopic,
-      acks: -1,
-      messages: [
-        { key: result.subject, value: await this.options.codec.encodeResult(this.resultsTopic, result), headers },
-      ],
-    });
+      key: result.subject,
+      value: await this.options.codec.encodeResult(this.resultsTopic, result),
+      headers,
+    };
   }
+}
+
+function nextOffset(message: KafkaMessage): string {
+  return (BigInt(message.offset) + 1n).toString();
 }

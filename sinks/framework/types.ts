@@ -2,8 +2,9 @@
  * The actuator contract: the command shapes read from shadow.commands / failover.commands, the
  * result shape written to actuation.results (mirrors of schemas/*.avsc, validated with zod so a
  * JSON and an Avro-decoded command look the same), and the provider interface every actuator
- * implements. Providers only do the side effect; idempotency, fencing, retries and result
- * production live once in the command consumer (consumer.ts).
+ * implements. Providers only do the side effect (and, after a crash, tell whether it is already
+ * done); idempotency, fencing, retries and result production live once in the command consumer
+ * (consumer.ts).
  */
 import { z } from 'zod';
 
@@ -76,6 +77,8 @@ export const failoverCommandSchema = z.object({
   level: z.number().int().default(-1),
   services: z.array(serviceLaunchSchema).default([]),
   dryRun: z.boolean().default(false),
+  /** LAUNCH_LEVEL: boot the instances, do not start the services yet (absent = false). */
+  provisionOnly: z.boolean().optional(),
   issuedAt: long,
 });
 export type FailoverCommand = z.infer<typeof failoverCommandSchema>;
@@ -152,10 +155,19 @@ export interface ActuatorProvider {
   deployStandard?(cmd: ShadowCommand, ctx: ActuationContext): Promise<Outcome>;
   /** A region failover step (launch a blueprint level, networking, traffic, replication, abort). */
   failoverStep?(cmd: FailoverCommand, ctx: ActuationContext): Promise<Outcome>;
+  /**
+   * Called instead of the verb when an earlier run of this command was interrupted after it
+   * started (the ledger holds its intent but no outcome; the process died, possibly after acting).
+   * It must only look, never act: return the outcome when the command's effect is already in place
+   * (it is recorded without acting again), or undefined when it is not (the verb then runs; it may
+   * find a half-done effect and must finish it rather than start over). A provider without it has
+   * its verb re-run, which is safe only because every verb converges to the same state.
+   */
+  reconcile?(c: ActuatorCommand, ctx: ActuationContext): Promise<Outcome | undefined>;
   close?(): Promise<void>;
 }
 
-export type ProviderVerb = Exclude<keyof ActuatorProvider, 'name' | 'accepts' | 'close'>;
+export type ProviderVerb = Exclude<keyof ActuatorProvider, 'name' | 'accepts' | 'close' | 'reconcile'>;
 
 export const VERB_OF_SHADOW_TYPE: Record<ShadowCommandType, ProviderVerb> = {
   CREATE: 'createShadow',

@@ -10,11 +10,19 @@
  *   targetAddress and made ready; every other active server is put in drain (no new
  *   connections, established ones finish). Re-running converges to the same state.
  * FENCE: the server at primaryAddress goes to maintenance and its sessions are shut down.
+ * After a crash between acting and recording, `reconcile` reads the backend's servers state and
+ * reports a redirect or fence already in place instead of applying it again.
  */
 import { z } from 'zod';
 import { formatHostPort, parseHostPort } from '../framework/address.js';
 import { permanentError, transientError } from '../framework/errors.js';
-import type { ActuatorCommand, ActuatorProvider, Outcome, ShadowCommand } from '../framework/types.js';
+import type {
+  ActuationContext,
+  ActuatorCommand,
+  ActuatorProvider,
+  Outcome,
+  ShadowCommand,
+} from '../framework/types.js';
 import { describeServer, draining, HaproxyRuntimeApi, inMaintenance, type ServerState } from './runtime-api.js';
 
 export const haproxyProviderOptionsSchema = z.object({
@@ -97,5 +105,27 @@ export class HaproxyProvider implements ActuatorProvider {
         ? `maintenance: ${hits.map(describeServer).join(', ')}`
         : `no server at ${cmd.primaryAddress}`,
     };
+  }
+
+  /** Look, never act: the redirect's slot ready with every other server drained, or the fence's servers in maintenance. */
+  async reconcile(c: ActuatorCommand, _ctx: ActuationContext): Promise<Outcome | undefined> {
+    if (c.source !== 'shadow') return undefined;
+    const cmd = c.command;
+    const backend = this.backendOf(cmd) ?? '';
+    if (cmd.type === 'REDIRECT' && cmd.targetAddress) {
+      const target = parseHostPort(cmd.targetAddress, 'targetAddress');
+      const servers = await this.api.serversState(backend);
+      const slot = servers.find((s) => sameAddress(s, target.host, target.port) && !inMaintenance(s) && !draining(s));
+      const othersServing = servers.some((s) => s !== slot && !inMaintenance(s) && !draining(s));
+      if (!slot || othersServing) return undefined;
+      return { address: formatHostPort(target), detail: `${describeServer(slot)} ready` };
+    }
+    if (cmd.type === 'FENCE' && cmd.primaryAddress) {
+      const old = parseHostPort(cmd.primaryAddress, 'primaryAddress');
+      const hits = (await this.api.serversState(backend)).filter((s) => sameAddress(s, old.host, old.port));
+      if (hits.length === 0 || !hits.every(inMaintenance)) return undefined;
+      return { detail: `maintenance: ${hits.map(describeServer).join(', ')}` };
+    }
+    return undefined;
   }
 }

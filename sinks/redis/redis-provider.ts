@@ -11,6 +11,12 @@
  * When it cannot become a replica (FENCE without a new primary), `min-replicas-to-write` is set
  * beyond any replica count, so writes fail with NOREPLICAS.
  *
+ * After a crash between acting and recording (`reconcile`), every verb's effect is read back from
+ * the servers themselves (INFO replication, CONFIG GET, is the port up) rather than re-applied: a
+ * shadow already replicating the primary, a shadow already primary with the old one its replica,
+ * an old primary already fenced, a shadow already gone. A promotion interrupted half-way (shadow
+ * primary, old primary not yet demoted) is finished by PROMOTE without promoting twice.
+ *
  * Credentials: the password is read from the environment variable named by `passwordEnv`; it goes
  * into a mode-0600 config file and AUTH, never into argv (visible in ps) or logs.
  */
@@ -278,6 +284,17 @@ export class RedisProvider implements ActuatorProvider {
         if (oldRole === 'slave' && nextRole === 'master') {
           return { address: formatHostPort(shadow), detail: 'already promoted; old primary already fenced' };
         }
+        if (nextRole === 'master') {
+          // An earlier run promoted the shadow and died before demoting the old primary: finish
+          // the fencing only (the shadow no longer replicates, so there is nothing to catch up;
+          // writes the old primary took once that run's pause expired are dropped by its resync).
+          await this.demote(old, shadow, pw);
+          await old.call('CLIENT', 'UNPAUSE');
+          return {
+            address: formatHostPort(shadow),
+            detail: 'promotion resumed: old primary fenced (read-only replica of the new primary)',
+          };
+        }
         // 1. Stop writes on the old primary; 2. let the shadow reach its final offset.
         await old.call('CLIENT', 'PAUSE', String(this.o.promotePauseMs), 'WRITE');
         const target = Number(parseInfo(await old.info('replication')).get('master_repl_offset') ?? 0);
@@ -294,10 +311,7 @@ export class RedisProvider implements ActuatorProvider {
         // 3. Promote; 4. demote the old primary to a read-only replica of the new one.
         await next.call('REPLICAOF', 'NO', 'ONE');
         await this.persist(next);
-        await old.call('CONFIG', 'SET', 'replica-read-only', 'yes');
-        if (pw) await old.call('CONFIG', 'SET', 'masterauth', pw);
-        await old.call('REPLICAOF', shadow.host, String(shadow.port));
-        await this.persist(old);
+        await this.demote(old, shadow, pw);
         await old.call('CLIENT', 'UNPAUSE');
         return {
           address: formatHostPort(shadow),
@@ -310,6 +324,14 @@ export class RedisProvider implements ActuatorProvider {
     } finally {
       next.disconnect();
     }
+  }
+
+  /** Makes `old` a read-only replica of `next`: every later write to it fails with READONLY. */
+  private async demote(old: Redis, next: HostPort, pw: string | undefined): Promise<void> {
+    await old.call('CONFIG', 'SET', 'replica-read-only', 'yes');
+    if (pw) await old.call('CONFIG', 'SET', 'masterauth', pw);
+    await old.call('REPLICAOF', next.host, String(next.port));
+    await this.persist(old);
   }
 
   /** CONFIG REWRITE so a restart keeps the role; servers started without a config file cannot, which is fine. */
@@ -328,10 +350,7 @@ export class RedisProvider implements ActuatorProvider {
     return this.withClient(old, async (r) => {
       if (cmd.targetAddress) {
         const next = parseHostPort(cmd.targetAddress, 'targetAddress');
-        await r.call('CONFIG', 'SET', 'replica-read-only', 'yes');
-        if (pw) await r.call('CONFIG', 'SET', 'masterauth', pw);
-        await r.call('REPLICAOF', next.host, String(next.port));
-        await this.persist(r);
+        await this.demote(r, next, pw);
         return { detail: `fenced: read-only replica of ${formatHostPort(next)}` };
       }
       await r.call('CONFIG', 'SET', 'min-replicas-to-write', '2147483647');
@@ -369,5 +388,104 @@ export class RedisProvider implements ActuatorProvider {
     }
     await rm(dir, { recursive: true, force: true });
     return { address: formatHostPort(shadow), detail: r ? 'shadow stopped and removed' : 'already stopped; removed' };
+  }
+
+  /** Look, never act: is the interrupted command's effect already in place? (See the module comment.) */
+  async reconcile(c: ActuatorCommand, ctx: ActuationContext): Promise<Outcome | undefined> {
+    if (c.source !== 'shadow') return undefined;
+    const cmd = c.command;
+    switch (cmd.type) {
+      case 'CREATE':
+        return this.observeShadow(cmd, ctx);
+      case 'PROMOTE':
+        return this.observePromotion(cmd);
+      case 'FENCE':
+        return this.observeFence(cmd);
+      case 'RETIRE':
+        return this.observeRetired(cmd);
+      default:
+        // REPORT_SYNC only reads: running it again is the observation.
+        return undefined;
+    }
+  }
+
+  /** INFO replication of `a`, or undefined when it does not answer. */
+  private async replication(a: HostPort): Promise<Map<string, string> | undefined> {
+    const r = await this.reachable(a);
+    if (!r) return undefined;
+    try {
+      return parseInfo(await r.info('replication'));
+    } finally {
+      r.disconnect();
+    }
+  }
+
+  private static replicaOf(info: Map<string, string> | undefined, a: HostPort): boolean {
+    return (
+      info?.get('role') === 'slave' && info.get('master_host') === a.host && Number(info.get('master_port')) === a.port
+    );
+  }
+
+  private async observeShadow(cmd: ShadowCommand, ctx: ActuationContext): Promise<Outcome | undefined> {
+    const { primary, shadow } = this.addresses(cmd);
+    if (!RedisProvider.replicaOf(await this.replication(shadow), primary)) return undefined;
+    // Started and replicating the right primary: what is left is watching it sync.
+    return this.waitForSync(primary, shadow, ctx);
+  }
+
+  private async observePromotion(cmd: ShadowCommand): Promise<Outcome | undefined> {
+    const { primary, shadow } = this.addresses(cmd);
+    const next = await this.replication(shadow);
+    if (next?.get('role') !== 'master') return undefined;
+    const old = await this.replication(primary);
+    if (!old) {
+      return {
+        address: formatHostPort(shadow),
+        detail: 'promoted; old primary unreachable and NOT fenced: send FENCE when it returns',
+      };
+    }
+    // Old primary still a primary: promoted but not fenced yet; PROMOTE finishes it.
+    if (!RedisProvider.replicaOf(old, shadow)) return undefined;
+    return {
+      address: formatHostPort(shadow),
+      lagBytes: 0,
+      detail: 'promoted; old primary fenced (read-only replica of the new primary)',
+    };
+  }
+
+  private async observeFence(cmd: ShadowCommand): Promise<Outcome | undefined> {
+    if (!cmd.primaryAddress) return undefined;
+    const old = parseHostPort(cmd.primaryAddress, 'primaryAddress', 6379);
+    if (cmd.targetAddress) {
+      const next = parseHostPort(cmd.targetAddress, 'targetAddress');
+      if (!RedisProvider.replicaOf(await this.replication(old), next)) return undefined;
+      return { detail: `fenced: read-only replica of ${formatHostPort(next)}` };
+    }
+    const r = await this.reachable(old);
+    if (!r) return undefined;
+    try {
+      const reply = await r.call('CONFIG', 'GET', 'min-replicas-to-write');
+      const value = Array.isArray(reply) ? String(reply[1]) : '';
+      return value === '2147483647'
+        ? { detail: 'fenced: writes refused (min-replicas-to-write unreachable)' }
+        : undefined;
+    } finally {
+      r.disconnect();
+    }
+  }
+
+  private async observeRetired(cmd: ShadowCommand): Promise<Outcome | undefined> {
+    if (!cmd.targetAddress) return undefined;
+    const shadow = parseHostPort(cmd.targetAddress, 'targetAddress');
+    const r = await this.reachable(shadow);
+    if (r) {
+      r.disconnect();
+      return undefined;
+    }
+    const dirGone = await readFile(join(this.shadowDir(cmd, shadow), 'redis.conf')).then(
+      () => false,
+      () => true,
+    );
+    return dirGone ? { address: formatHostPort(shadow), detail: 'shadow stopped and removed' } : undefined;
   }
 }

@@ -13,7 +13,13 @@ import type { Consumer, Producer } from 'kafkajs';
 import { type CommandCodec, jsonCodec } from '../../sinks/framework/codec.js';
 import { ActuatorConsumer } from '../../sinks/framework/consumer.js';
 import { KafkaLedger } from '../../sinks/framework/ledger.js';
-import type { ActuationResult, ActuatorProvider, FailoverCommand, ShadowCommand } from '../../sinks/framework/types.js';
+import type {
+  ActuationContext,
+  ActuationResult,
+  ActuatorProvider,
+  FailoverCommand,
+  ShadowCommand,
+} from '../../sinks/framework/types.js';
 import { createTopics, deleteTopics, testKafka, uniqueName } from '../support/kafka.js';
 
 export function freePort(): Promise<number> {
@@ -81,6 +87,11 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A context for calling a provider directly (e.g. `reconcile`), outside a consumer. */
+export function directContext(): ActuationContext {
+  return { attempt: 1, signal: new AbortController().signal, progress: async () => undefined };
 }
 
 let counter = 0;

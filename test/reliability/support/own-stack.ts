@@ -106,18 +106,30 @@ export class OwnBroker {
     }
   }
 
-  /** Everything on `topic` (read_committed) once `until` holds or the timeout passes. */
-  async consumeUntil(topic: string, until: (n: number) => boolean, timeoutMs: number): Promise<KafkaMessage[]> {
+  /**
+   * Everything on `topic` (read_committed) once `until` holds or the timeout passes, each record
+   * once: a reader whose group rebalances is handed records again from its last committed offset,
+   * and counting those twice once looked exactly like a double promotion.
+   */
+  async consumeUntil(
+    topic: string,
+    until: (n: number) => boolean,
+    timeoutMs: number,
+  ): Promise<(KafkaMessage & { partition: number })[]> {
     const c = this.kafka('own-stack-reader').consumer({ groupId: `r-${randomUUID()}`, readUncommitted: false });
-    const all: KafkaMessage[] = [];
+    const all: (KafkaMessage & { partition: number })[] = [];
+    const seen = new Set<string>();
     await c.connect();
     try {
       await c.subscribe({ topic, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(resolve, timeoutMs);
         c.run({
-          eachMessage: async ({ message }) => {
-            all.push(message);
+          eachMessage: async ({ partition, message }) => {
+            const id = `${partition}:${message.offset}`;
+            if (seen.has(id)) return;
+            seen.add(id);
+            all.push({ ...message, partition });
             if (until(all.length)) {
               clearTimeout(timer);
               resolve();

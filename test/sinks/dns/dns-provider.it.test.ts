@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DnsProvider } from '../../../sinks/dns/dns-provider.js';
-import { ActuatorHarness, freePort, Program, removeDir, shadowCommand, tempDir, waitFor } from '../support.js';
+import {
+  ActuatorHarness,
+  directContext,
+  freePort,
+  Program,
+  removeDir,
+  shadowCommand,
+  tempDir,
+  waitFor,
+} from '../support.js';
 
 const run = promisify(execFile);
 
@@ -24,6 +33,7 @@ describe('DNS actuator (real BIND 9, RFC 2136 + TSIG)', () => {
   let port: number;
   let named: Program;
   let harness: ActuatorHarness;
+  let provider: DnsProvider;
   const secret = randomBytes(32).toString('base64');
 
   beforeAll(async () => {
@@ -64,17 +74,16 @@ cache IN A 10.0.0.1
       20_000,
     );
     process.env.TEST_DNS_TSIG_SECRET = secret;
-    harness = new ActuatorHarness(
-      new DnsProvider({
-        server: '127.0.0.1',
-        port,
-        zone: 'svc.test',
-        keyName: 'foreshadow-test',
-        keySecretEnv: 'TEST_DNS_TSIG_SECRET',
-        ttl: 30,
-        records: { 'cache-1': 'cache.svc.test' },
-      }),
-    );
+    provider = new DnsProvider({
+      server: '127.0.0.1',
+      port,
+      zone: 'svc.test',
+      keyName: 'foreshadow-test',
+      keySecretEnv: 'TEST_DNS_TSIG_SECRET',
+      ttl: 30,
+      records: { 'cache-1': 'cache.svc.test' },
+    });
+    harness = new ActuatorHarness(provider);
     await harness.start();
   });
 
@@ -92,12 +101,17 @@ cache IN A 10.0.0.1
       epoch: 5,
       targetAddress: '10.0.0.2:6379',
     });
+    // Reconciliation (after an actuator crash) only looks: the server still answers the old address.
+    expect(await provider.reconcile({ source: 'shadow', command: redirect }, directContext())).toBeUndefined();
     await harness.send(redirect);
     const r = await harness.result(redirect.commandId);
     expect(r.status, r.detail).toBe('SUCCEEDED');
     expect(r.address).toBe('10.0.0.2');
     expect(r.detail).not.toContain(secret);
     expect(await dig(port, 'cache.svc.test')).toEqual(['cache.svc.test. 30 IN A 10.0.0.2']);
+    expect((await provider.reconcile({ source: 'shadow', command: redirect }, directContext()))?.address).toBe(
+      '10.0.0.2',
+    );
 
     const stale = shadowCommand({ resourceId: 'cache-1', type: 'REDIRECT', epoch: 4, targetAddress: '10.0.0.1:6379' });
     await harness.send(stale);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decide, LEDGER_HISTORY, record } from '../../../sinks/framework/ledger.js';
+import { decide, LEDGER_HISTORY, type LedgerStatus, record } from '../../../sinks/framework/ledger.js';
 import { backoffDelay, retryPolicySchema } from '../../../sinks/framework/retry.js';
 
-const cmd = (id: string, epoch: number, status: 'SUCCEEDED' | 'FAILED' | 'REJECTED_STALE_EPOCH' = 'SUCCEEDED') => ({
+const cmd = (id: string, epoch: number, status: LedgerStatus = 'SUCCEEDED') => ({
   id,
   epoch,
   status,
@@ -32,6 +32,23 @@ describe('ledger decisions', () => {
     const e = record(record(undefined, cmd('a', 2)), cmd('b', 9, 'FAILED'));
     expect(e.lastEpoch).toBe(2);
     expect(decide(e, 'c', 3)).toEqual({ kind: 'apply' });
+  });
+
+  it('resumes a command that started but recorded no outcome (a crash after or before acting)', () => {
+    const e = record(record(undefined, cmd('a', 4)), cmd('b', 5, 'STARTED'));
+    expect(decide(e, 'b', 5)).toMatchObject({ kind: 'resume', prior: { id: 'b', status: 'STARTED' } });
+    // Even when a later epoch was applied meanwhile: it was admitted when it arrived.
+    const later = record(e, cmd('c', 9));
+    expect(decide(later, 'b', 5)).toMatchObject({ kind: 'resume' });
+  });
+
+  it('an intent does not advance the fence; its outcome replaces it', () => {
+    const started = record(record(undefined, cmd('a', 2)), cmd('b', 7, 'STARTED'));
+    expect(started.lastEpoch).toBe(2);
+    const done = record(started, cmd('b', 7));
+    expect(done.lastEpoch).toBe(7);
+    expect(done.commands.filter((c) => c.id === 'b')).toEqual([expect.objectContaining({ status: 'SUCCEEDED' })]);
+    expect(decide(done, 'b', 7)).toMatchObject({ kind: 'duplicate' });
   });
 
   it('bounds the remembered history', () => {

@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HaproxyProvider } from '../../../sinks/haproxy/haproxy-provider.js';
 import { draining, HaproxyRuntimeApi, inMaintenance } from '../../../sinks/haproxy/runtime-api.js';
-import { ActuatorHarness, freePort, Program, removeDir, shadowCommand, tempDir, waitFor } from '../support.js';
+import {
+  ActuatorHarness,
+  directContext,
+  freePort,
+  Program,
+  removeDir,
+  shadowCommand,
+  tempDir,
+  waitFor,
+} from '../support.js';
 
 /** One request on a fresh connection, so HAProxy balances it anew. */
 function get(port: number): Promise<string> {
@@ -44,6 +53,7 @@ describe('HAProxy actuator (real haproxy, Runtime API)', () => {
   let newPort: number;
   let socket: string;
   let harness: ActuatorHarness;
+  let provider: HaproxyProvider;
 
   beforeAll(async () => {
     dir = await tempDir('haproxy');
@@ -69,7 +79,8 @@ describe('HAProxy actuator (real haproxy, Runtime API)', () => {
     await writeFile(join(dir, 'haproxy.cfg'), `${cfg}\n`);
     haproxy = new Program('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')]);
     await waitFor('haproxy front end', () => get(frontPort), 15_000);
-    harness = new ActuatorHarness(new HaproxyProvider({ runtimeApi: socket, backends: { 'cache-1': 'be_cache' } }));
+    provider = new HaproxyProvider({ runtimeApi: socket, backends: { 'cache-1': 'be_cache' } });
+    harness = new ActuatorHarness(provider);
     await harness.start();
   });
 
@@ -90,6 +101,8 @@ describe('HAProxy actuator (real haproxy, Runtime API)', () => {
     };
 
     const redirect = shadowCommand({ ...base, type: 'REDIRECT', epoch: 7 });
+    // Reconciliation (after an actuator crash) only looks: not in place yet, so nothing to report.
+    expect(await provider.reconcile({ source: 'shadow', command: redirect }, directContext())).toBeUndefined();
     await harness.send(redirect);
     const done = await harness.result(redirect.commandId);
     expect(done.status, done.detail).toBe('SUCCEEDED');
@@ -102,6 +115,9 @@ describe('HAProxy actuator (real haproxy, Runtime API)', () => {
     expect(primary && draining(primary)).toBe(true);
     expect(spare?.port).toBe(newPort);
     expect(spare && inMaintenance(spare)).toBe(false);
+    // Now it is in place: a crash before the record would find it instead of redirecting again.
+    const seen = await provider.reconcile({ source: 'shadow', command: redirect }, directContext());
+    expect(seen?.address).toBe(`127.0.0.1:${newPort}`);
 
     // An older epoch trying to send traffic back to the old instance is refused.
     const stale = shadowCommand({ ...base, type: 'REDIRECT', epoch: 6, targetAddress: `127.0.0.1:${oldPort}` });
@@ -111,10 +127,14 @@ describe('HAProxy actuator (real haproxy, Runtime API)', () => {
 
     // FENCE puts the old server in maintenance.
     const fence = shadowCommand({ ...base, type: 'FENCE', epoch: 7 });
+    expect(await provider.reconcile({ source: 'shadow', command: fence }, directContext())).toBeUndefined();
     await harness.send(fence);
     expect((await harness.result(fence.commandId)).status).toBe('SUCCEEDED');
     const fenced = (await new HaproxyRuntimeApi(socket).serversState('be_cache')).find((s) => s.name === 'primary');
     expect(fenced && inMaintenance(fenced)).toBe(true);
+    expect((await provider.reconcile({ source: 'shadow', command: fence }, directContext()))?.detail).toMatch(
+      /maintenance/,
+    );
   });
 
   it('answers a clear permanent failure for an unknown backend without retrying forever', async () => {

@@ -1,9 +1,19 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseInfo } from '../../../sinks/redis/info.js';
 import { RedisProvider } from '../../../sinks/redis/redis-provider.js';
-import { ActuatorHarness, freePort, Program, removeDir, shadowCommand, tempDir, waitFor } from '../support.js';
+import {
+  ActuatorHarness,
+  directContext,
+  freePort,
+  Program,
+  removeDir,
+  shadowCommand,
+  tempDir,
+  waitFor,
+} from '../support.js';
 
 const PASSWORD = 'test-redis-secret-3f1';
 
@@ -159,5 +169,72 @@ describe('Redis actuator (real redis-server processes)', () => {
     await expect(probe.connect()).rejects.toThrow();
     probe.disconnect();
     await expect(readFile(join(dir, 'host-b', `cache-2-${port}`, 'redis.conf'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('reconciles by looking only, and finishes a promotion interrupted before the old primary was fenced', async () => {
+    // A fresh pair: the first test's servers have swapped roles.
+    const pDir = join(dir, 'pair');
+    const pPort = await freePort();
+    const rPort = await freePort();
+    const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD];
+    await mkdir(join(pDir, 'r'), { recursive: true });
+    const p = new Program('redis-server', ['--port', String(pPort), '--dir', pDir, ...common]);
+    const r = new Program('redis-server', [
+      '--port',
+      String(rPort),
+      '--dir',
+      join(pDir, 'r'),
+      ...common,
+      '--replicaof',
+      '127.0.0.1',
+      String(pPort),
+      '--masterauth',
+      PASSWORD,
+    ]);
+    const old = client(pPort);
+    const next = client(rPort);
+    try {
+      await waitFor('primary up', async () => old.connect().then(() => true));
+      await waitFor('replica up', async () => next.connect().then(() => true));
+      await old.set('a', '1');
+      await waitFor('replica in sync', async () => (await next.get('a')) === '1');
+      const provider = new RedisProvider({
+        hosts: { 'host-b': { bindAddress: '127.0.0.1', dataRoot: join(dir, 'host-b') } },
+        passwordEnv: 'TEST_REDIS_PASSWORD',
+      });
+      const cmd = shadowCommand({
+        type: 'PROMOTE',
+        resourceId: 'cache-3',
+        epoch: 2,
+        primaryAddress: `127.0.0.1:${pPort}`,
+        targetAddress: `127.0.0.1:${rPort}`,
+      });
+      const ctx = directContext();
+      const calls = async (c: Redis, name: string): Promise<number> =>
+        Number(/calls=(\d+)/.exec(parseInfo(await c.info('commandstats')).get(`cmdstat_${name}`) ?? '')?.[1] ?? 0);
+
+      // Nothing done yet: reconcile says so and changes nothing.
+      expect(await provider.reconcile({ source: 'shadow', command: cmd }, ctx)).toBeUndefined();
+      // The interrupted run: the shadow was promoted, then the actuator died before fencing.
+      await next.call('REPLICAOF', 'NO', 'ONE');
+      expect(await provider.reconcile({ source: 'shadow', command: cmd }, ctx)).toBeUndefined();
+      expect(await calls(old, 'replicaof')).toBe(0);
+      // PROMOTE finishes it without promoting again (no second REPLICAOF NO ONE, no write pause).
+      const done = await provider.promote(cmd, ctx);
+      expect(done.detail).toMatch(/promotion resumed/);
+      expect(await calls(next, 'replicaof')).toBe(1);
+      expect(await calls(old, 'replicaof')).toBe(1);
+      expect(await calls(old, 'client|pause')).toBe(0);
+      await expect(old.set('b', '2')).rejects.toThrow(/READONLY/);
+      // And now reconcile finds it in place.
+      const seen = await provider.reconcile({ source: 'shadow', command: cmd }, ctx);
+      expect(seen?.detail).toMatch(/old primary fenced/);
+      expect(await calls(next, 'replicaof')).toBe(1);
+    } finally {
+      old.disconnect();
+      next.disconnect();
+      await r.stop();
+      await p.stop();
+    }
   });
 });
