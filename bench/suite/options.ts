@@ -28,13 +28,19 @@ export interface SuiteOptions {
   only: Set<string>;
   /** Host counts of the pipeline memory runs (x 8 metrics each). */
   pipelineMemoryHosts: number[];
-  /** Peer guarantees to run. */
+  /** Which pipeline measurements to run (all by default): throughput, latency, memory, scale. */
+  pipelineParts: Set<string>;
+  /** Throughput and scale runs: hosts x samples per host (undefined = the mode's default). */
+  pipelineHosts: number | undefined;
+  pipelineSamplesPerHost: number | undefined;
+  /** Guarantees to run (peers, pipeline throughput and latency). */
   guarantees: ('eos' | 'alos')[];
   outFile: string;
   peerTimeoutMs: number;
 }
 
 const STAGES = ['broker', 'clients', 'pipeline', 'peers'] as const;
+const PIPELINE_PARTS = ['throughput', 'latency', 'memory', 'scale'] as const;
 
 const envSchema = z.object({
   BENCH_SHORT: z.enum(['0', '1', 'true', 'false', '']).optional(),
@@ -65,6 +71,16 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     const v = flag(name);
     return v === undefined ? undefined : z.coerce.number().int().min(1_000).parse(v);
   };
+  const partsFlag = flag('pipeline-parts');
+  const pipelineParts = new Set<string>(partsFlag ? partsFlag.split(',') : PIPELINE_PARTS);
+  for (const p of pipelineParts) {
+    if (!(PIPELINE_PARTS as readonly string[]).includes(p))
+      throw new Error(`--pipeline-parts: unknown part "${p}" (known: ${PIPELINE_PARTS.join(', ')})`);
+  }
+  const small = (name: string): number | undefined => {
+    const v = flag(name);
+    return v === undefined ? undefined : z.coerce.number().int().min(1).parse(v);
+  };
   const guaranteesFlag = flag('guarantees');
   const guarantees = (guaranteesFlag ? guaranteesFlag.split(',') : ['eos', 'alos']).map((g) =>
     z.enum(['eos', 'alos']).parse(g),
@@ -91,6 +107,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     pipelineMemoryHosts: (flag('pipeline-memory-hosts') ?? (short ? '1000' : '10000'))
       .split(',')
       .map((h) => z.coerce.number().int().min(100).parse(h)),
+    pipelineParts,
+    pipelineHosts: small('pipeline-hosts'),
+    pipelineSamplesPerHost: small('pipeline-samples-per-host'),
     outFile: flag('out') ?? e.BENCH_OUT ?? (short ? 'bench/results/suite-short.json' : 'bench/results/suite.json'),
     peerTimeoutMs: short ? 90_000 : 600_000,
   };

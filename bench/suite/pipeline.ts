@@ -50,6 +50,15 @@ interface Sizes {
 }
 
 function sizes(o: SuiteOptions): Sizes {
+  const s = defaultSizes(o);
+  return {
+    ...s,
+    throughputHosts: o.pipelineHosts ?? s.throughputHosts,
+    samplesPerHost: o.pipelineSamplesPerHost ?? s.samplesPerHost,
+  };
+}
+
+function defaultSizes(o: SuiteOptions): Sizes {
   return o.mode === 'short'
     ? {
         throughputHosts: 1_000,
@@ -160,12 +169,21 @@ async function produceSamples(o: SuiteOptions, topic: string, hosts: number, per
   return hosts * perHost;
 }
 
+/** Extra node flags for the pipeline process, e.g. BENCH_PIPELINE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/p'. */
+const extraNodeArgs = (process.env.BENCH_PIPELINE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+
 function startPipeline(name: string, config: PipelineConfig): Engine {
   mkdirSync(config.stateDir, { recursive: true });
   return startEngine(
     name,
     process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, 'bench/suite/foreshadow-pipeline.ts'), JSON.stringify(config)],
+    [
+      ...extraNodeArgs,
+      '--import',
+      'tsx',
+      join(REPO_ROOT, 'bench/suite/foreshadow-pipeline.ts'),
+      JSON.stringify(config),
+    ],
     REPO_ROOT,
   );
 }
@@ -402,7 +420,8 @@ export async function runPipelineStage(o: SuiteOptions): Promise<Section & { tar
     }
   };
 
-  for (const g of ['eos', 'alos'] as const) {
+  const part = (name: string): boolean => o.pipelineParts.has(name);
+  for (const g of part('throughput') ? o.guarantees : []) {
     await attempt(`pipeline.throughput.${g}`, async () => {
       const runs: ProcessRun[] = [];
       for (let i = 0; i < o.repeats; i++)
@@ -425,7 +444,7 @@ export async function runPipelineStage(o: SuiteOptions): Promise<Section & { tar
       });
     });
   }
-  for (const g of ['eos', 'alos'] as const) {
+  for (const g of part('latency') ? o.guarantees : []) {
     await attempt(`pipeline.latency.${g}`, async () => {
       const runs = [];
       // One run: its p99 already summarises latencySeconds x rate samples, and time is short.
@@ -455,14 +474,14 @@ export async function runPipelineStage(o: SuiteOptions): Promise<Section & { tar
       });
     });
   }
-  if (!s.memoryHosts.includes(100_000)) {
+  if (part('memory') && !s.memoryHosts.includes(100_000)) {
     section.unavailable.push({
       name: 'pipeline.memory.100000',
       reason:
         'not run by default (at the measured throughput it takes over ten minutes): --pipeline-memory-hosts=10000,100000',
     });
   }
-  for (const hosts of s.memoryHosts) {
+  for (const hosts of part('memory') ? s.memoryHosts : []) {
     await attempt(`pipeline.memory.${hosts}`, async () => {
       const runs: ProcessRun[] = [];
       // One run: a peak RSS barely moves between runs, and 100k hosts take minutes.
@@ -478,30 +497,31 @@ export async function runPipelineStage(o: SuiteOptions): Promise<Section & { tar
       });
     });
   }
-  await attempt('pipeline.scale', async () => {
-    const one: number[] = [];
-    const two: number[] = [];
-    for (let i = 0; i < o.repeats; i++) {
-      one.push((await runToCompletion(o, s.throughputHosts, s.samplesPerHost, 'alos', 1)).recordsPerSec);
-      two.push((await runToCompletion(o, s.throughputHosts, s.samplesPerHost, 'alos', 2)).recordsPerSec);
-    }
-    const m = (p: number, runs: number[]): Measurement => ({
-      name: `pipeline.scale.${p}-process`,
-      metric: 'throughput',
-      unit: 'samples/s',
-      median: round(median(runs)),
-      runs: runs.map((r) => round(r)),
-      conditions: {
-        ...base,
-        samples: s.throughputHosts * s.samplesPerHost,
-        hosts: s.throughputHosts,
-        processes: p,
-        guarantee: 'at-least-once',
-        cores: 2,
-      },
+  if (part('scale'))
+    await attempt('pipeline.scale', async () => {
+      const one: number[] = [];
+      const two: number[] = [];
+      for (let i = 0; i < o.repeats; i++) {
+        one.push((await runToCompletion(o, s.throughputHosts, s.samplesPerHost, 'alos', 1)).recordsPerSec);
+        two.push((await runToCompletion(o, s.throughputHosts, s.samplesPerHost, 'alos', 2)).recordsPerSec);
+      }
+      const m = (p: number, runs: number[]): Measurement => ({
+        name: `pipeline.scale.${p}-process`,
+        metric: 'throughput',
+        unit: 'samples/s',
+        median: round(median(runs)),
+        runs: runs.map((r) => round(r)),
+        conditions: {
+          ...base,
+          samples: s.throughputHosts * s.samplesPerHost,
+          hosts: s.throughputHosts,
+          processes: p,
+          guarantee: 'at-least-once',
+          cores: 2,
+        },
+      });
+      section.measurements.push(m(1, one), m(2, two));
     });
-    section.measurements.push(m(1, one), m(2, two));
-  });
   settle(section);
   return section;
 }

@@ -8,7 +8,9 @@
  * So the byte store only ever holds committed state, which is what makes the rewind sound.
  *
  * A bounded read cache keeps committed values as bytes (not objects): a processor that mutates an
- * object it read cannot corrupt the committed copy.
+ * object it read cannot corrupt the committed copy. Key-value stores may opt into also keeping
+ * committed values as objects (`decodedCacheMaxBytes`), handed out at most once per commit each,
+ * for state whose decoding dominates a processor (see DecodedCache).
  */
 import { ForeshadowError } from '../runtime/errors.js';
 import type { BytesBatch, BytesStore } from './bytes-store.js';
@@ -102,6 +104,52 @@ class BoundedCache {
   }
 }
 
+/**
+ * Committed values kept as objects (opt-in per store, `decodedCacheMaxBytes`), oldest dropped first
+ * past the budget. `take` hands an object out and forgets it: the caller may mutate it, and only a
+ * committed `put` may bring it back, so an aborted commit can never leave its writes in here.
+ */
+class DecodedCache<V> {
+  private readonly map = new Map<string, { value: V; bytes: number }>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  take(id: string): V | undefined {
+    const e = this.map.get(id);
+    if (e === undefined) return undefined;
+    this.map.delete(id);
+    this.bytes -= e.bytes;
+    return e.value;
+  }
+
+  set(id: string, value: V, bytes: number): void {
+    this.delete(id);
+    if (bytes > this.maxBytes) return;
+    this.map.set(id, { value, bytes });
+    this.bytes += bytes;
+    if (this.bytes <= this.maxBytes) return;
+    // Map iterates in insertion order: oldest first, down to 90% so the next sets do not evict again.
+    for (const [k, e] of this.map) {
+      if (this.bytes <= this.maxBytes * 0.9 || k === id) break;
+      this.map.delete(k);
+      this.bytes -= e.bytes;
+    }
+  }
+
+  delete(id: string): void {
+    const e = this.map.get(id);
+    if (e === undefined) return;
+    this.map.delete(id);
+    this.bytes -= e.bytes;
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.bytes = 0;
+  }
+}
+
 interface Dirty<K, V> {
   key: K;
   value: V | undefined;
@@ -114,6 +162,7 @@ export class CachedKeyValueStore<K, V> implements KeyValueStore<K, V>, ManagedSt
   private prepared: BytesBatch | undefined;
   private preparedIds: { id: string; value: Buffer | null }[] = [];
   private readonly clean: BoundedCache;
+  private readonly decoded: DecodedCache<V> | undefined;
   private closed = false;
 
   constructor(
@@ -123,6 +172,7 @@ export class CachedKeyValueStore<K, V> implements KeyValueStore<K, V>, ManagedSt
   ) {
     this.name = spec.name;
     this.clean = new BoundedCache(spec.cacheMaxEntries, spec.cacheMaxBytes);
+    this.decoded = spec.decodedCacheMaxBytes > 0 ? new DecodedCache<V>(spec.decodedCacheMaxBytes) : undefined;
   }
 
   private keyBytes(key: K): Buffer | Promise<Buffer> {
@@ -134,6 +184,8 @@ export class CachedKeyValueStore<K, V> implements KeyValueStore<K, V>, ManagedSt
     const id = identity(key);
     const d = this.dirty.get(id);
     if (d) return d.value;
+    const kept = this.decoded?.take(id);
+    if (kept !== undefined) return kept;
     let raw = this.clean.get(id);
     if (raw === undefined) {
       raw = (await this.bytes.get(await this.keyBytes(key))) ?? null;
@@ -215,7 +267,16 @@ export class CachedKeyValueStore<K, V> implements KeyValueStore<K, V>, ManagedSt
   async applyCommit(): Promise<void> {
     if (!this.prepared) return;
     await this.bytes.write(this.prepared);
-    for (const p of this.preparedIds) this.clean.set(p.id, p.value);
+    for (const p of this.preparedIds) {
+      this.clean.set(p.id, p.value);
+      if (!this.decoded) continue;
+      // The object just serialised is the committed value: keep it decoded too. Its bytes stay in
+      // the byte cache (usually far smaller), for when the object is evicted or handed out.
+      const value = p.value === null ? undefined : this.dirty.get(p.id)?.value;
+      if (value !== undefined && p.value !== null)
+        this.decoded.set(p.id, value, this.spec.decodedSize?.(value, p.value.length) ?? 2 * p.value.length);
+      else this.decoded.delete(p.id);
+    }
     // The task does not process while it commits, so everything dirty was prepared.
     this.dirty = new Map();
     this.prepared = undefined;
@@ -223,6 +284,7 @@ export class CachedKeyValueStore<K, V> implements KeyValueStore<K, V>, ManagedSt
   }
 
   abort(): void {
+    // Kept objects are committed values nobody holds (a `get` takes them out): they stay valid.
     this.dirty = new Map();
     this.prepared = undefined;
     this.preparedIds = [];
@@ -231,6 +293,7 @@ export class CachedKeyValueStore<K, V> implements KeyValueStore<K, V>, ManagedSt
   async restore(entries: ChangelogEntry[]): Promise<void> {
     await this.bytes.write({ writes: entries });
     this.clean.clear();
+    this.decoded?.clear();
   }
 
   async close(): Promise<void> {

@@ -19,6 +19,16 @@ export interface KeyValueStoreSpec<K, V> {
   readonly cacheMaxEntries: number;
   /** Upper bound of the bytes of those entries (default 64 MiB per store per task). */
   readonly cacheMaxBytes: number;
+  /**
+   * Budget (per store per task) of committed values kept as objects, so a `get` of a value written
+   * by an earlier commit skips its deserialisation; 0 (default) keeps bytes only. For values whose
+   * decoding is a processor's main cost. A kept object is handed out by `get` at most once and
+   * comes back only through `put`, so a caller's uncommitted mutations never reach it; the
+   * processor must not keep references to values across records.
+   */
+  readonly decodedCacheMaxBytes: number;
+  /** Estimated memory of a kept object (default: twice its encoded size). */
+  decodedSize?(value: V, encodedBytes: number): number;
 }
 
 export interface WindowStoreSpec<K, V> {
@@ -46,6 +56,11 @@ export interface StoreOptions<K, V> {
   cacheMaxBytes?: number;
 }
 
+export interface KeyValueStoreOptions<K, V> extends StoreOptions<K, V> {
+  decodedCacheMaxBytes?: number;
+  decodedSize?(value: V, encodedBytes: number): number;
+}
+
 const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024;
 
 const STORE_NAME = /^[a-zA-Z0-9._-]+$/;
@@ -56,7 +71,7 @@ function checkName(name: string): void {
   }
 }
 
-export function keyValueStoreSpec<K, V>(name: string, options: StoreOptions<K, V>): KeyValueStoreSpec<K, V> {
+export function keyValueStoreSpec<K, V>(name: string, options: KeyValueStoreOptions<K, V>): KeyValueStoreSpec<K, V> {
   checkName(name);
   return {
     kind: 'key-value',
@@ -67,6 +82,8 @@ export function keyValueStoreSpec<K, V>(name: string, options: StoreOptions<K, V
     changelog: options.changelog ?? true,
     cacheMaxEntries: options.cacheMaxEntries ?? 50_000,
     cacheMaxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
+    decodedCacheMaxBytes: options.decodedCacheMaxBytes ?? 0,
+    ...(options.decodedSize ? { decodedSize: options.decodedSize } : {}),
   };
 }
 

@@ -22,7 +22,7 @@ import {
   type MetricBaselineState,
   newMetricBaseline,
   robustScale,
-  seasonalLevel,
+  seasonalLevelOrNaN,
   updateMetricBaseline,
 } from '../host-baseline/baseline.js';
 
@@ -122,11 +122,13 @@ export function scoreMetricPoint(
     return { score: 0, z: 0, expected: v, warm: false };
   }
   const levelPred = base.stats.median;
-  const seasonal = seasonalLevel(base, t, opts.baseline);
+  // NaN when no seasonal slot is trusted yet.
+  const seasonal = seasonalLevelOrNaN(base, t, opts.baseline);
+  const hasSeasonal = !Number.isNaN(seasonal);
   const errLevel = Math.abs(v - levelPred);
-  const errSeasonal = seasonal ? Math.abs(v - seasonal.level) : errLevel;
-  const useSeasonal = seasonal !== null && state.errSeasonal < opts.seasonalAdvantage * state.errLevel;
-  const expected = useSeasonal && seasonal ? seasonal.level : levelPred;
+  const errSeasonal = hasSeasonal ? Math.abs(v - seasonal) : errLevel;
+  const useSeasonal = hasSeasonal && state.errSeasonal < opts.seasonalAdvantage * state.errLevel;
+  const expected = useSeasonal ? seasonal : levelPred;
   const typical = useSeasonal ? state.errSeasonal : state.errLevel;
   const floor = robustScale(base.stats, levelPred);
   const z = (v - expected) / Math.max(1.25 * typical, floor);
@@ -134,7 +136,10 @@ export function scoreMetricPoint(
   const raw = Math.min(Math.abs(z), opts.zCap) / opts.zCap;
   state.short.push(raw);
   if (state.short.length > opts.shortWindow) state.short.shift();
-  const shortMean = state.short.reduce((a, b) => a + b, 0) / state.short.length;
+  // A plain loop, same order of additions as the reduce it replaces (no closure per point).
+  let shortSum = 0;
+  for (let i = 0; i < state.short.length; i++) shortSum += state.short[i]!;
+  const shortMean = shortSum / state.short.length;
 
   let score = 0;
   if (state.longN >= opts.likelihoodWarmup) {
@@ -186,14 +191,38 @@ export function scoreHostSample(
   let score = 0;
   for (const [name, value] of Object.entries(sample.metrics)) {
     if (!Number.isFinite(value)) continue;
-    let m = state.metrics[name];
-    if (m === undefined) {
-      m = newMetricScorer(opts);
-      state.metrics[name] = m;
-    }
-    const s = scoreMetricPoint(m, sample.timestamp, value, opts);
+    const s = scoreMetricPoint(scorerOf(state, name, opts), sample.timestamp, value, opts);
     metrics[name] = s;
     if (s.score > score) score = s.score;
   }
   return { score, metrics };
+}
+
+/**
+ * The host score alone: `scoreHostSample(...).score`, without the per-metric records the risk
+ * engine never reads (it runs on every sample of every host).
+ */
+export function hostAnomalyScore(
+  state: HostScorerState,
+  sample: { timestamp: number; metrics: Readonly<Record<string, number>> },
+  opts: AnomalyOptions = DEFAULT_ANOMALY_OPTIONS,
+): number {
+  let score = 0;
+  const metrics = sample.metrics;
+  for (const name in metrics) {
+    const value = metrics[name]!;
+    if (!Number.isFinite(value)) continue;
+    const s = scoreMetricPoint(scorerOf(state, name, opts), sample.timestamp, value, opts).score;
+    if (s > score) score = s;
+  }
+  return score;
+}
+
+function scorerOf(state: HostScorerState, name: string, opts: AnomalyOptions): MetricScorerState {
+  let m = state.metrics[name];
+  if (m === undefined) {
+    m = newMetricScorer(opts);
+    state.metrics[name] = m;
+  }
+  return m;
 }

@@ -4,8 +4,9 @@
  * - deviation: robust deviation of each metric from its (seasonal) baseline, smoothed over a few
  *   samples so one spike is not a deviation; how many metrics deviate together;
  * - the streaming anomaly score (the NAB-benchmarked scorer);
- * - trend: least-squares slope over a sliding window (simple-statistics) for filling resources,
- *   giving time to exhaustion (memory, disk);
+ * - trend: least-squares slope over a sliding window for filling resources, giving time to
+ *   exhaustion (memory, disk); the windows keep running moments (`sliding-fit.ts`), so a sample
+ *   costs O(1) instead of a regression over the whole window;
  * - error acceleration: the growth rate of error rates (slope of log error rate), counted only
  *   while the error rate deviates from its baseline, so noise on tiny rates is not "growth";
  * - missing samples: the gap before this sample in expected sampling intervals;
@@ -18,9 +19,10 @@ import {
   type AnomalyOptions,
   DEFAULT_ANOMALY_OPTIONS,
   type HostScorerState,
+  hostAnomalyScore,
   newHostScorer,
-  scoreHostSample,
 } from './anomaly-scorer.js';
+import { fitLine, newSlidingFit, pushPoint, type SlidingFit, windowSize } from './sliding-fit.js';
 
 export const FEATURES = [
   'exhaustion',
@@ -36,6 +38,38 @@ export const FEATURES = [
 export type FeatureName = (typeof FEATURES)[number];
 export type FeatureVector = Record<FeatureName, number>;
 
+/**
+ * Every feature vector is built here, in FEATURES order: one hidden class for all of them (the
+ * engine's, the silence check's, the decoded ones), created first with fractions so its fields
+ * hold doubles from the start. Built from literals whose first values were 0, the class was
+ * re-shaped as doubles arrived, and the examples of older shapes that wait in every host's
+ * pending list made each later read of them slow.
+ */
+export function featureVector(
+  exhaustion: number,
+  fill: number,
+  errorGrowth: number,
+  errorLevel: number,
+  deviation: number,
+  coDeviation: number,
+  anomaly: number,
+  missing: number,
+  deployFailures: number,
+): FeatureVector {
+  return {
+    exhaustion,
+    fill,
+    error_growth: errorGrowth,
+    error_level: errorLevel,
+    deviation,
+    co_deviation: coDeviation,
+    anomaly,
+    missing,
+    deploy_failures: deployFailures,
+  };
+}
+featureVector(0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5);
+
 /** Projections further out than this are reported as none. */
 export const MAX_PROJECTION_MS = 30 * 86_400_000;
 
@@ -45,6 +79,8 @@ export const ERROR_METRICS: Readonly<Record<string, number>> = {
   'app.errors_per_sec': Number.POSITIVE_INFINITY,
   'net.errors_per_sec': Number.POSITIVE_INFINITY,
 };
+// Walked on every sample: an array, not Object.entries each time.
+const ERROR_METRIC_LIST = Object.entries(ERROR_METRICS);
 
 export interface FeatureOptions {
   horizonMs: number;
@@ -80,6 +116,7 @@ export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
   anomaly: DEFAULT_ANOMALY_OPTIONS,
 };
 
+/** A plain window of points (the reference regression `slopePerHour` takes). */
 export interface Series {
   t: number[];
   v: number[];
@@ -88,7 +125,7 @@ export interface Series {
 export interface HostFeatureState {
   scorer: HostScorerState;
   smoothedZ: Record<string, number>;
-  trend: Record<string, Series>;
+  trend: Record<string, SlidingFit>;
   lastTs: number;
   intervalMs: number;
   deployFailures: number;
@@ -129,25 +166,19 @@ export function trendConfidence(r2: number): number {
   return clip((r2 - 0.4) / 0.4, 0, 1);
 }
 
-function seriesOf(state: HostFeatureState, name: string): Series {
-  let s = state.trend[name];
-  if (!s) {
-    s = { t: [], v: [] };
-    state.trend[name] = s;
+function windowOf(state: HostFeatureState, name: string): SlidingFit {
+  let w = state.trend[name];
+  if (!w) {
+    w = newSlidingFit();
+    state.trend[name] = w;
   }
-  return s;
+  return w;
 }
 
-function pushWindow(s: Series, t: number, v: number, windowMs: number): void {
-  s.t.push(t);
-  s.v.push(v);
-  while (s.t.length > 0 && s.t[0]! < t - windowMs) {
-    s.t.shift();
-    s.v.shift();
-  }
-}
-
-/** Least-squares slope per hour of the window, the fitted value at its last point, and R². */
+/**
+ * Least-squares slope per hour of a plain window, the fitted value at its last point, and R²: the
+ * reference the incremental windows are tested against (the engine itself uses `fitLine`).
+ */
 export function slopePerHour(s: Series): { slope: number; fitted: number; r2: number } | null {
   if (s.t.length < 2) return null;
   const t0 = s.t[s.t.length - 1]!;
@@ -205,7 +236,10 @@ export function updateFeatures(
   // Deviations are measured against the baseline as it was before this sample.
   const deviatingMetrics: string[] = [];
   let deviationScore = 0;
-  for (const [name, value] of Object.entries(sample.metrics)) {
+  // for..in over the sample's own plain-object metrics: Object.entries allocated a pair per metric.
+  const metrics = sample.metrics;
+  for (const name in metrics) {
+    const value = metrics[name]!;
     const base = state.scorer.metrics[name]?.baseline;
     if (!base || !Number.isFinite(value)) continue;
     const z = robustDeviation(base, t, value, opts.anomaly.baseline);
@@ -215,7 +249,7 @@ export function updateFeatures(
     if (Math.abs(sz) > deviationScore) deviationScore = Math.abs(sz);
     if (Math.abs(sz) >= opts.deviationZ) deviatingMetrics.push(name);
   }
-  const anomalyScore = scoreHostSample(state.scorer, sample, opts.anomaly).score;
+  const anomalyScore = hostAnomalyScore(state.scorer, sample, opts.anomaly);
 
   // Filling resources: linear trend to capacity.
   let exhaustionMs: number | null = null;
@@ -223,13 +257,14 @@ export function updateFeatures(
   let exhaustionConfident = false;
   let exhaustionFill = 0;
   let fill = 0;
-  for (const [name, value] of Object.entries(sample.metrics)) {
+  for (const name in metrics) {
+    const value = metrics[name]!;
     if (!canonicalMetric(name)?.fills) continue;
-    const s = seriesOf(state, name);
-    pushWindow(s, t, value, opts.trendWindowMs);
+    const w = windowOf(state, name);
+    pushPoint(w, t, value, opts.trendWindowMs);
     fill = Math.max(fill, clip((value - opts.fillWarnLevel) / (opts.fillCapacity - opts.fillWarnLevel), 0, 1));
-    if (s.t.length < opts.trendMinPoints) continue;
-    const fit = slopePerHour(s);
+    if (windowSize(w) < opts.trendMinPoints) continue;
+    const fit = fitLine(w);
     if (!fit) continue;
     const hours = timeToExhaustionHours(fit.fitted, fit.slope, opts.fillCapacity);
     if (hours !== null && (exhaustionMs === null || hours * 3_600_000 < exhaustionMs)) {
@@ -243,16 +278,16 @@ export function updateFeatures(
   // Errors: exponential growth rate while deviating; time until the failure level at that rate.
   let errorGrowth = 0;
   let errorLevel = 0;
-  for (const [name, failLevel] of Object.entries(ERROR_METRICS)) {
+  for (const [name, failLevel] of ERROR_METRIC_LIST) {
     const value = sample.metrics[name];
     if (value === undefined || !Number.isFinite(value)) continue;
-    const s = seriesOf(state, name);
-    pushWindow(s, t, Math.log(value + 1e-4), opts.trendWindowMs);
+    const w = windowOf(state, name);
+    pushPoint(w, t, Math.log(value + 1e-4), opts.trendWindowMs);
     const sz = state.smoothedZ[name] ?? 0;
     if (sz < opts.deviationZ) continue;
     errorLevel = Math.max(errorLevel, clip((sz - opts.deviationZ) / 10, 0, 3));
-    if (s.t.length < opts.trendMinPoints) continue;
-    const fit = slopePerHour(s);
+    if (windowSize(w) < opts.trendMinPoints) continue;
+    const fit = fitLine(w);
     if (!fit || fit.slope <= 0) continue;
     // A burst is a step, not growth: only a steady climb of the log error rate counts.
     errorGrowth = Math.max(errorGrowth, clip(fit.slope, 0, 3) * trendConfidence(fit.r2));
@@ -267,20 +302,17 @@ export function updateFeatures(
     }
   }
 
-  const x: FeatureVector = {
-    exhaustion:
-      exhaustionMs === null
-        ? 0
-        : clip(opts.horizonMs / Math.max(exhaustionMs, 1), 0, 3) * trendConfidence(exhaustionR2),
+  const x = featureVector(
+    exhaustionMs === null ? 0 : clip(opts.horizonMs / Math.max(exhaustionMs, 1), 0, 3) * trendConfidence(exhaustionR2),
     fill,
-    error_growth: errorGrowth,
-    error_level: errorLevel,
-    deviation: clip((deviationScore - opts.deviationZ) / 5, 0, 3),
-    co_deviation: clip(deviatingMetrics.length, 0, 5) / 2,
-    anomaly: anomalyScore,
+    errorGrowth,
+    errorLevel,
+    clip((deviationScore - opts.deviationZ) / 5, 0, 3),
+    clip(deviatingMetrics.length, 0, 5) / 2,
+    anomalyScore,
     missing,
-    deploy_failures: clip(decayed(state, t, opts), 0, 3),
-  };
+    clip(decayed(state, t, opts), 0, 3),
+  );
   return {
     x,
     deviationScore,

@@ -71,6 +71,30 @@ export function contributions(
   );
 }
 
+/**
+ * The positive contributions, largest first, at most `max` (the record's drivers): what
+ * `contributions(...).filter(c > 0).slice(0, max)` gives, without building and sorting all nine
+ * records on every sample. Both sorts are stable, so ties keep the feature order either way.
+ */
+export function topDrivers(
+  m: ModelState,
+  x: FeatureVector,
+  max: number,
+): Array<{ feature: FeatureName; value: number; contribution: number }> {
+  const out: Array<{ feature: FeatureName; value: number; contribution: number }> = [];
+  for (const f of FEATURES) {
+    const contribution = m.weights[f] * x[f];
+    if (contribution > 0) out.push({ feature: f, value: x[f], contribution });
+  }
+  if (out.length > 1) out.sort(byContributionDescending);
+  if (out.length > max) out.length = max;
+  return out;
+}
+
+function byContributionDescending(a: { contribution: number }, b: { contribution: number }): number {
+  return b.contribution - a.contribution;
+}
+
 /** One SGD step on the (weighted) log loss; in place. */
 export function train(
   m: ModelState,

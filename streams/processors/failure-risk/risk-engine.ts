@@ -5,26 +5,27 @@
  * time makes it a positive example; surviving the horizon makes it a negative one.
  * Pure and synchronous: the processor, the fleet simulation and the tests all drive it the same way.
  */
-import { linearRegression } from 'simple-statistics';
 import {
   DEFAULT_FEATURE_OPTIONS,
   type FeatureOptions,
   type FeatureResult,
   type FeatureVector,
+  featureVector,
   type HostFeatureState,
   newHostFeatures,
   noteDeploymentFailure,
   updateFeatures,
 } from './features.js';
 import {
-  contributions,
   DEFAULT_MODEL_OPTIONS,
   type ModelOptions,
   type ModelState,
   modelVersion,
   predict,
+  topDrivers,
   train,
 } from './model.js';
+import { fitLine, newSlidingFit, pushPoint, type SlidingFit, windowSize } from './sliding-fit.js';
 
 export type RiskLevel = 'OK' | 'WATCH' | 'WARNING' | 'CRITICAL';
 
@@ -97,8 +98,8 @@ export interface HostRiskState {
   zone: string;
   features: HostFeatureState;
   pending: PendingExample[];
-  riskT: number[];
-  riskP: number[];
+  /** pFail over the last `riskTrendWindowMs` (its slope is the record's `trend`). */
+  riskTrend: SlidingFit;
   /** Timestamp of the last failure: samples up to it are the failure's own aftermath. */
   failedAt: number;
   /** Wall-clock time the last sample was processed (silence is judged on arrival, not event time). */
@@ -114,8 +115,7 @@ export function newHostRiskState(host: string, region = '', zone = ''): HostRisk
     zone,
     features: newHostFeatures(),
     pending: [],
-    riskT: [],
-    riskP: [],
+    riskTrend: newSlidingFit(),
     failedAt: 0,
     lastSeenWall: 0,
     silenceReportedWall: 0,
@@ -204,21 +204,10 @@ function riskRecord(
   f: Pick<FeatureResult, 'deviating' | 'deviationScore' | 'timeToFailureMs' | 'exhaustionConfident' | 'exhaustionFill'>,
   opts: RiskOptions,
 ): HostRisk {
-  state.riskT.push(t);
-  state.riskP.push(pFail);
-  while (state.riskT.length > 0 && state.riskT[0]! < t - opts.riskTrendWindowMs) {
-    state.riskT.shift();
-    state.riskP.shift();
-  }
+  pushPoint(state.riskTrend, t, pFail, opts.riskTrendWindowMs);
   let trend = 0;
-  if (state.riskT.length >= 3) {
-    const { m } = linearRegression(state.riskT.map((rt, i) => [(rt - t) / 3_600_000, state.riskP[i]!]));
-    if (Number.isFinite(m)) trend = m;
-  }
-  const drivers = contributions(model, x)
-    .filter((d) => d.contribution > 0)
-    .slice(0, opts.maxDrivers)
-    .map((d) => ({ feature: d.feature, value: d.value, contribution: d.contribution }));
+  if (windowSize(state.riskTrend) >= 3) trend = fitLine(state.riskTrend)?.slope ?? 0;
+  const drivers = topDrivers(model, x, opts.maxDrivers);
   return {
     host: state.host,
     region: state.region,
@@ -258,10 +247,19 @@ export function evaluateSilence(
   const silentFor = wallNow - state.lastSeenWall;
   if (silentFor < silentIntervals * interval) return null;
   const last = state.pending[state.pending.length - 1]?.x;
-  const x: FeatureVector = {
-    ...(last ?? ZERO_FEATURES),
-    missing: Math.min(10, Math.max(0, silentFor / interval - 1.5)) / 5,
-  };
+  const l = last ?? ZERO_FEATURES;
+  const x = featureVector(
+    l.exhaustion,
+    l.fill,
+    l.error_growth,
+    l.error_level,
+    l.deviation,
+    l.co_deviation,
+    l.anomaly,
+    Math.min(10, Math.max(0, silentFor / interval - 1.5)) / 5,
+    l.deploy_failures,
+  );
+
   const t = state.features.lastTs + silentFor;
   state.silenceReportedWall = wallNow;
   return riskRecord(
@@ -281,17 +279,7 @@ export function evaluateSilence(
   );
 }
 
-const ZERO_FEATURES: FeatureVector = {
-  exhaustion: 0,
-  fill: 0,
-  error_growth: 0,
-  error_level: 0,
-  deviation: 0,
-  co_deviation: 0,
-  anomaly: 0,
-  missing: 0,
-  deploy_failures: 0,
-};
+const ZERO_FEATURES: FeatureVector = featureVector(0, 0, 0, 0, 0, 0, 0, 0, 0);
 
 /**
  * A labelled outcome for the host at `at`: every pending example within the horizon before it is a

@@ -5,9 +5,13 @@
  *   deployments -> deployment-labels -> <app>-deployment-failures-repartition (key = host) -> deployment-outcomes
  * The repartition step puts a deployment's label on the partition of its host, where that host's
  * state and the task's model live. Serdes are injectable so unit tests run without a registry.
+ * host.failures is joined with the samples in the per-host store, so the two are co-partitioned
+ * (same key, same partition count); deployments, though re-keyed here, needs that count too, since
+ * the runtime runs the whole topology as one sub-topology (streams/catalogue.ts explains).
  */
-import { avroSerde, jsonSerde, packedJsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import { DEFAULT_STATE_CACHE, type StateCacheBudget } from '../host-baseline/state-cache-budget.js';
 import type { HostSample } from '../metric-ingest/types.js';
 import {
   DEPLOYMENT_LABELS_SUFFIX,
@@ -28,6 +32,7 @@ import {
 } from './failure-risk-processor.js';
 import type { ModelState } from './model.js';
 import type { HostRisk, HostRiskState } from './risk-engine.js';
+import { hostRiskHeapBytes, hostRiskStateSerde } from './risk-state-codec.js';
 
 export interface FailureRiskTopologyOptions {
   applicationId?: string;
@@ -40,6 +45,8 @@ export interface FailureRiskTopologyOptions {
   deploymentSerde?: Serde<Deployment | null>;
   riskSerde?: Serde<HostRisk>;
   processor?: Partial<FailureRiskOptions>;
+  /** Per task: memory for committed host states kept between records (DEFAULT_STATE_CACHE). */
+  stateCache?: StateCacheBudget;
 }
 
 export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): Topology {
@@ -85,14 +92,21 @@ export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): To
   t.addStateStore(
     keyValueStoreSpec<string, HostRiskState>(HOST_STORE, {
       keySerde: stringSerde,
-      // The host state is mostly number arrays (scorer baselines, trend windows): packed float64
-      // decodes ~20x faster than its JSON text and is less than half the changelog bytes.
-      valueSerde: packedJsonSerde<HostRiskState>(),
+      // Read and written for every sample of a host: a compact binary codec (risk-state-codec.ts).
+      valueSerde: hostRiskStateSerde(),
+      decodedCacheMaxBytes: o.stateCache?.decodedMaxBytes ?? DEFAULT_STATE_CACHE.decodedMaxBytes,
+      cacheMaxBytes: o.stateCache?.encodedMaxBytes ?? DEFAULT_STATE_CACHE.encodedMaxBytes,
+      decodedSize: hostRiskHeapBytes,
     }),
     learners,
   );
   t.addStateStore(
-    keyValueStoreSpec<string, ModelState>(MODEL_STORE, { keySerde: stringSerde, valueSerde: jsonSerde<ModelState>() }),
+    // Read and written on every sample: kept decoded (one small object per task).
+    keyValueStoreSpec<string, ModelState>(MODEL_STORE, {
+      keySerde: stringSerde,
+      valueSerde: jsonSerde<ModelState>(),
+      decodedCacheMaxBytes: 64 * 1024,
+    }),
     learners,
   );
   t.addStateStore(

@@ -179,11 +179,32 @@ export function seasonalMedians(history: readonly HourlyMeans[]): Record<string,
   return out;
 }
 
+/** What the stale-baseline punctuator needs to know of a host without decoding its state. */
+interface EmitWatch {
+  lastEmittedAt: number;
+  sampleCount: number;
+}
+
+/** Hosts in store-key order (the order a full scan of the store visits them). */
+function byKeyBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+function watchOf(state: HostBaselineState): EmitWatch {
+  return { lastEmittedAt: state.lastEmittedAt, sampleCount: state.sampleCount };
+}
+
 export class HostBaselineProcessor implements Processor<string, HostSample, string, HostBaseline> {
   private ctx!: ProcessorContext<string, HostBaseline>;
   private store!: KeyValueStore<string, HostBaselineState>;
   private hourly!: WindowStore<string, HourlyMeans>;
   private readonly opts: HostBaselineOptions;
+  /**
+   * Per host of this task, kept up to date by `process` and `publish`, so the punctuator finds the
+   * stale hosts without decoding every baseline. Built by one scan of the store when it first
+   * fires; a new processor instance (after a rewind or a rebalance) scans again.
+   */
+  private watch: Map<string, EmitWatch> | undefined;
 
   constructor(
     options: Partial<HostBaselineOptions> = {},
@@ -219,6 +240,7 @@ export class HostBaselineProcessor implements Processor<string, HostSample, stri
     if (due || materiallyChanged(state, this.opts.materialChange, this.baseline))
       await this.publish(state, sample.timestamp);
     this.store.put(host, state);
+    this.watch?.set(host, watchOf(state));
   }
 
   private async publish(state: HostBaselineState, t: number): Promise<void> {
@@ -232,16 +254,30 @@ export class HostBaselineProcessor implements Processor<string, HostSample, stri
     this.ctx.forward(new StreamRecord(state.host, rec, t));
   }
 
+  private stale(w: EmitWatch, now: number): boolean {
+    return now - w.lastEmittedAt >= this.opts.emitIntervalMs && w.sampleCount > 0;
+  }
+
   /** Punctuator: republish hosts that have been silent for an interval (their state is unchanged). */
   private async publishStale(now: number): Promise<void> {
-    // Collect first, write after: stores need not support writes during their own iteration.
-    const stale: HostBaselineState[] = [];
-    for await (const { value } of this.store.all()) {
-      if (now - value.lastEmittedAt >= this.opts.emitIntervalMs && value.sampleCount > 0) stale.push(value);
+    if (!this.watch) {
+      const watch = new Map<string, EmitWatch>();
+      for await (const { value } of this.store.all()) watch.set(value.host, watchOf(value));
+      this.watch = watch;
     }
-    for (const state of stale) {
+    // Collect first, write after: stores need not support writes during their own iteration.
+    const stale: string[] = [];
+    for (const [host, w] of this.watch) if (this.stale(w, now)) stale.push(host);
+    stale.sort(byKeyBytes);
+    for (const host of stale) {
+      const state = await this.store.get(host);
+      if (!state) {
+        this.watch.delete(host);
+        continue;
+      }
       await this.publish(state, now);
       this.store.put(state.host, state);
+      this.watch.set(host, watchOf(state));
     }
   }
 }

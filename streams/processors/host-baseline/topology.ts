@@ -2,11 +2,12 @@
  * Wiring of the baseline processor: metrics.samples -> host-baseline -> health.baselines.
  * Serdes are injectable so unit tests run without a schema registry.
  */
-import { avroSerde, jsonSerde, packedJsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology, windowStoreSpec } from '../../runtime/topology.js';
 import type { HostSample } from '../metric-ingest/types.js';
 import type { BaselineOptions } from './baseline.js';
 import { HOUR_MS } from './baseline.js';
+import { hostBaselineHeapBytes, hostBaselineStateSerde } from './baseline-state-codec.js';
 import {
   BASELINE_STORE,
   BASELINES_TOPIC,
@@ -19,6 +20,7 @@ import {
   type HourlyMeans,
   SAMPLES_TOPIC,
 } from './host-baseline-processor.js';
+import { DEFAULT_STATE_CACHE, type StateCacheBudget } from './state-cache-budget.js';
 
 export interface HostBaselineTopologyOptions {
   applicationId?: string;
@@ -28,6 +30,8 @@ export interface HostBaselineTopologyOptions {
   baselineSerde?: Serde<HostBaseline>;
   processor?: Partial<HostBaselineOptions>;
   baseline?: BaselineOptions;
+  /** Per task: memory for committed host states kept between records (DEFAULT_STATE_CACHE). */
+  stateCache?: StateCacheBudget;
 }
 
 export function buildHostBaselineTopology(o: HostBaselineTopologyOptions = {}): Topology {
@@ -44,9 +48,11 @@ export function buildHostBaselineTopology(o: HostBaselineTopologyOptions = {}): 
   t.addStateStore(
     keyValueStoreSpec<string, HostBaselineState>(BASELINE_STORE, {
       keySerde: stringSerde,
-      // Rings and seasonal profiles as raw float64: read on every sample of a host whose state is
-      // not in the write cache, so decoding speed is the processor's throughput.
-      valueSerde: packedJsonSerde<HostBaselineState>(),
+      // Read and written for every sample of a host: a compact binary codec (baseline-state-codec.ts).
+      valueSerde: hostBaselineStateSerde(),
+      decodedCacheMaxBytes: o.stateCache?.decodedMaxBytes ?? DEFAULT_STATE_CACHE.decodedMaxBytes,
+      cacheMaxBytes: o.stateCache?.encodedMaxBytes ?? DEFAULT_STATE_CACHE.encodedMaxBytes,
+      decodedSize: hostBaselineHeapBytes,
     }),
     ['host-baseline'],
   );

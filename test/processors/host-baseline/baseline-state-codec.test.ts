@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { hostBaselineStateSerde } from '../../../streams/processors/host-baseline/baseline-state-codec.js';
+import {
+  baselineRecord,
+  type HostBaselineState,
+  newHostBaselineState,
+  updateHostBaseline,
+} from '../../../streams/processors/host-baseline/host-baseline-processor.js';
+import type { HostSample } from '../../../streams/processors/metric-ingest/types.js';
+import { jsonSerde, packedJsonSerde } from '../../../streams/runtime/serdes.js';
+
+const serde = hostBaselineStateSerde();
+const encode = (s: HostBaselineState) => serde.serialize('t', s) as Buffer;
+const decode = (b: Buffer) => serde.deserialize('t', b) as HostBaselineState;
+const T0 = Date.UTC(2026, 0, 5);
+
+function sample(i: number): HostSample {
+  const metrics: Record<string, number> = {
+    'cpu.utilization': 0.3 + 0.2 * Math.sin(i / 40) + 0.01 * Math.cos(i * 7.1),
+    'mem.used_bytes': 4e9 + 1e7 * Math.sin(i / 9),
+    'disk.utilization': i % 50 === 0 ? 0 : 0.61,
+  };
+  return { host: 'web-1', region: 'eu', zone: 'eu-b', timestamp: T0 + i * 60_000, metrics, tags: {}, source: 'json' };
+}
+
+function grown(samples: number): HostBaselineState {
+  const s = newHostBaselineState('web-1');
+  for (let i = 0; i < samples; i++) updateHostBaseline(s, sample(i));
+  baselineRecord(s, T0 + samples * 60_000);
+  return s;
+}
+
+describe('host-baseline state codec', () => {
+  it('round-trips exactly (negative zero, ring, profiles, what was published)', () => {
+    const s = grown(3_000);
+    s.metrics['cpu.utilization']!.ring[3] = -0;
+    const back = decode(encode(s));
+    expect(back).toStrictEqual(s);
+    for (let i = 3_000; i < 3_100; i++) {
+      updateHostBaseline(s, sample(i));
+      updateHostBaseline(back, sample(i));
+    }
+    expect(back).toStrictEqual(s);
+  });
+
+  it('writes only visited seasonal slots: a young host is a few hundred bytes per metric', () => {
+    const young = encode(grown(3));
+    expect(young.length).toBeLessThan(3 * 400);
+    // the dense profiles it replaces: 216 slots x 3 numbers per metric
+    expect((packedJsonSerde<HostBaselineState>().serialize('t', grown(3)) as Buffer).length).toBeGreaterThan(
+      5 * young.length,
+    );
+  });
+
+  it('reads state written as JSON or packed JSON before this codec', () => {
+    const s = grown(200);
+    expect(decode(jsonSerde<HostBaselineState>().serialize('t', s) as Buffer)).toStrictEqual(s);
+    expect(decode(packedJsonSerde<HostBaselineState>().serialize('t', s) as Buffer)).toStrictEqual(s);
+  });
+
+  it('fails clearly on an unknown version, another kind of state or trailing bytes', () => {
+    const bytes = encode(grown(10));
+    const newer = Buffer.from(bytes);
+    newer[2] = 7;
+    expect(() => decode(newer)).toThrow(/host-baseline state: format version 7/);
+    const other = Buffer.from(bytes);
+    other[1] = 1;
+    expect(() => decode(other)).toThrow(/kind 1, expected 2/);
+    expect(() => decode(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/trailing/);
+  });
+});
