@@ -1,6 +1,6 @@
 /**
  * Stage 1, the broker's limit: Apache Kafka's own ProducerPerformance and ConsumerPerformance from
- * the same 3.9.1 jars the local stack runs, on a topic with the suite's partition count and record
+ * the same jars the local stack runs, on a topic with the suite's partition count and record
  * size. Whatever a Node client or engine reaches is read against these ceilings.
  */
 import { execFile } from 'node:child_process';
@@ -15,8 +15,13 @@ import { emptySection, type Measurement, type Section, settle } from './types.js
 
 const run = promisify(execFile);
 
+/** The Kafka version the local stack runs (stack/stack.sh, same override variable). */
+export function kafkaVersion(): string {
+  return process.env.FORESHADOW_KAFKA_VERSION ?? '4.1.1';
+}
+
 export function kafkaLibs(): string {
-  return process.env.KAFKA_LIBS ?? join(homedir(), '.cache/foreshadow/kafka-3.9.1/libs');
+  return process.env.KAFKA_LIBS ?? join(homedir(), `.cache/foreshadow/kafka-${kafkaVersion()}/libs`);
 }
 
 async function java(mainClass: string, args: string[], timeoutMs: number): Promise<string> {
@@ -73,8 +78,9 @@ export function parseConsumerPerformance(out: string): {
 
 export async function runBrokerStage(o: SuiteOptions): Promise<Section> {
   const section = emptySection();
-  if (!existsSync(join(kafkaLibs(), 'kafka-tools-3.9.1.jar'))) {
-    section.unavailable.push({ name: 'kafka-tools', reason: `kafka-tools-3.9.1.jar not found in ${kafkaLibs()}` });
+  const toolsJar = `kafka-tools-${kafkaVersion()}.jar`;
+  if (!existsSync(join(kafkaLibs(), toolsJar))) {
+    section.unavailable.push({ name: 'kafka-tools', reason: `${toolsJar} not found in ${kafkaLibs()}` });
     settle(section);
     return section;
   }
@@ -147,7 +153,7 @@ export async function runBrokerStage(o: SuiteOptions): Promise<Section> {
       'kafka-tools.producer-performance',
       prod.map((p) => p.recordsPerSec),
       { mbPerSec: round(median(prod.map((p) => p.mbPerSec)), 2), p99LatencyMs: median(prod.map((p) => p.p99Ms)) },
-      'org.apache.kafka.tools.ProducerPerformance 3.9.1, linger.ms=5, batch.size=64 KiB, idempotent (default)',
+      `org.apache.kafka.tools.ProducerPerformance ${kafkaVersion()}, linger.ms=5, batch.size=64 KiB, idempotent (default)`,
     ),
     m(
       'kafka-tools.consumer-performance',
@@ -156,7 +162,7 @@ export async function runBrokerStage(o: SuiteOptions): Promise<Section> {
         mbPerSec: round(median(cons.map((c) => c.fetchMbPerSec)), 2),
         rebalanceMs: median(cons.map((c) => c.rebalanceMs)),
       },
-      'org.apache.kafka.tools.ConsumerPerformance 3.9.1, fetch.nMsg.sec (group join excluded)',
+      `org.apache.kafka.tools.ConsumerPerformance ${kafkaVersion()}, fetch.nMsg.sec (group join excluded)`,
     ),
   );
   settle(section);

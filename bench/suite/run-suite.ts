@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { runBrokerStage } from './broker-tools.js';
+import { kafkaVersion, runBrokerStage } from './broker-tools.js';
 import { runClientStage } from './clients.js';
 import { REPO_ROOT } from './foreshadow-runtime.js';
 import { parseOptions } from './options.js';
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
       loadAvgStart,
       loadAvgEnd: loadavg(),
       node: process.version,
-      kafka: 'Apache Kafka 3.9.1 KRaft, single local broker',
+      kafka: `Apache Kafka ${kafkaVersion()} KRaft, single local broker`,
     },
     sections: { broker, clients, pipeline, peers },
   };
