@@ -30,6 +30,7 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
@@ -40,6 +41,7 @@ import { ActuatorConsumer } from '../../sinks/framework/consumer.js';
 import { KafkaLedger } from '../../sinks/framework/ledger.js';
 import type { ActuationResult, ShadowCommand } from '../../sinks/framework/types.js';
 import { SimulatedProvider } from '../../sinks/simulated/simulated-provider.js';
+import { freePort } from '../sinks/support.js';
 import { cleanupApp, sleep, startWorker, type Worker } from '../streams/fixtures/streams-helpers.js';
 import { brokers, deleteTopics, uniqueName } from '../support/kafka.js';
 import type { Promotion } from './fixtures/promotion-worker.js';
@@ -58,9 +60,9 @@ const TEST_TIMEOUT_MS = Number(process.env.RELIABILITY_TIMEOUT_MS ?? '420000');
 describe('split brain between two orchestrator instances', () => {
   // SPLIT_ON_SHARED=1: run on the shared broker (no broker freezes) when a second JVM cannot start.
   const onShared = process.env.SPLIT_ON_SHARED === '1';
-  const broker = onShared
-    ? OwnBroker.shared(brokers()[0]!)
-    : new OwnBroker(Number(process.env.SPLIT_KAFKA_PORT ?? '19492'));
+  // Ports: SPLIT_KAFKA_PORT (and the next one, for the controller), else a free pair found at
+  // start, so two runs on one machine (other engineers, CI jobs) do not collide on 19492.
+  let broker: OwnBroker | undefined;
   const input = onShared ? uniqueName('split-failures') : 'split.failures';
   const output = onShared ? uniqueName('split-promotions') : 'split.promotions';
   const commands = onShared ? uniqueName('split-commands') : 'split.commands';
@@ -80,7 +82,7 @@ describe('split brain between two orchestrator instances', () => {
       await deleteTopics([commands, results, ledgerTopic, `${commands}.dlq`]);
     }
     // Removes the instance folder (and stops our broker unless it is the shared one).
-    broker.destroy();
+    broker?.destroy();
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });
 
@@ -88,9 +90,13 @@ describe('split brain between two orchestrator instances', () => {
     `holds single-writer-per-epoch over ${TRIALS} randomised pause/resume trials`,
     async () => {
       const t0 = Date.now();
-      broker.up();
+      const own = onShared
+        ? OwnBroker.shared(brokers()[0]!)
+        : new OwnBroker(process.env.SPLIT_KAFKA_PORT ? Number(process.env.SPLIT_KAFKA_PORT) : await freePortPair());
+      broker = own;
+      own.up();
 
-      await broker.createTopics([
+      await own.createTopics([
         { topic: input, numPartitions: PARTITIONS },
         { topic: output, numPartitions: PARTITIONS },
       ]);
@@ -103,7 +109,7 @@ describe('split brain between two orchestrator instances', () => {
           STATE_DIR: join(stateDir, instance),
           INSTANCE: instance,
           SESSION_TIMEOUT_MS: String(SESSION_MS),
-          KAFKA_BROKERS: broker.address,
+          KAFKA_BROKERS: own.address,
         });
         workers.push(w);
         return w;
@@ -137,7 +143,7 @@ describe('split brain between two orchestrator instances', () => {
             partition: i % PARTITIONS,
           }));
           try {
-            await broker.produce(input, messages);
+            await own.produce(input, messages);
             sent += messages.length;
           } catch {
             // The broker is down for a moment in some trials: try the batch again.
@@ -165,7 +171,7 @@ describe('split brain between two orchestrator instances', () => {
         if (!onShared && trial % 3 === 2) {
           // The broker briefly unreachable while one instance is frozen.
           brokerFrozenMs = 1_000 + Math.floor(Math.random() * 2_000);
-          broker.freeze(brokerFrozenMs);
+          own.freeze(brokerFrozenMs);
           brokerBlips++;
         }
         await sleep(pauseMs);
@@ -176,17 +182,17 @@ describe('split brain between two orchestrator instances', () => {
       await feeding;
 
       // Let both settle, then read what the world saw.
-      const committed = await broker.consumeUntil(output, (n) => n >= sent, 180_000);
+      const committed = await own.consumeUntil(output, (n) => n >= sent, 180_000);
       await sleep(2_000);
       // The committed log as a correct read_committed client sees it (librdkafka via kcat): kafkajs
       // hands out aborted records when a fetch starts inside two overlapping aborted transactions
       // of different producers (see kafkajsLeaks), which made zombie writes look committed.
-      const finalCommitted = readCommittedWithKcat(broker.address, output);
-      const kafkajsView = await broker.consumeUntil(output, () => false, 8_000);
+      const finalCommitted = readCommittedWithKcat(own.address, output);
+      const kafkajsView = await own.consumeUntil(output, () => false, 8_000);
       const inLog = new Set(finalCommitted.map((m) => `${m.partition}:${m.offset}`));
       const kafkajsLeaks =
         kafkajsView.length - kafkajsView.filter((m) => inLog.has(`${m.partition}:${m.offset}`)).length;
-      const uncommitted = await readUncommitted(broker, output);
+      const uncommitted = await readUncommitted(own, output);
       const alive = workers.filter((w) => w.child.exitCode === null).length;
       for (const w of workers) w.child.kill('SIGTERM');
       await Promise.all(workers.map((w) => w.exited));
@@ -233,7 +239,7 @@ describe('split brain between two orchestrator instances', () => {
 
       // 3. A real actuator over everything written, zombies' aborted attempts included, plus one
       // stale command per resource.
-      const actuation = await actuate(broker, {
+      const actuation = await actuate(own, {
         commands,
         results,
         ledgerTopic,
@@ -354,6 +360,21 @@ function dumpViolation(details: Record<string, unknown>): string {
   const file = join(dir, `split-brain-violation-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(details, null, 1));
   return file;
+}
+
+/** A free port whose successor is free too (the broker's client and controller listeners). */
+async function freePortPair(): Promise<number> {
+  const free = (port: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+  for (let i = 0; i < 50; i++) {
+    const p = await freePort();
+    if (p < 65535 && (await free(p + 1))) return p;
+  }
+  throw new Error('no two consecutive free ports');
 }
 
 /** Every record on `topic` including aborted transactions (what a zombie tried to write). */
