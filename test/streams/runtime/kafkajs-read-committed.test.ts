@@ -34,8 +34,8 @@ describe('read_committed filtering of aborted transactions (patched kafkajs)', (
     const kept = filterAborted({
       messages,
       abortedTransactions: [
-        { firstOffset: '1', producerId: 'p2' },
         { firstOffset: '0', producerId: 'p1' },
+        { firstOffset: '1', producerId: 'p2' },
       ],
     });
     expect(kept.filter((m) => !m.key?.equals(Buffer.from([0, 0, 0, 0]))).map((m) => m.offset)).toEqual(['6']);
