@@ -16,6 +16,10 @@ fi
 # In CI nothing may outlive the run; on a laptop the stack stays up for the next run.
 if [[ "${CI:-}" == "true" && $started_stack == 1 ]]; then trap 'bash stack/stack.sh down >/dev/null 2>&1 || true' EXIT; fi
 
+# CI's short forms: fewer split-brain trials than a by-hand run keeps the suite inside CI's budget
+# (the long form is `npm run reliability:long`).
+if [[ "${CI:-}" == "true" ]]; then export SPLIT_TRIALS="${SPLIT_TRIALS:-6}"; fi
+
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@" || status=$?
 
