@@ -264,7 +264,9 @@ export async function runToCompletion(
         dirs.push(stateDir);
         engines.push(startPipeline(`pipeline-${guarantee}-${i}`, config(o, t, applicationId, guarantee, stateDir)));
       }
-      const doneAt = await waitCommitted(o, pipelineGroups(applicationId), t.samples, engines, o.peerTimeoutMs);
+      // At least 5 ms a sample: the 100k-host memory run (200k samples) outlasts the 10 min default.
+      const timeoutMs = Math.max(o.peerTimeoutMs, total * 5);
+      const doneAt = await waitCommitted(o, pipelineGroups(applicationId), t.samples, engines, timeoutMs);
       const notAvailable = engines.flatMap((e) => e.stdoutLines).find((l) => l.startsWith('NOT_AVAILABLE:'));
       if (notAvailable) throw new NotAvailable(notAvailable.slice('NOT_AVAILABLE:'.length).trim());
       if (doneAt === undefined)

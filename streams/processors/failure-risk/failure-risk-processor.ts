@@ -105,6 +105,15 @@ abstract class RiskStateAccess {
   }
 }
 
+/**
+ * Silent hosts evaluated per wall-clock tick (a tick a second while a check is under way). The
+ * runtime commits between ticks, so this bounds the host states a check holds in the write cache:
+ * when a rack goes dark, evaluating all of a task's hosts in one punctuation held tens of thousands
+ * of states at once (the 100k-host benchmark ran out of heap that way).
+ */
+export const SILENCE_SLICE = 1_000;
+const SILENCE_TICK_MS = 1_000;
+
 /** What the silence check needs to know of a host without decoding its state. */
 interface SilenceWatch {
   lastSeenWall: number;
@@ -128,6 +137,9 @@ export class FailureRiskProcessor extends RiskStateAccess implements Processor<s
    * instance (after a rewind or a rebalance) scans again.
    */
   private watch: Map<string, SilenceWatch> | undefined;
+  /** The silence check under way: its candidates (store-key order) and how far it got. */
+  private pass: { candidates: string[]; next: number } | undefined;
+  private nextCheckAt = Number.POSITIVE_INFINITY;
 
   constructor(options: Partial<FailureRiskOptions> = {}) {
     super();
@@ -139,29 +151,49 @@ export class FailureRiskProcessor extends RiskStateAccess implements Processor<s
     this.ctx = ctx;
     this.open(ctx as ProcessorContext<unknown, unknown>);
     // Wall clock, not stream time: when every host of a task goes quiet, stream time stops too.
-    ctx.schedule(this.opts.silenceCheckMs, 'wall-clock', (now) => this.checkSilence(now));
+    this.nextCheckAt = ctx.wallClockTime() + this.opts.silenceCheckMs;
+    ctx.schedule(Math.min(SILENCE_TICK_MS, this.opts.silenceCheckMs), 'wall-clock', (now) => this.silenceTick(now));
   }
 
-  /** Publishes a risk record (missing samples as evidence) for each host that went silent. */
-  private async checkSilence(now: number): Promise<void> {
+  /**
+   * Every `silenceCheckMs` a check publishes a risk record (missing samples as evidence) for each
+   * host that went silent, SILENCE_SLICE hosts per tick.
+   */
+  private async silenceTick(now: number): Promise<void> {
+    if (!this.pass) {
+      if (now < this.nextCheckAt) return;
+      const every = this.opts.silenceCheckMs;
+      this.nextCheckAt += Math.floor((now - this.nextCheckAt) / every + 1) * every;
+      this.pass = { candidates: await this.silentCandidates(now), next: 0 };
+    }
+    const pass = this.pass;
+    const slice = pass.candidates.slice(pass.next, pass.next + SILENCE_SLICE);
+    pass.next += slice.length;
+    if (pass.next >= pass.candidates.length) this.pass = undefined;
+    if (slice.length > 0) await this.reportSilent(slice, now);
+  }
+
+  /** Hosts silent at `now` by what `process` last saw: a superset of what evaluateSilence reports. */
+  private async silentCandidates(now: number): Promise<string[]> {
     if (!this.watch) {
       const watch = new Map<string, SilenceWatch>();
       for await (const { value } of this.hosts.all()) watch.set(value.host, watchOf(value));
       this.watch = watch;
     }
-    // A superset of what evaluateSilence reports (it also skips failed hosts): it decides.
     const candidates: string[] = [];
     for (const [host, w] of this.watch) {
       if (w.intervalMs > 0 && w.lastSeenWall > 0 && now - w.lastSeenWall >= this.opts.silentIntervals * w.intervalMs)
         candidates.push(host);
     }
-    if (candidates.length === 0) return;
-    candidates.sort(byKeyBytes);
+    return candidates.sort(byKeyBytes);
+  }
+
+  private async reportSilent(hosts: readonly string[], now: number): Promise<void> {
     const model = await this.model();
-    for (const host of candidates) {
+    for (const host of hosts) {
       const state = await this.hosts.get(host);
       if (!state) {
-        this.watch.delete(host);
+        this.watch?.delete(host);
         continue;
       }
       const risk = evaluateSilence(state, model, now, this.risk, this.opts.silentIntervals);

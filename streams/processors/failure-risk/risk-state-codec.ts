@@ -12,6 +12,7 @@
 import { ForeshadowError } from '../../runtime/errors.js';
 import { packedJsonSerde, type Serde } from '../../runtime/serdes.js';
 import {
+  legacyMetricBaseline,
   metricBaselineHeapBytes,
   readMetricBaseline,
   writeMetricBaseline,
@@ -286,9 +287,13 @@ function migrateLegacy(data: Buffer): HostRiskState {
   if (!isNumberArray(riskT) || !isNumberArray(riskP) || riskT.length !== riskP.length)
     invalid('risk history is not two number arrays of one length');
   const { riskT: _t, riskP: _p, ...rest } = parsed;
+  const old = features as unknown as HostFeatureState;
+  const scorers: Record<string, MetricScorerState> = {};
+  for (const [name, m] of Object.entries(old.scorer?.metrics ?? {}))
+    scorers[name] = { ...m, baseline: legacyMetricBaseline(m.baseline) };
   return {
     ...(rest as unknown as HostRiskState),
-    features: { ...(features as unknown as HostFeatureState), trend },
+    features: { ...old, scorer: { metrics: scorers }, trend },
     riskTrend: slidingFitOf(riskT as number[], riskP as number[]),
   };
 }
@@ -307,10 +312,10 @@ export function hostRiskHeapBytes(state: HostRiskState): number {
   let bytes = 500;
   for (const n in f.scorer.metrics) {
     const s = f.scorer.metrics[n]!;
-    bytes += metricBaselineHeapBytes(s.baseline) + 8 * s.short.length + 200;
+    bytes += metricBaselineHeapBytes(s.baseline) + 8 * s.short.length + 300;
   }
   for (const n in f.trend) bytes += 16 * f.trend[n]!.t.length + 150;
   bytes += 16 * state.riskTrend.t.length + 150;
-  // An example is a {t, x} pair and a nine-number feature object.
-  return bytes + 160 * state.pending.length;
+  // An example is a {t, x} pair and a nine-number feature object (boxed doubles): ~250 bytes.
+  return bytes + 250 * state.pending.length;
 }

@@ -4,16 +4,18 @@
  *
  * Why not packed JSON: the state is decoded and encoded for (nearly) every sample of a host, and
  * its changelog record is sent through the Kafka client, which checksums every byte in JavaScript.
- * This format is lossless (float64 everywhere a value can be fractional) and writes only the
- * seasonal slots a host has visited: unvisited slots are all zero by construction, so a young host
- * costs a few hundred bytes per metric instead of its full 216-slot profiles.
+ * This format is lossless (float64 everywhere a value can be fractional); profiles hold only the
+ * slots a host has reached (see SeasonalProfile), so a young host costs a few hundred bytes per
+ * metric instead of 216 slots of zeros.
  *
- * Versioned: [0xfb][kind 2][version 1]. Values written before this codec (JSON or packed JSON,
- * same object shape) still decode; a binary value of an unknown version fails clearly.
+ * Versioned: [0xfb][kind 2][version 1]. Values written before this codec (JSON or packed JSON, with
+ * full-length profiles) still decode; a binary value of an unknown version fails clearly.
  */
+
+import { ForeshadowError } from '../../runtime/errors.js';
 import type { Serde } from '../../runtime/serdes.js';
 import { packedJsonSerde } from '../../runtime/serdes.js';
-import { type MetricBaselineState, type RobustStats, type SeasonalProfile, zeros } from './baseline.js';
+import type { MetricBaselineState, RobustStats, SeasonalProfile } from './baseline.js';
 import { checkUint, NameTable, nameAt, readHeader, StateReader, StateWriter, writeHeader } from './binary-state.js';
 import type { HostBaselineState } from './host-baseline-processor.js';
 
@@ -22,49 +24,52 @@ export const HOST_BASELINE_STATE_VERSION = 1;
 
 const writer = new StateWriter();
 
-const SLOT_BYTES = 2 + 4 + 8 + 8;
-
-/** Only slots that differ from a fresh profile's (0 visits, level 0, spread 0) are written. */
+/** The profile's reached slots (see SeasonalProfile): a few for a young host, all after a week. */
 function writeProfile(w: StateWriter, p: SeasonalProfile): void {
-  const slots = p.level.length;
-  w.f64(p.slotMs);
-  w.u16(slots, 'seasonal slots');
-  const countAt = w.offset;
-  w.u16(0, 'visited seasonal slots');
-  w.reserve(slots * SLOT_BYTES);
-  const { level, spread, visits } = p;
-  let used = 0;
-  for (let i = 0; i < slots; i++) {
-    const n = visits[i]!;
-    const l = level[i]!;
-    const s = spread[i]!;
-    // Unvisited and still +0 (1 / +0 > 0 tells +0 from -0): the default, not written.
-    if (n === 0 && l === 0 && s === 0 && 1 / l > 0 && 1 / s > 0) continue;
-    if (!(n >= 0 && n <= 0xffff_ffff && Number.isInteger(n))) checkUint(n, 0xffff_ffff, 'seasonal slot visits');
-    w.putU16(i);
-    w.putU32(n);
-    w.putF64(l);
-    w.putF64(s);
-    used++;
+  const n = p.level.length;
+  if (p.spread.length !== n || p.visits.length !== n) {
+    throw new ForeshadowError('SERIALIZATION_FAILED', 'seasonal profile arrays of different lengths', {
+      context: { level: n, spread: p.spread.length, visits: p.visits.length },
+    });
   }
-  w.patchU16(countAt, used, 'visited seasonal slots');
+  w.f64(p.slotMs);
+  w.u16(p.slots, 'seasonal slots');
+  w.u16(p.base, 'seasonal base slot');
+  w.f64s(p.level, 'seasonal levels');
+  w.f64sRaw(p.spread, 0, n);
+  w.reserve(4 * n);
+  for (let i = 0; i < n; i++) {
+    const v = p.visits[i]!;
+    if (!(v >= 0 && v <= 0xffff_ffff && Number.isInteger(v))) checkUint(v, 0xffff_ffff, 'seasonal slot visits');
+    w.putU32(v);
+  }
 }
 
 function readProfile(r: StateReader): SeasonalProfile {
   const slotMs = r.f64();
   const slots = r.u16();
-  const level = zeros(slots);
-  const spread = zeros(slots);
-  const visits = zeros(slots);
-  const used = r.u16();
-  for (let k = 0; k < used; k++) {
-    const i = r.u16();
-    if (i >= slots) r.fail(`seasonal slot ${i} beyond ${slots} slots`);
-    visits[i] = r.u32();
-    level[i] = r.f64();
-    spread[i] = r.f64();
-  }
-  return { slotMs, level, spread, visits };
+  const base = r.u16();
+  const level = r.f64s();
+  const n = level.length;
+  if (n > slots || base >= Math.max(1, slots)) r.fail(`seasonal profile of ${n} slots from ${base} in ${slots}`);
+  const spread = r.f64sRaw(n);
+  const visits = r.u32s(n);
+  return { slotMs, slots, base, level, spread, visits };
+}
+
+/** A profile written before profiles grew with the slots reached: full arrays from slot 0. */
+export function legacyProfile(p: {
+  slotMs: number;
+  level: number[];
+  spread: number[];
+  visits: number[];
+}): SeasonalProfile {
+  return { slotMs: p.slotMs, slots: p.level.length, base: 0, level: p.level, spread: p.spread, visits: p.visits };
+}
+
+/** A metric baseline written before that (JSON or packed JSON). */
+export function legacyMetricBaseline(m: MetricBaselineState): MetricBaselineState {
+  return { ...m, daily: legacyProfile(m.daily), weekly: legacyProfile(m.weekly) };
 }
 
 export function writeMetricBaseline(w: StateWriter, m: MetricBaselineState): void {
@@ -146,8 +151,11 @@ const legacy = packedJsonSerde<HostBaselineState>();
 function decodeHostBaseline(data: Buffer): HostBaselineState {
   const r = new StateReader(data, 'host-baseline state');
   if (!readHeader(r, data, HOST_BASELINE_STATE_KIND, HOST_BASELINE_STATE_VERSION)) {
-    // Written by packedJsonSerde / jsonSerde before this codec: the object shape is unchanged.
-    return legacy.deserialize('host-baseline-state', data) as HostBaselineState;
+    // Written by packedJsonSerde / jsonSerde before this codec, with full-length profiles.
+    const old = legacy.deserialize('host-baseline-state', data) as HostBaselineState;
+    const metrics: Record<string, MetricBaselineState> = {};
+    for (const n of Object.keys(old.metrics)) metrics[n] = legacyMetricBaseline(old.metrics[n]!);
+    return { ...old, metrics };
   }
   const host = r.str();
   const region = r.str();
@@ -188,7 +196,8 @@ export function hostBaselineStateSerde(): Serde<HostBaselineState> {
  */
 export function metricBaselineHeapBytes(m: MetricBaselineState): number {
   const slots = m.daily.level.length + m.weekly.level.length;
-  return 8 * (m.ring.length + 3 * slots) + 400;
+  // Scalars in objects are boxed (~16 bytes each with pointer compression): ~700 bytes of them.
+  return 8 * (m.ring.length + 3 * slots) + 700;
 }
 
 export function hostBaselineHeapBytes(state: HostBaselineState): number {

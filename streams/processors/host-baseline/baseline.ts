@@ -44,8 +44,19 @@ export const DEFAULT_BASELINE_OPTIONS: BaselineOptions = {
   statsEvery: 32,
 };
 
+/**
+ * Level, spread and visits per slot of a period. The arrays grow as slots are reached instead of
+ * starting with every slot: time moves forward, so a host's visited slots are a run from the slot
+ * of its first sample on, and index i holds slot (base + i) mod slots. A young host's profiles are
+ * a few numbers (dense 168 + 48 slot arrays were ~90% of its decoded state), a week-old host's are
+ * full; a slot beyond the arrays has never been visited.
+ */
 export interface SeasonalProfile {
   slotMs: number;
+  /** Slots in the period. */
+  slots: number;
+  /** The slot at index 0 of the arrays. */
+  base: number;
   level: number[];
   spread: number[];
   visits: number[];
@@ -88,27 +99,9 @@ export interface MetricBaselineSummary {
   warm: boolean;
 }
 
-// Zero-filled templates per length, copied with slice (a memcpy, ~3x faster than new Array(n).fill(0)):
-// every new baseline and every decoded one needs six of them.
-const zeroTemplates = new Map<number, number[]>();
-
-/** A fresh array of `n` zeros whose elements are doubles (levels, spreads, visits alike). */
-export function zeros(n: number): number[] {
-  let t = zeroTemplates.get(n);
-  if (t === undefined) {
-    // Seeded with a fraction so the template's elements are doubles: writing the first
-    // fractional level into a copy then does not convert the array first.
-    t = [0.5];
-    t.length = 0;
-    for (let i = 0; i < n; i++) t.push(0);
-    zeroTemplates.set(n, t);
-  }
-  return t.slice();
-}
-
 function profile(periodMs: number, slotMs: number): SeasonalProfile {
   const slots = Math.max(1, Math.round(periodMs / slotMs));
-  return { slotMs, level: zeros(slots), spread: zeros(slots), visits: zeros(slots) };
+  return { slotMs, slots, base: 0, level: [], spread: [], visits: [] };
 }
 
 export function newMetricBaseline(opts: BaselineOptions = DEFAULT_BASELINE_OPTIONS): MetricBaselineState {
@@ -129,8 +122,18 @@ export function newMetricBaseline(opts: BaselineOptions = DEFAULT_BASELINE_OPTIO
 
 /** Slot of `t` in a profile (UTC; epoch day 0 was a Thursday, which only rotates the weekly slots). */
 export function slotOf(p: SeasonalProfile, t: number): number {
-  const n = p.level.length;
+  const n = p.slots;
   return (((Math.floor(t / p.slotMs) % n) + n) % n) as number;
+}
+
+/** Index of `t`'s slot in the profile's arrays (at or beyond their length: never visited). */
+export function slotIndex(p: SeasonalProfile, t: number): number {
+  return (slotOf(p, t) - p.base + p.slots) % p.slots;
+}
+
+/** Visits of `t`'s slot. */
+function visitsAt(p: SeasonalProfile, t: number): number {
+  return p.visits[slotIndex(p, t)] ?? 0;
 }
 
 /** Linear-interpolated quantile of an ascending array. */
@@ -210,7 +213,14 @@ export function robustStats(values: readonly number[]): RobustStats {
 }
 
 function updateProfile(p: SeasonalProfile, t: number, v: number, alpha: number): void {
-  const s = slotOf(p, t);
+  // The first visit anchors the arrays; later slots extend them (with zeros over any gap).
+  if (p.level.length === 0) p.base = slotOf(p, t);
+  const s = slotIndex(p, t);
+  while (p.level.length <= s) {
+    p.level.push(0);
+    p.spread.push(0);
+    p.visits.push(0);
+  }
   const visits = p.visits[s]!;
   if (visits === 0) {
     p.level[s] = v;
@@ -269,8 +279,8 @@ export function isWarm(state: MetricBaselineState, opts: BaselineOptions = DEFAU
 /** The profile whose slot of `t` is trusted: weekly when it has history, else daily, else none. */
 function trustedProfile(state: MetricBaselineState, t: number, opts: BaselineOptions): SeasonalProfile | null {
   // No [weekly, daily] array and no result object: this runs for every metric of every sample.
-  if (state.weekly.visits[slotOf(state.weekly, t)]! >= opts.minSlotVisits) return state.weekly;
-  if (state.daily.visits[slotOf(state.daily, t)]! >= opts.minSlotVisits) return state.daily;
+  if (visitsAt(state.weekly, t) >= opts.minSlotVisits) return state.weekly;
+  if (visitsAt(state.daily, t) >= opts.minSlotVisits) return state.daily;
   return null;
 }
 
@@ -282,7 +292,7 @@ export function seasonalLevel(
 ): { level: number; spread: number } | null {
   const p = trustedProfile(state, t, opts);
   if (!p) return null;
-  const s = slotOf(p, t);
+  const s = slotIndex(p, t);
   return { level: p.level[s]!, spread: p.spread[s]! };
 }
 
@@ -293,7 +303,7 @@ export function seasonalLevelOrNaN(
   opts: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
 ): number {
   const p = trustedProfile(state, t, opts);
-  return p ? p.level[slotOf(p, t)]! : Number.NaN;
+  return p ? p.level[slotIndex(p, t)]! : Number.NaN;
 }
 
 /** A spread that is never zero: flat series still need a finite scale for deviations. */
@@ -312,7 +322,7 @@ export function robustDeviation(
   const global = robustScale(state.stats, state.stats.median);
   const p = trustedProfile(state, t, opts);
   if (!p) return (v - state.stats.median) / global;
-  const s = slotOf(p, t);
+  const s = slotIndex(p, t);
   // Against the slot's own spread (mean absolute deviation ~ 0.8 sigma): the daily swing is not
   // noise. Floored at a quarter of the overall spread so a perfectly regular slot is not infinitely strict.
   return (v - p.level[s]!) / Math.max(1.25 * p.spread[s]!, 0.25 * global);

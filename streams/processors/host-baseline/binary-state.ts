@@ -236,6 +236,16 @@ export class StateReader {
     return out;
   }
 
+  u32s(count: number): number[] {
+    this.need(count * 4);
+    const view = this.view;
+    const out = new Array<number>(count);
+    let pos = this.pos;
+    for (let i = 0; i < count; i++, pos += 4) out[i] = view.getUint32(pos, true);
+    this.pos = pos;
+    return out;
+  }
+
   str(): string {
     const n = this.u16();
     this.need(n);

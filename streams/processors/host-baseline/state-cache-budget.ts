@@ -2,9 +2,10 @@
  * Memory each task of the host-baseline and failure-risk apps gives its host-state store for
  * committed states kept between records. A host seen again while its state is cached skips the
  * RocksDB read (50-120 µs of CPU per 5-40 KB value on the development machine) and, if kept
- * decoded, the decoding too. Encoded states are small (a few KB for a young host, 30-70 KB
- * after a week), decoded ones larger (the seasonal profiles are dense arrays), hence two budgets.
- * Both apps at 6 tasks each: at most 12 x 32 MiB = 384 MiB.
+ * decoded, the decoding too. A decoded state takes about twice its encoded size (numbers in
+ * objects are boxed): for a host with 8 metrics 3 KB encoded / 11 KB decoded on its first samples,
+ * 70 KB / 140 KB (failure risk) and 54 KB / 67 KB (baseline) after a week, hence two budgets.
+ * Both apps at 6 tasks each: at most 12 x 20 MiB = 240 MiB.
  */
 export interface StateCacheBudget {
   /** Committed states kept as objects (no decoding on the next sample of the host). */
@@ -14,6 +15,6 @@ export interface StateCacheBudget {
 }
 
 export const DEFAULT_STATE_CACHE: Required<StateCacheBudget> = {
-  decodedMaxBytes: 12 * 1024 * 1024,
-  encodedMaxBytes: 20 * 1024 * 1024,
+  decodedMaxBytes: 8 * 1024 * 1024,
+  encodedMaxBytes: 12 * 1024 * 1024,
 };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { MetricBaselineState, SeasonalProfile } from '../../../streams/processors/host-baseline/baseline.js';
 import { hostBaselineStateSerde } from '../../../streams/processors/host-baseline/baseline-state-codec.js';
 import {
   baselineRecord,
@@ -23,6 +24,21 @@ function sample(i: number): HostSample {
   return { host: 'web-1', region: 'eu', zone: 'eu-b', timestamp: T0 + i * 60_000, metrics, tags: {}, source: 'json' };
 }
 
+/** A metric baseline as the packed-JSON serde stored it: profiles as full arrays from slot 0. */
+function legacy(m: MetricBaselineState) {
+  const full = (p: SeasonalProfile) => {
+    const arrays = [0, 1, 2].map(() => new Array<number>(p.slots).fill(0));
+    p.level.forEach((_, i) => {
+      const slot = (p.base + i) % p.slots;
+      arrays[0]![slot] = p.level[i]!;
+      arrays[1]![slot] = p.spread[i]!;
+      arrays[2]![slot] = p.visits[i]!;
+    });
+    return { slotMs: p.slotMs, level: arrays[0], spread: arrays[1], visits: arrays[2] };
+  };
+  return { ...m, daily: full(m.daily), weekly: full(m.weekly) };
+}
+
 function grown(samples: number): HostBaselineState {
   const s = newHostBaselineState('web-1');
   for (let i = 0; i < samples; i++) updateHostBaseline(s, sample(i));
@@ -43,19 +59,27 @@ describe('host-baseline state codec', () => {
     expect(back).toStrictEqual(s);
   });
 
-  it('writes only visited seasonal slots: a young host is a few hundred bytes per metric', () => {
+  it('holds only the seasonal slots a host reached: a young host is a few hundred bytes per metric', () => {
     const young = encode(grown(3));
     expect(young.length).toBeLessThan(3 * 400);
-    // the dense profiles it replaces: 216 slots x 3 numbers per metric
-    expect((packedJsonSerde<HostBaselineState>().serialize('t', grown(3)) as Buffer).length).toBeGreaterThan(
-      5 * young.length,
-    );
+    // a week on, every slot is there: 216 slots x 20 bytes per metric and a full ring
+    const old = encode(grown(8 * 24 * 60));
+    expect(old.length).toBeGreaterThan(3 * (216 * 20 + 288 * 8));
   });
 
-  it('reads state written as JSON or packed JSON before this codec', () => {
+  it('reads state written as JSON or packed JSON before this codec (full-length profiles)', () => {
     const s = grown(200);
-    expect(decode(jsonSerde<HostBaselineState>().serialize('t', s) as Buffer)).toStrictEqual(s);
-    expect(decode(packedJsonSerde<HostBaselineState>().serialize('t', s) as Buffer)).toStrictEqual(s);
+    const old = { ...s, metrics: Object.fromEntries(Object.entries(s.metrics).map(([n, m]) => [n, legacy(m)])) };
+    const continued = (v: HostBaselineState) => {
+      for (let i = 200; i < 400; i++) updateHostBaseline(v, sample(i));
+      return baselineRecord(v, T0 + 400 * 60_000);
+    };
+    const expected = continued(structuredClone(s));
+    for (const serde of [jsonSerde<unknown>(), packedJsonSerde<unknown>()]) {
+      const back = decode(serde.serialize('t', old) as Buffer);
+      expect(back.metrics['cpu.utilization']!.weekly).toMatchObject({ slots: 168, base: 0 });
+      expect(continued(back)).toStrictEqual(expected);
+    }
   });
 
   it('fails clearly on an unknown version, another kind of state or trailing bytes', () => {
