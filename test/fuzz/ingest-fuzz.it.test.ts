@@ -83,7 +83,21 @@ describe('bad input on metrics.raw', () => {
         messages: batch.map((c) => ({ key: c.key, value: c.value, headers: { 'x-fuzz-id': c.id } })),
       });
     const small = corpus.filter((c) => c.expected !== 'broker-refused');
-    for (let i = 0; i < small.length; i += 500) await send(small.slice(i, i + 500));
+    // Chunk by bytes as well as count: one produce request carries one record batch per partition,
+    // and a batch holding the 900 kB item plus its neighbours would exceed the broker's limit.
+    let chunk: FuzzItem[] = [];
+    let chunkBytes = 0;
+    for (const c of small) {
+      const bytes = c.value.length + (c.key?.length ?? 0);
+      if (chunk.length > 0 && (chunk.length >= 500 || chunkBytes + bytes > 256 * 1024)) {
+        await send(chunk);
+        chunk = [];
+        chunkBytes = 0;
+      }
+      chunk.push(c);
+      chunkBytes += bytes;
+    }
+    if (chunk.length > 0) await send(chunk);
     for (const c of corpus.filter((x) => x.expected === 'broker-refused')) {
       try {
         await send([c]);

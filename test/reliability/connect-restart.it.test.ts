@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sleep } from '../streams/fixtures/streams-helpers.js';
-import { brokers, consumeUntil, createTopics, deleteTopics, uniqueName } from '../support/kafka.js';
+import { brokers, consumeSettled, consumeUntil, createTopics, deleteTopics, uniqueName } from '../support/kafka.js';
 import { recordFigure } from './support/figures.js';
 
 const TEST_TIMEOUT_MS = Number(process.env.RELIABILITY_TIMEOUT_MS ?? '420000');
@@ -89,7 +89,7 @@ describe('Connect worker restart', () => {
       write(LINES / 4);
       const got = await consumeUntil(topic, (all) => all.length >= LINES, 90_000);
       await sleep(3_000);
-      const settled = await consumeUntil(topic, (all) => all.length > LINES, 5_000);
+      const settled = await consumeSettled(topic, LINES, { graceMs: 5_000 });
       const lines = settled.map((m) => {
         const v = m.message.value!.toString();
         // JsonConverter without schemas writes a JSON string.

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { brokers, consumeUntil, createTopics, registryUrl, uniqueName } from '../support/kafka.js';
+import { brokers, consumeSettled, consumeUntil, createTopics, registryUrl, uniqueName } from '../support/kafka.js';
 import { readWindowAggs } from './fixtures/state-reader.js';
 import { cleanupApp, type KeyedInput, produce, sleep, startWorker } from './fixtures/streams-helpers.js';
 import {
@@ -117,7 +117,7 @@ describe('exactly-once crash safety', () => {
     const out = await consumeUntil(output, (all) => all.length >= expectedCount, 150_000);
     // Give any duplicate a chance to show up before judging.
     await sleep(2_000);
-    const settled = await consumeUntil(output, (all) => all.length > expectedCount, 3_000);
+    const settled = await consumeSettled(output, expectedCount, { graceMs: 3_000 });
     last.child.kill('SIGTERM');
     expect(await last.exited).toBe(0);
 

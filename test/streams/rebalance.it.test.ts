@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { brokers, consumeUntil, createTopics, registryUrl, uniqueName } from '../support/kafka.js';
+import { brokers, consumeSettled, consumeUntil, createTopics, registryUrl, uniqueName } from '../support/kafka.js';
 import { cleanupApp, type KeyedInput, produce, sleep, startWorker } from './fixtures/streams-helpers.js';
 import { aggSerde, expectedWindows, type Reading, type WindowAgg, windowKeySerde } from './fixtures/topologies.js';
 
@@ -72,7 +72,7 @@ describe('rebalance across workers', () => {
     for (const recs of perPartition) for (const [k, v] of expectedWindows(recs).closed) expected.set(k, v);
     const out = await consumeUntil(output, (all) => all.length >= expected.size, 120_000);
     await sleep(1_500);
-    const settled = await consumeUntil(output, (all) => all.length > expected.size, 3_000);
+    const settled = await consumeSettled(output, expected.size, { graceMs: 3_000 });
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);
 

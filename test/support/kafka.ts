@@ -62,6 +62,46 @@ export interface ConsumedMessage {
  * Reads a topic from the beginning (read_committed) until `until` says enough or the timeout
  * passes, then returns everything read.
  */
+/**
+ * Reads a topic's committed view until at least `atLeast` records arrived, then keeps reading for
+ * `graceMs` more so duplicates beyond the expected count show up. Unlike a fixed time window, a
+ * slow group join cannot make it return short; it only gives up after `timeoutMs`.
+ */
+export async function consumeSettled(
+  topic: string,
+  atLeast: number,
+  { graceMs = 3_000, timeoutMs = 120_000 }: { graceMs?: number; timeoutMs?: number } = {},
+): Promise<ConsumedMessage[]> {
+  const consumer = testKafka('foreshadow-test-settle').consumer({
+    groupId: `test-settle-${randomUUID()}`,
+    readUncommitted: false,
+  });
+  const all: ConsumedMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      let graceStarted = false;
+      consumer
+        .run({
+          eachMessage: async ({ topic: t, partition, message }) => {
+            all.push({ topic: t, partition, message });
+            if (!graceStarted && all.length >= atLeast) {
+              graceStarted = true;
+              clearTimeout(timer);
+              setTimeout(resolve, graceMs);
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return all;
+}
+
 export async function consumeUntil(
   topic: string,
   until: (all: ConsumedMessage[]) => boolean,
