@@ -1,8 +1,29 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: fast unit tests of pure logic, and integration tests against the real stack
-// (Kafka, schema registry, Connect and the programs the actuators drive). The integration
-// project's global setup starts the local stack unless KAFKA_BROKERS points elsewhere.
+/**
+ * Integration files that must have the machine (2 cores) and the shared stack to themselves: they
+ * restart or stop a stack component (broker, registry, Connect), start a broker of their own, SIGKILL
+ * workers on a schedule, measure timings or memory, or run the whole demo.
+ */
+const EXCLUSIVE = [
+  'test/demo/**/*.it.test.ts',
+  'test/bench/**/*.it.test.ts',
+  'test/reliability/**/*.it.test.ts',
+  'test/security/**/*.it.test.ts',
+  'test/fuzz/**/*.it.test.ts',
+  'test/streams/crash-safety.it.test.ts',
+];
+
+// Three projects in two groups. Group 0: unit tests (pure logic) beside the integration tests that
+// only create their own uniquely named topics, groups and loopback processes, two files at a time.
+// Group 1, after it: the exclusive integration files above, one at a time. The integration
+// projects' global setup starts the local stack unless KAFKA_BROKERS points elsewhere.
+const integration = {
+  globalSetup: ['test/support/global-setup.ts'],
+  testTimeout: 180_000,
+  hookTimeout: 240_000,
+};
+
 export default defineConfig({
   test: {
     reporters: ['default'],
@@ -16,6 +37,8 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.it.test.ts', 'node_modules/**'],
           testTimeout: 20_000,
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -23,11 +46,20 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.it.test.ts'],
-          globalSetup: ['test/support/global-setup.ts'],
-          testTimeout: 180_000,
-          hookTimeout: 240_000,
-          // Integration files share one broker and two cores: run them one file at a time.
+          exclude: [...EXCLUSIVE, 'node_modules/**'],
+          ...integration,
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'exclusive',
+          include: EXCLUSIVE,
+          ...integration,
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

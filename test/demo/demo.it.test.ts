@@ -7,8 +7,8 @@
  * before the host dies, the host dies and its redis-server is killed, the shadow is promoted,
  * HAProxy is switched to it and the client's writes recover on it.
  *
- * Time runs ×60 (the default is ×30) so the scripted death comes ~2 min into the live fleet and the
- * whole test stays near 5 minutes; test/demo/story.test.ts checks the same story in process at ×30.
+ * Time runs ×100 (the default is ×30) so the scripted death comes ~80 s into the live fleet and the
+ * whole test stays under 4 minutes (at ×120 the shadow was READY only ~23 s before the death); test/demo/story.test.ts checks the same story in process at ×30.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,9 +20,9 @@ import type { DemoSummary } from '../../demo/demo.js';
 import { alive, freePort } from '../../demo/real-processes.js';
 import { brokers, registryUrl } from '../support/kafka.js';
 
-/** Live fleet: the death comes 132 sim minutes in (~132 s at ×60), then promotion and recovery. */
-const LIVE_SECONDS = 170;
-const ACCELERATION = 60;
+/** Live fleet: the death comes 132 sim minutes in (~80 s at ×100), then promotion and recovery. */
+const LIVE_SECONDS = 110;
+const ACCELERATION = 100;
 
 describe('npm start (demo)', () => {
   it(

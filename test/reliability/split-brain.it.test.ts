@@ -16,7 +16,7 @@
  *    promotion), goes as PROMOTE commands through a real actuator (sinks/framework: command
  *    consumer, Kafka ledger, transactions; simulated provider). Each (resource, epoch) is applied
  *    exactly once, every stale command is answered REJECTED_STALE_EPOCH and logged, nothing fails.
- * Short form: SPLIT_TRIALS=10 by default, 4 in CI (stack/test.sh); long form: SPLIT_TRIALS=50.
+ * Short form: SPLIT_TRIALS=10 by default, 2 in CI (stack/test.sh); long form: SPLIT_TRIALS=50.
  *
  * History: the first runs never got past start-up because the test waited for the workers'
  * 'assignment' log line, which is info level, while the test run sets LOG_LEVEL=warn for child

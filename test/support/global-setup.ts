@@ -8,7 +8,11 @@ import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import type { ContainerStack } from './containers.js';
 
-let containers: ContainerStack | undefined;
+/**
+ * Both integration projects (shared and exclusive) name this setup, and vitest may load it once per
+ * project: the stack is started once per test run, kept on globalThis.
+ */
+const run = globalThis as { foreshadowStack?: Promise<ContainerStack | undefined>; foreshadowStackUsers?: number };
 
 async function dockerReachable(): Promise<boolean> {
   try {
@@ -21,30 +25,44 @@ async function dockerReachable(): Promise<boolean> {
 }
 
 export async function setup(project: TestProject): Promise<void> {
-  if (process.env.KAFKA_BROKERS) {
-    console.log(`[setup] using existing cluster at ${process.env.KAFKA_BROKERS}`);
-  } else if (process.env.FORESHADOW_USE_DOCKER !== 'false' && (await dockerReachable())) {
-    // Loaded only on this path so the local-stack path never depends on the Docker client.
-    const { startContainers } = await import('./containers.js');
-    containers = await startContainers();
-    Object.assign(process.env, containers.env);
-  } else {
-    const out = execFileSync('bash', ['stack/stack.sh', 'up'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    for (const line of out.split('\n')) {
-      const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-      if (m?.[1] && m[2] !== undefined) process.env[m[1]] = m[2];
-    }
-  }
+  run.foreshadowStack ??= startStack();
+  await run.foreshadowStack;
+  run.foreshadowStackUsers = (run.foreshadowStackUsers ?? 0) + 1;
   project.provide('kafkaBrokers', process.env.KAFKA_BROKERS ?? '');
   project.provide('schemaRegistryUrl', process.env.SCHEMA_REGISTRY_URL ?? '');
   project.provide('connectUrl', process.env.CONNECT_URL ?? '');
 }
 
+async function startStack(): Promise<ContainerStack | undefined> {
+  if (process.env.KAFKA_BROKERS) {
+    console.log(`[setup] using existing cluster at ${process.env.KAFKA_BROKERS}`);
+    return undefined;
+  }
+  if (process.env.FORESHADOW_USE_DOCKER !== 'false' && (await dockerReachable())) {
+    // Loaded only on this path so the local-stack path never depends on the Docker client.
+    const { startContainers } = await import('./containers.js');
+    const containers = await startContainers();
+    Object.assign(process.env, containers.env);
+    return containers;
+  }
+  const out = execFileSync('bash', ['stack/stack.sh', 'up'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  for (const line of out.split('\n')) {
+    const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (m?.[1] && m[2] !== undefined) process.env[m[1]] = m[2];
+  }
+  return undefined;
+}
+
 export async function teardown(): Promise<void> {
   // The local stack is left running for the next run (a second `up` is a no-op); CI tears it down.
+  // Containers go with the last project that used them.
+  run.foreshadowStackUsers = (run.foreshadowStackUsers ?? 1) - 1;
+  if (run.foreshadowStackUsers > 0) return;
+  const containers = await run.foreshadowStack;
+  run.foreshadowStack = undefined;
   await containers?.stop();
 }
 
