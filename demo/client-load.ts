@@ -11,6 +11,8 @@ export interface OpRecord {
   t: number;
   ok: boolean;
   kind: 'write' | 'read';
+  /** Why a failed op failed (the client's error message). */
+  error?: string;
 }
 
 export interface Outage {
@@ -67,9 +69,9 @@ export class WriteProbe {
     this.client.on('error', () => undefined);
   }
 
-  private record(ok: boolean, kind: OpRecord['kind']): void {
+  private record(ok: boolean, kind: OpRecord['kind'], err?: unknown): void {
     const t = Date.now();
-    this.ops.push({ t, ok, kind });
+    this.ops.push(ok ? { t, ok, kind } : { t, ok, kind, error: err instanceof Error ? err.message : String(err) });
     const open = this.outages[this.outages.length - 1];
     if (!ok && (!open || open.end !== null)) {
       const lastOk = [...this.ops].reverse().find((o) => o.ok);
@@ -88,8 +90,8 @@ export class WriteProbe {
           try {
             await this.client.get(`${this.o.keyPrefix}:${i - 1}`);
             this.record(true, 'read');
-          } catch {
-            this.record(false, 'read');
+          } catch (err: unknown) {
+            this.record(false, 'read', err);
           }
         } else {
           const key = `${this.o.keyPrefix}:${i}`;
@@ -98,8 +100,8 @@ export class WriteProbe {
             if (r !== 'OK') throw new Error(String(r));
             this.acked.set(key, Date.now());
             this.record(true, 'write');
-          } catch {
-            this.record(false, 'write');
+          } catch (err: unknown) {
+            this.record(false, 'write', err);
           }
         }
         if (i % 200 === 0) void this.refreshServer();

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Partitioners } from 'kafkajs';
 import { hashToken } from '../api/auth.js';
-import type { FailureKind } from '../streams/processors/shadow-manager/types.js';
+import type { Deployment, FailureKind } from '../streams/processors/shadow-manager/types.js';
 import type { KafkaConnection } from '../streams/runtime/config.js';
 import { createKafka } from '../streams/runtime/kafka-client.js';
 import { type AppName, DEMO_SHADOW_MANAGER, type DemoRuntimeConfig } from './apps.js';
@@ -170,6 +170,7 @@ export async function runDemo(conn: KafkaConnection, options: Partial<DemoOption
   });
   let driver: FleetDriver | undefined;
   let tail: EventTail | undefined;
+  let redisDeps: Deployment[] = [];
   let status: NodeJS.Timeout | undefined;
   let stopTimer: NodeJS.Timeout | undefined;
 
@@ -233,8 +234,7 @@ export async function runDemo(conn: KafkaConnection, options: Partial<DemoOption
       const zone = world.hosts.find((h) => h.host === host)?.zone;
       return zone ? `${host} [${zone}]` : host || '?';
     };
-    // Failover steps timed from the failover's first event: the manager's elapsedMs counts from the
-    // failure's sim timestamp, hours behind the wall clock while the fleet runs accelerated.
+    // Failover steps timed from the failover's first event as the tail saw them.
     const failoverStart = new Map<string, number>();
     tail = new EventTail(conn, {
       risk: (r, before) => {
@@ -256,7 +256,7 @@ export async function runDemo(conn: KafkaConnection, options: Partial<DemoOption
       },
     });
     await tail.start();
-    const redisDeps = world.redis.map((r, i) => redisDeployment(world, r, redis[i]!.address, Date.now()));
+    redisDeps = world.redis.map((r, i) => redisDeployment(world, r, redis[i]!.address, Date.now()));
     await driver.publishInventory(redisDeps);
     progress.ready(
       `inventory: ${world.hosts.length} hosts, ${world.deployments.length + redisDeps.length} deployments, topology evidence for ${world.regions.length} regions`,
@@ -313,6 +313,23 @@ export async function runDemo(conn: KafkaConnection, options: Partial<DemoOption
     progress.step('stopping: fleet, client load, pipeline, Redis shadows, HAProxy, Redis');
     driver?.stop();
     for (const p of probes.values()) await p.stop();
+    // This run's Redis resources end with it: withdrawn from the deployments table while the shadow
+    // manager still runs, so it retires and forgets their shadows and the next run's dashboard does
+    // not list them.
+    if (driver && tail && redisDeps.length > 0) {
+      const ids = redisDeps.map((d) => d.resourceId);
+      try {
+        await driver.withdrawDeployments(ids);
+        const done = await tail.waitForgotten(ids, 10_000);
+        progress.status(
+          done
+            ? `withdrew ${ids.length} Redis deployments; their shadows are retired and forgotten`
+            : `withdrew ${ids.length} Redis deployments; the shadow manager did not confirm within 10 s`,
+        );
+      } catch (err: unknown) {
+        progress.warn(`could not withdraw this run's Redis deployments: ${err instanceof Error ? err.message : err}`);
+      }
+    }
     await supervisor.stopAll();
     const shadowsStopped = await stopDaemons(join(runDir, 'shadows'));
     if (shadowsStopped) progress.status(`stopped ${shadowsStopped} Redis shadow(s)`);

@@ -19,6 +19,8 @@ export interface TailHandlers {
 
 export class EventTail {
   readonly shadows = new Map<string, ShadowState>();
+  /** Resources whose shadow the manager forgot (tombstoned) during the run. */
+  readonly forgotten = new Set<string>();
   /** Every state each resource went through, in order. */
   readonly shadowHistory = new Map<string, string[]>();
   readonly events: FailoverEvent[] = [];
@@ -40,7 +42,15 @@ export class EventTail {
     await this.consumer.subscribe({ topics: ['health.risk', 'shadow.state', 'failover.events'], fromBeginning: false });
     await this.consumer.run({
       eachMessage: async ({ topic, message }) => {
-        if (message.value === null) return;
+        if (message.value === null) {
+          // A shadow.state tombstone: the shadow manager forgot a removed resource's shadow.
+          const key = message.key?.toString();
+          if (topic === 'shadow.state' && key) {
+            this.shadows.delete(key);
+            this.forgotten.add(key);
+          }
+          return;
+        }
         let v: unknown;
         try {
           v = await serde.deserialize(topic, message.value);
@@ -67,6 +77,16 @@ export class EventTail {
         }
       },
     });
+  }
+
+  /** Resolves true once every one of `ids` was forgotten, false after `timeoutMs`. */
+  async waitForgotten(ids: readonly string[], timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (ids.every((id) => this.forgotten.has(id))) return true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
   }
 
   async stop(): Promise<void> {

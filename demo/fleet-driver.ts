@@ -92,7 +92,7 @@ export class FleetDriver {
 
   private async send(
     topic: string,
-    messages: { key: string | null; value: Buffer | string; timestamp?: string }[],
+    messages: { key: string | null; value: Buffer | string | null; timestamp?: string }[],
   ): Promise<void> {
     if (messages.length === 0) return;
     for (let i = 0; i < messages.length; i += 2_000) {
@@ -118,6 +118,14 @@ export class FleetDriver {
     );
     await this.send(this.topics.deployments, deps);
     await this.publishEvidence(Date.now());
+  }
+
+  /** Tombstones on the deployments table: the resources are gone (their shadows are retired). */
+  async withdrawDeployments(resourceIds: readonly string[]): Promise<void> {
+    await this.send(
+      this.topics.deployments,
+      resourceIds.map((key) => ({ key, value: null })),
+    );
   }
 
   async publishDeployment(d: Deployment): Promise<void> {

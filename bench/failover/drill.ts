@@ -32,6 +32,7 @@ import {
   waitFor,
 } from '../../demo/real-processes.js';
 import { Supervisor } from '../../demo/supervisor.js';
+import { HaproxyRuntimeApi } from '../../sinks/haproxy/runtime-api.js';
 import { avroValueSerdes } from '../../streams/processors/shadow-manager/topology.js';
 import type {
   ActuationResult,
@@ -326,6 +327,8 @@ export async function foreshadowCase(conn: KafkaConnection, o: DrillOptions): Pr
 
     const killAt = Date.now();
     timeline.killAt = 0;
+    const trace =
+      process.env.FORESHADOW_DRILL_TRACE === '1' ? traceHaproxy(haproxy.socket, backend.name, killAt) : undefined;
     primary.child.kill('SIGKILL');
     await primary.exited;
     // The watchdog: the process is gone, the host is reported failed.
@@ -365,6 +368,9 @@ export async function foreshadowCase(conn: KafkaConnection, o: DrillOptions): Pr
     const promotedState = seen.states.find((x) => x.s.state === 'PROMOTED' && x.at >= killAt);
     if (promotedState) timeline.promotedStateMs = promotedState.at - killAt;
     await probe.stop();
+    if (trace) {
+      notes.push(...(await trace.stop()), ...clientErrors(probe, killAt));
+    }
     const out = outageAround(probe, killAt);
     const lost = await probe.lostWrites();
     const servedBy = await servingPort(backend.frontendPort);
@@ -468,6 +474,9 @@ export async function sentinelCase(o: DrillOptions, downAfterMs: number | null):
     await sleep(o.steadyMs);
     const measuredLagBytesAtKill = await replicationLag(setup.primary.port, setup.replica.port);
     const killAt = Date.now();
+    const notes: string[] = [];
+    const trace =
+      process.env.FORESHADOW_DRILL_TRACE === '1' ? traceHaproxy(haproxy.socket, backend.name, killAt) : undefined;
     setup.primary.child.kill('SIGKILL');
     p.event(`${label}: primary killed (down-after-milliseconds ${downAfterMs ?? 'default 30000'})`);
     const s = await redisClient(setup.sentinelPorts[0]!);
@@ -487,6 +496,9 @@ export async function sentinelCase(o: DrillOptions, downAfterMs: number | null):
     await waitFor('a write to succeed after the kill', async () => probe.firstWriteAfter(killAt) !== null, 60_000);
     await sleep(o.steadyMs);
     await probe.stop();
+    if (trace) {
+      notes.push(...(await trace.stop()), ...clientErrors(probe, killAt));
+    }
     const out = outageAround(probe, killAt);
     const lost = await probe.lostWrites();
     const servedBy = await servingPort(backend.frontendPort);
@@ -499,7 +511,7 @@ export async function sentinelCase(o: DrillOptions, downAfterMs: number | null):
       measuredLagBytesAtKill,
       newPrimaryServing: servedBy === setup.replica.port,
       timeline,
-      notes: [],
+      notes,
     };
   } finally {
     await probe.stop().catch(() => undefined);
@@ -558,4 +570,51 @@ export function failoverTable(r: FailoverDrillResult): string {
     `| ${rows[0]!.map(() => '---').join(' | ')} |`,
     ...rows.slice(1).map((row) => `| ${row.join(' | ')} |`),
   ].join('\n');
+}
+
+/**
+ * FORESHADOW_DRILL_TRACE=1: HAProxy's view of the backend every 10 ms from the kill, as a list of
+ * transitions ("+ms server addr op/admin"), to see where a failover's time goes.
+ */
+function traceHaproxy(socket: string, backend: string, since: number): { stop(): Promise<string[]> } {
+  const api = new HaproxyRuntimeApi(socket, 1_000);
+  const seen = new Map<string, string>();
+  const lines: string[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running && Date.now() - since < 5_000) {
+      try {
+        for (const s of await api.serversState(backend)) {
+          const v = `${s.address}:${s.port} op=${s.opState} admin=${s.adminState}`;
+          if (seen.get(s.name) !== v) {
+            seen.set(s.name, v);
+            lines.push(`haproxy +${Date.now() - since} ms ${s.name} ${v}`);
+          }
+        }
+      } catch (err: unknown) {
+        lines.push(`haproxy +${Date.now() - since} ms: ${err instanceof Error ? err.message : err}`);
+      }
+      await sleep(10);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return lines;
+    },
+  };
+}
+
+/** The client's failed ops after a kill, grouped by error message (with FORESHADOW_DRILL_TRACE=1). */
+function clientErrors(probe: WriteProbe, killAt: number): string[] {
+  const errors = new Map<string, { first: number; last: number; n: number }>();
+  for (const op of probe.ops) {
+    if (op.ok || op.t < killAt - 50) continue;
+    const e = errors.get(op.error ?? '?') ?? { first: op.t - killAt, last: 0, n: 0 };
+    e.last = op.t - killAt;
+    e.n++;
+    errors.set(op.error ?? '?', e);
+  }
+  return [...errors].map(([msg, e]) => `client: ${e.n}× "${msg}" from +${e.first} to +${e.last} ms`);
 }

@@ -50,6 +50,7 @@ export interface HostFailoverRecord {
   failoverId: string;
   host: string;
   region: string;
+  /** When the shadow manager took the failure up (its clock); elapsed times count from it. */
   detectedAt: number;
   kind: string;
   resources: string[];

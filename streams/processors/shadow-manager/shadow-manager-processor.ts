@@ -127,7 +127,8 @@ export interface MetaRecord {
   bucket: RateBucket;
 }
 
-type ShadowOutput = ShadowCommand | ShadowState | FailoverEvent | HostFailure;
+/** What the manager forwards; null is a shadow.state tombstone (a removed resource's shadow). */
+type ShadowOutput = ShadowCommand | ShadowState | FailoverEvent | HostFailure | null;
 
 /** Operator-requested shadows outrank every predicted non-imminent one, but not imminent ones. */
 const OPERATOR_PRIORITY_FLOOR = 1.5;
@@ -266,7 +267,15 @@ export class ShadowManagerProcessor implements Processor<string, FleetInput, str
     if (d === null || d.outcome === 'REMOVED') {
       this.deployments.delete(resourceId);
       const s = await this.shadows.get(resourceId);
-      if (s) this.apply(retire(s, now, 'resource removed'), now);
+      if (s) {
+        // A live shadow is retired (its RETIRE command still goes out), then the shadow is
+        // forgotten: a tombstone on shadow.state, so views of it (the API, dashboards, compaction)
+        // stop listing a resource that no longer exists. Its epoch is kept: fencing never reuses one.
+        this.apply(retire(s, now, 'resource removed'), now);
+        this.shadows.delete(resourceId);
+        this.queueDirty = true;
+        this.ctx.forward(new StreamRecord(resourceId, null, now), SHADOW_STATE_CHILD);
+      }
       return;
     }
     const previous = await this.deployments.get(resourceId);
@@ -307,7 +316,9 @@ export class ShadowManagerProcessor implements Processor<string, FleetInput, str
       failoverId,
       host: hostId,
       region: failure.region || view.host?.region || '',
-      detectedAt: failure.timestamp,
+      // Elapsed times count from here, on this processor's clock: the failure's own timestamp comes
+      // from the detector's clock (skewed, or simulated in the demo) and names the failover only.
+      detectedAt: now,
       kind: failure.kind,
       resources: ranked.map((r) => r.d.resourceId),
       done: [],
@@ -328,7 +339,7 @@ export class ShadowManagerProcessor implements Processor<string, FleetInput, str
       const step = planResourceFailover(
         {
           failoverId,
-          detectedAt: failure.timestamp,
+          detectedAt: now,
           now,
           resource: snapshotOf(d, priority),
           shadow,

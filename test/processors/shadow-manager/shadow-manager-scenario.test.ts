@@ -264,6 +264,31 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
     expect(wobble.filter((c) => c.type === 'CREATE')).toEqual([]);
   });
 
+  it('retires and forgets the shadow of a removed resource (a tombstone on shadow.state)', async () => {
+    const h = track(new Harness({ syncPollMs: 1_000_000 }));
+    const provider = new SimulatedProvider();
+    await healthyFleet(h);
+    const created = await h.pipe('health.risk', 'h1', risk('h1', 0.7, h.now));
+    await h.settle(provider, created);
+    expect(h.state('db-1').state).toBe('READY');
+    const tombstones: string[] = [];
+    const seen = h.states.size;
+    const removed = await h.pipe('deployments', 'db-1', null);
+    expect(removed.map((c) => [c.type, c.resourceId])).toEqual([['RETIRE', 'db-1']]);
+    for (const [k, v] of h.states) if (v === null) tombstones.push(k);
+    expect(tombstones).toEqual(['db-1']);
+    expect(h.states.size).toBe(seen);
+    // The RETIRE result of a forgotten shadow changes nothing, and a resource of the same id
+    // deployed again gets a new shadow.
+    expect(await h.result(provider.handle(removed[0]!, h.now))).toEqual([]);
+    await h.pipe('deployments', 'db-1', onH1[0]!);
+    await h.advance(1_000);
+    const again = await h.pipe('health.risk', 'h1', risk('h1', 0.75, h.now));
+    const create = again.find((c) => c.type === 'CREATE' && c.resourceId === 'db-1');
+    expect(create).toBeDefined();
+    expect(h.state('db-1').state).not.toBe('RETIRED');
+  });
+
   it('retries a failed provisioning with backoff, then re-places it on another host', async () => {
     const h = track(new Harness({ maxAttemptsPerHost: 2, backoffBaseMs: 1_000 }));
     const provider = new SimulatedProvider({ failCreatesOn: new Set(['h3']) });
@@ -318,6 +343,28 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
     expect(h.events[0]!.detail).toContain('HEARTBEAT_LOST');
   });
 
+  it('counts a failover’s elapsed time on its own clock, not the detector’s (a simulated or skewed clock)', async () => {
+    const h = track(new Harness());
+    await h.fleet(fleetHosts, [onH1[2]!]);
+    const detectorClock = h.now - 3 * 24 * 3_600_000;
+    const cmds = await h.pipe('host.failures', 'h1', {
+      host: 'h1',
+      region: 'eu-1',
+      timestamp: detectorClock,
+      kind: 'CRASH',
+      source: 'demo-fleet',
+      detail: '',
+    } satisfies HostFailure);
+    expect(cmds.map((c) => c.type)).toContain('DEPLOY_STANDARD');
+    h.now += 1_500;
+    await h.settle(new SimulatedProvider(), cmds);
+    const detected = h.events.find((e) => e.step === 'DETECTED')!;
+    expect(detected.failoverId).toContain(String(detectorClock));
+    expect(detected.elapsedMs).toBe(0);
+    const last = h.events.at(-1)!;
+    expect(last.step).toBe('COMPLETED');
+    expect(last.elapsedMs).toBe(1_500);
+  });
   it('acts once on a duplicated operator request and refuses a promotion fenced by a newer epoch', async () => {
     const h = track(new Harness());
     const provider = new SimulatedProvider();
