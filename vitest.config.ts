@@ -2,15 +2,14 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Integration files that must have the machine (2 cores) and the shared stack to themselves: they
- * restart or stop a stack component (broker, registry, Connect), start a broker of their own, SIGKILL
- * workers on a schedule, measure timings or memory, or run the whole demo.
+ * restart, stop or freeze a broker or another stack component, SIGKILL workers on a schedule,
+ * measure timings, or run the whole demo. (The security test's broker of its own and the fuzz tests'
+ * prefixed topics share nothing, so those run in the first group.)
  */
 const EXCLUSIVE = [
   'test/demo/**/*.it.test.ts',
   'test/bench/**/*.it.test.ts',
   'test/reliability/**/*.it.test.ts',
-  'test/security/**/*.it.test.ts',
-  'test/fuzz/**/*.it.test.ts',
   'test/streams/crash-safety.it.test.ts',
 ];
 

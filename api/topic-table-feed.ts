@@ -1,7 +1,7 @@
 /**
  * Replays compacted topics into an in-memory view: a fresh consumer group each start (the view is
- * rebuilt from the topics, never resumed), read_committed, one undecodable record skipped and
- * logged rather than stopping the view. Serves the API's read model and the dashboard.
+ * rebuilt from the topics, never resumed), read_committed, one undecodable or absurd record
+ * (streams/validation) skipped and logged rather than stopping the view. Serves the API's read model and the dashboard.
  */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { topicSpec } from '../streams/catalogue.js';
 import type { KafkaConnection } from '../streams/runtime/config.js';
 import { createKafka } from '../streams/runtime/kafka-client.js';
 import { avroSerde, jsonSerde, type Serde } from '../streams/runtime/serdes.js';
+import { VALIDATED_TOPICS, validatedSerde } from '../streams/validation/topic-validators.js';
 
 export interface TopicTableFeedOptions<T extends string> {
   /** Client id; also the prefix of the per-start consumer group. */
@@ -46,14 +47,19 @@ export async function startTopicTableFeed<T extends string>(
   const anyAvro = avroSerde<unknown>();
   const serdes = new Map<string, Serde<unknown>>();
   for (const [topic, table] of byTopic) {
-    const schema = o.catalogue?.[table] === undefined ? undefined : topicSpec(o.catalogue[table]).valueSchema;
-    serdes.set(
-      topic,
+    const catalogue = o.catalogue?.[table];
+    const schema = catalogue === undefined ? undefined : topicSpec(catalogue).valueSchema;
+    const serde =
       o.format === 'json'
         ? jsonSerde<unknown>()
         : schema === undefined
           ? anyAvro
-          : avroSerde<unknown>({ schemaPath: fileURLToPath(new URL(`../schemas/${schema}.avsc`, import.meta.url)) }),
+          : avroSerde<unknown>({ schemaPath: fileURLToPath(new URL(`../schemas/${schema}.avsc`, import.meta.url)) });
+    // An absurd record (NaN, negative counts, a far-future time...) is skipped and logged like an
+    // undecodable one: the view shows nothing rather than nonsense.
+    serdes.set(
+      topic,
+      catalogue !== undefined && VALIDATED_TOPICS.includes(catalogue) ? validatedSerde(catalogue, serde) : serde,
     );
   }
   const consumer: Consumer = createKafka(conn, o.clientId).consumer({

@@ -318,12 +318,14 @@ export async function runDemo(conn: KafkaConnection, options: Partial<DemoOption
     // not list them.
     if (driver && tail && redisDeps.length > 0) {
       const ids = redisDeps.map((d) => d.resourceId);
+      // Only a resource that has a shadow gets a shadow.state tombstone back.
+      const shadowed = ids.filter((id) => tail?.shadows.has(id));
       try {
         await driver.withdrawDeployments(ids);
-        const done = await tail.waitForgotten(ids, 10_000);
+        const done = await tail.waitForgotten(shadowed, 10_000);
         progress.status(
           done
-            ? `withdrew ${ids.length} Redis deployments; their shadows are retired and forgotten`
+            ? `withdrew ${ids.length} Redis deployments; the shadows of ${shadowed.length} are retired and forgotten`
             : `withdrew ${ids.length} Redis deployments; the shadow manager did not confirm within 10 s`,
         );
       } catch (err: unknown) {

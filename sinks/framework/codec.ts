@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { ForeshadowError } from '../../streams/runtime/errors.js';
+import { validateRecord } from '../../streams/validation/topic-validators.js';
 import {
   type ActuationResult,
   type FailoverCommand,
@@ -32,12 +33,19 @@ function invalid(what: string, err: unknown): ForeshadowError {
   return new ForeshadowError('DESERIALIZATION_FAILED', `invalid ${what}`, { cause: err, retriable: false });
 }
 
-function parse<T>(what: string, schema: { parse(v: unknown): T }, value: unknown): T {
+/**
+ * The zod mirror gives the shape (and the Avro defaults to JSON); the topic's record validator
+ * (streams/validation) then refuses absurd values — a NaN priority, a negative epoch or instance
+ * count, a far-future issue time — with a VALIDATION_FAILED error naming the fields.
+ */
+function parse<T>(what: string, topic: string, schema: { parse(v: unknown): T }, value: unknown): T {
+  let parsed: T;
   try {
-    return schema.parse(value);
+    parsed = schema.parse(value);
   } catch (err: unknown) {
     throw invalid(what, err);
   }
+  return validateRecord(topic, parsed);
 }
 
 export function jsonCodec(): CommandCodec {
@@ -49,8 +57,10 @@ export function jsonCodec(): CommandCodec {
     }
   };
   return {
-    decodeShadow: async (data) => parse('shadow command', shadowCommandSchema, json(data, 'shadow command')),
-    decodeFailover: async (data) => parse('failover command', failoverCommandSchema, json(data, 'failover command')),
+    decodeShadow: async (data) =>
+      parse('shadow command', 'shadow.commands', shadowCommandSchema, json(data, 'shadow command')),
+    decodeFailover: async (data) =>
+      parse('failover command', 'failover.commands', failoverCommandSchema, json(data, 'failover command')),
     encodeResult: async (_topic, result) => Buffer.from(JSON.stringify(result)),
     decodeResult: async (data) => json(data, 'actuation result') as ActuationResult,
     encodeShadow: async (_topic, command) => Buffer.from(JSON.stringify(command)),
@@ -90,9 +100,10 @@ export function registryCodec(registryUrl: string): CommandCodec {
     }
   };
   return {
-    decodeShadow: async (data) => parse('shadow command', shadowCommandSchema, await decode(data, 'shadow command')),
+    decodeShadow: async (data) =>
+      parse('shadow command', 'shadow.commands', shadowCommandSchema, await decode(data, 'shadow command')),
     decodeFailover: async (data) =>
-      parse('failover command', failoverCommandSchema, await decode(data, 'failover command')),
+      parse('failover command', 'failover.commands', failoverCommandSchema, await decode(data, 'failover command')),
     encodeResult: async (topic, result) => registry.encode(await idFor(topic, 'actuation-result'), result),
     decodeResult: async (data) => (await decode(data, 'actuation result')) as ActuationResult,
     encodeShadow: async (topic, command) => registry.encode(await idFor(topic, 'shadow-command'), command),

@@ -236,7 +236,10 @@ export class ActuatorConsumer {
             [DLQ_HEADERS.sourceOffset]: message.offset,
             [DLQ_HEADERS.processor]: `actuator:${this.provider.name}`,
             [DLQ_HEADERS.error]: describeError(err).slice(0, 1000),
-            [DLQ_HEADERS.reason]: 'undecodable command',
+            [DLQ_HEADERS.reason]:
+              err instanceof ForeshadowError && err.code === 'VALIDATION_FAILED'
+                ? 'absurd command'
+                : 'undecodable command',
           },
         },
         recordBytes({ key: message.key, value, headers: {} }),

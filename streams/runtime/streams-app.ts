@@ -47,7 +47,14 @@ import { createKafka } from './kafka-client.js';
 import { createLogger, type Logger } from './logger.js';
 import { StreamsMetrics, serveMetrics } from './metrics.js';
 import { chunkMessages, DEFAULT_SEND_LIMITS, type SendLimits } from './send-chunks.js';
-import { deadLetterTopic, isRetriable, type OutgoingRecord, type RawRecord, StreamTask } from './task.js';
+import {
+  DEFAULT_MAX_EVENT_TIME_AHEAD_MS,
+  deadLetterTopic,
+  isRetriable,
+  type OutgoingRecord,
+  type RawRecord,
+  StreamTask,
+} from './task.js';
 import { createTopicsAndWait, retryWhileInFlux } from './topic-admin.js';
 import type { Topology } from './topology.js';
 
@@ -492,7 +499,7 @@ export class StreamsApp {
           state.dirty = true;
         },
         wallClock: () => Date.now(),
-        maxEventTimeAheadMs: this.options.maxEventTimeAheadMs ?? 3_600_000,
+        maxEventTimeAheadMs: this.options.maxEventTimeAheadMs ?? DEFAULT_MAX_EVENT_TIME_AHEAD_MS,
         // Outputs wait for the commit as bytes; the typed copies would only keep objects alive.
         keepTyped: false,
         partitionCount: (topic) => this.partitionCounts.get(topic),

@@ -43,7 +43,14 @@ export interface OutgoingRecord {
   typed?: { key: unknown; value: unknown };
 }
 
-export type DeadLetterReason = 'deserialization' | 'processing' | 'timestamp';
+/** `validation`: the value decoded but is absurd (a serde that validates threw VALIDATION_FAILED). */
+export type DeadLetterReason = 'deserialization' | 'validation' | 'processing' | 'timestamp';
+
+/**
+ * How far ahead of the wall clock an event time may be: the broker's default
+ * `log.message.timestamp.after.max.ms` (1 h since Kafka 4.0). Record validators share the bound.
+ */
+export const DEFAULT_MAX_EVENT_TIME_AHEAD_MS = 3_600_000;
 
 export interface TaskMetricsSink {
   recordIn(processor: string): void;
@@ -249,7 +256,8 @@ export class StreamTask {
       } catch (err: unknown) {
         // An outage (e.g. the registry unreachable) is not the record's fault: never dead-letter it.
         if (isRetriable(err)) throw err;
-        this.deadLetter(raw, source.name, 'deserialization', err);
+        const absurd = err instanceof ForeshadowError && err.code === 'VALIDATION_FAILED';
+        this.deadLetter(raw, source.name, absurd ? 'validation' : 'deserialization', err);
         return;
       }
       let ts = raw.timestamp;

@@ -64,7 +64,7 @@ export class TopologyTestDriver {
     recordsIn: new Map(),
     recordsOut: new Map(),
     late: 0,
-    deadLettered: { deserialization: 0, processing: 0, timestamp: 0 },
+    deadLettered: { deserialization: 0, validation: 0, processing: 0, timestamp: 0 },
   };
 
   constructor(

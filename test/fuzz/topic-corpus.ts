@@ -3,7 +3,8 @@
  * the topic's format (random bytes, truncated Avro, unknown schema ids, a valid Avro record of the
  * wrong schema, malformed or deeply nested JSON, empty and null values, payloads just under and
  * just over the broker's limit), bad keys around a valid value, and the schema-valid absurd values
- * of `topic-records.ts`, with good records interleaved and one good record last (it proves the
+ * of `topic-records.ts` (expected `reject` where the record validators of streams/validation refuse
+ * them, `either` otherwise), with good records interleaved and one good record last (it proves the
  * consumers got past everything before it).
  */
 import { prng } from './corpus.js';
@@ -150,7 +151,7 @@ export async function buildTopicCorpus(spec: TopicRecords, o: TopicCorpusOptions
       const marker = nextMarker();
       const g = spec.good(marker, o.now);
       const value = v.patch(g.value as Record<string, unknown>);
-      add(v.kind, 'either', await encode(spec.topic, value), { key: text(g.key), marker, fields: value });
+      add(v.kind, v.expect ?? 'either', await encode(spec.topic, value), { key: text(g.key), marker, fields: value });
     }
     await good();
   }

@@ -1,8 +1,11 @@
 /**
  * Valid records for every input topic of the pipeline, and the schema-valid but absurd variants
- * the fuzz sends next to them (NaN, Infinity, negative and out-of-range numbers, timestamps far in
- * the future or past). Each record carries a `marker` (unique per record) in the field that keys
- * its effect downstream, so the test can tell which record an app's output or state came from.
+ * the fuzz sends next to them (NaN, Infinity, negative and out-of-range numbers, empty ids, unknown
+ * names in plain-string enums, timestamps far in the future or past). Each record carries a
+ * `marker` (unique per record) in the field that keys its effect downstream, so the test can tell
+ * which record an app's output or state came from. Variants made with `absurd` must be turned away
+ * by every consumer (the record validators of streams/validation guarantee it); the others may be
+ * either turned away or processed.
  */
 import { encodeFingerprint } from '../../streams/processors/capacity-fingerprint/fingerprint-codec.js';
 
@@ -12,9 +15,27 @@ type Rec = Record<string, unknown>;
 export type TopicFormat = { avro: string } | { json: 'config' | 'discovery' | 'flow' | 'span' | 'ledger' };
 
 export interface SemanticVariant {
-  kind: 'nan' | 'infinity' | 'negative' | 'out-of-range' | 'far-future' | 'far-past';
+  kind:
+    | 'nan'
+    | 'infinity'
+    | 'negative'
+    | 'out-of-range'
+    | 'far-future'
+    | 'far-past'
+    | 'empty-id'
+    | 'unknown-name'
+    | 'inconsistent';
   patch: (r: Rec) => Rec;
+  /** `reject`: every consumer must dead-letter (or, a view, skip) it; default `either`. */
+  expect?: 'reject' | 'either';
 }
+
+/** A variant every consumer must turn away. */
+const absurd = (kind: SemanticVariant['kind'], patch: (r: Rec) => Rec): SemanticVariant => ({
+  kind,
+  patch,
+  expect: 'reject',
+});
 
 export interface TopicRecords {
   /** Catalogue name (streams/catalogue.ts). */
@@ -30,8 +51,12 @@ export interface TopicRecords {
 export const FAR_FUTURE = Date.UTC(2999, 0, 1);
 export const FAR_PAST = Date.UTC(1971, 0, 1);
 
+/**
+ * Year 2999 is beyond the broker's future bound and refused by the validators; 1971 is only old
+ * (replays and simulations start in the past), so it may be processed.
+ */
 const timestamps = (field: string): SemanticVariant[] => [
-  { kind: 'far-future', patch: (r) => ({ ...r, [field]: FAR_FUTURE }) },
+  absurd('far-future', (r) => ({ ...r, [field]: FAR_FUTURE })),
   { kind: 'far-past', patch: (r) => ({ ...r, [field]: FAR_PAST }) },
 ];
 
@@ -64,6 +89,19 @@ function dagText(regionName: string, now: number): string {
     levels: [['svc-a']],
   });
 }
+
+const baselineMetric = {
+  mean: 0.3,
+  stddev: 0.05,
+  median: 0.3,
+  mad: 0.03,
+  p50: 0.3,
+  p95: 0.4,
+  p99: 0.45,
+  seasonalMedian: null,
+  count: 100,
+  warm: true,
+};
 
 const blueprintService = {
   service: 'svc-a',
@@ -98,11 +136,13 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
       },
     }),
     semantic: [
-      { kind: 'nan', patch: (r) => ({ ...r, metrics: { 'cpu.utilization': Number.NaN } }) },
-      { kind: 'infinity', patch: (r) => ({ ...r, metrics: { 'mem.utilization': Number.POSITIVE_INFINITY } }) },
-      { kind: 'negative', patch: (r) => ({ ...r, metrics: { 'cpu.utilization': -0.5 } }) },
+      absurd('nan', (r) => ({ ...r, metrics: { 'cpu.utilization': Number.NaN } })),
+      absurd('infinity', (r) => ({ ...r, metrics: { 'mem.utilization': Number.POSITIVE_INFINITY } })),
+      absurd('negative', (r) => ({ ...r, metrics: { 'cpu.utilization': -0.5 } })),
+      absurd('negative', (r) => ({ ...r, metrics: { 'net.rx_bytes_per_sec': -10 } })),
       // A percentage where the canonical unit is a fraction.
-      { kind: 'out-of-range', patch: (r) => ({ ...r, metrics: { 'cpu.utilization': 87.5 } }) },
+      absurd('out-of-range', (r) => ({ ...r, metrics: { 'cpu.utilization': 87.5 } })),
+      absurd('empty-id', (r) => ({ ...r, host: '' })),
       ...timestamps('timestamp'),
     ],
   },
@@ -119,44 +159,34 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
         timestamp: now,
         warm: true,
         sampleCount: 100,
-        metrics: {
-          'cpu.utilization': {
-            mean: 0.3,
-            stddev: 0.05,
-            median: 0.3,
-            mad: 0.03,
-            p50: 0.3,
-            p95: 0.4,
-            p99: 0.45,
-            seasonalMedian: null,
-            count: 100,
-            warm: true,
-          },
-        },
+        metrics: { 'cpu.utilization': baselineMetric },
       },
     }),
     semantic: [
-      {
-        kind: 'nan',
-        patch: (r) => ({
-          ...r,
-          metrics: {
-            'cpu.utilization': {
-              mean: Number.NaN,
-              stddev: 0,
-              median: Number.NaN,
-              mad: 0,
-              p50: 0,
-              p95: 0,
-              p99: 0,
-              seasonalMedian: null,
-              count: 1,
-              warm: true,
-            },
+      absurd('nan', (r) => ({
+        ...r,
+        metrics: {
+          'cpu.utilization': {
+            mean: Number.NaN,
+            stddev: 0,
+            median: Number.NaN,
+            mad: 0,
+            p50: 0,
+            p95: 0,
+            p99: 0,
+            seasonalMedian: null,
+            count: 1,
+            warm: true,
           },
-        }),
-      },
-      { kind: 'negative', patch: (r) => ({ ...r, sampleCount: -5 }) },
+        },
+      })),
+      absurd('negative', (r) => ({ ...r, sampleCount: -5 })),
+      absurd('negative', (r) => ({ ...r, metrics: { 'cpu.utilization': { ...baselineMetric, stddev: -0.1 } } })),
+      absurd('infinity', (r) => ({
+        ...r,
+        metrics: { 'cpu.utilization': { ...baselineMetric, p99: Number.POSITIVE_INFINITY } },
+      })),
+      absurd('empty-id', (r) => ({ ...r, host: '' })),
       ...timestamps('timestamp'),
     ],
   },
@@ -184,10 +214,13 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
       },
     }),
     semantic: [
-      { kind: 'nan', patch: (r) => ({ ...r, pFail: Number.NaN }) },
-      { kind: 'infinity', patch: (r) => ({ ...r, deviationScore: Number.POSITIVE_INFINITY }) },
-      { kind: 'negative', patch: (r) => ({ ...r, horizonMs: -1 }) },
-      { kind: 'out-of-range', patch: (r) => ({ ...r, pFail: 7 }) },
+      absurd('nan', (r) => ({ ...r, pFail: Number.NaN })),
+      absurd('infinity', (r) => ({ ...r, deviationScore: Number.POSITIVE_INFINITY })),
+      absurd('negative', (r) => ({ ...r, horizonMs: -1 })),
+      absurd('negative', (r) => ({ ...r, timeToFailureMs: -60_000 })),
+      absurd('out-of-range', (r) => ({ ...r, pFail: 7 })),
+      absurd('nan', (r) => ({ ...r, drivers: [{ feature: 'cpu', value: Number.NaN, contribution: 0.1 }] })),
+      absurd('empty-id', (r) => ({ ...r, host: '' })),
       ...timestamps('timestamp'),
     ],
   },
@@ -211,9 +244,10 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
       },
     }),
     semantic: [
-      { kind: 'nan', patch: (r) => ({ ...r, cpuCores: Number.NaN }) },
-      { kind: 'infinity', patch: (r) => ({ ...r, cpuCores: Number.POSITIVE_INFINITY }) },
-      { kind: 'negative', patch: (r) => ({ ...r, memoryMb: -1 }) },
+      absurd('nan', (r) => ({ ...r, cpuCores: Number.NaN })),
+      absurd('infinity', (r) => ({ ...r, cpuCores: Number.POSITIVE_INFINITY })),
+      absurd('negative', (r) => ({ ...r, memoryMb: -1 })),
+      absurd('empty-id', (r) => ({ ...r, host: '' })),
       ...timestamps('updatedAt'),
     ],
   },
@@ -243,9 +277,10 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
       },
     }),
     semantic: [
-      { kind: 'nan', patch: (r) => ({ ...r, cpu: Number.NaN }) },
-      { kind: 'infinity', patch: (r) => ({ ...r, cpu: Number.POSITIVE_INFINITY }) },
-      { kind: 'negative', patch: (r) => ({ ...r, memoryMb: -512 }) },
+      absurd('nan', (r) => ({ ...r, cpu: Number.NaN })),
+      absurd('infinity', (r) => ({ ...r, cpu: Number.POSITIVE_INFINITY })),
+      absurd('negative', (r) => ({ ...r, memoryMb: -512 })),
+      absurd('empty-id', (r) => ({ ...r, resourceId: '' })),
       ...timestamps('deployedAt'),
     ],
   },
@@ -257,7 +292,11 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
       key: m,
       value: { host: m, region: region(m), timestamp: now, kind: 'CRASH', source: 'fuzz', detail: '' },
     }),
-    semantic: [{ kind: 'negative', patch: (r) => ({ ...r, timestamp: -5 }) }, ...timestamps('timestamp')],
+    semantic: [
+      absurd('negative', (r) => ({ ...r, timestamp: -5 })),
+      absurd('empty-id', (r) => ({ ...r, host: '' })),
+      ...timestamps('timestamp'),
+    ],
   },
   {
     topic: 'topology.configs',
@@ -277,7 +316,10 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
       key: `svc-${m}`,
       value: { ServiceName: `svc-${m}`, Address: '10.0.0.7', ServicePort: 8080, Datacenter: region(m) },
     }),
-    semantic: [{ kind: 'negative', patch: (r) => ({ ...r, ServicePort: -80 }) }],
+    semantic: [
+      absurd('negative', (r) => ({ ...r, ServicePort: -80 })),
+      absurd('out-of-range', (r) => ({ ...r, ServicePort: 70_000 })),
+    ],
   },
   {
     topic: 'topology.flows',
@@ -294,7 +336,11 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
         timestamp: now,
       },
     }),
-    semantic: [{ kind: 'negative', patch: (r) => ({ ...r, bytes: -1200 }) }, ...timestamps('timestamp')],
+    semantic: [
+      absurd('negative', (r) => ({ ...r, bytes: -1200 })),
+      absurd('out-of-range', (r) => ({ ...r, dstPort: 99_999 })),
+      ...timestamps('timestamp'),
+    ],
   },
   {
     topic: 'topology.spans',
@@ -332,9 +378,11 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
       },
     }),
     semantic: [
-      { kind: 'negative', patch: (r) => ({ ...r, hostCount: -3 }) },
+      absurd('negative', (r) => ({ ...r, hostCount: -3 })),
       // The fingerprint bytes of another format version: undecodable by design.
       { kind: 'out-of-range', patch: (r) => ({ ...r, encoded: Buffer.from([0xee, 1, 2, 3]) }) },
+      absurd('inconsistent', (r) => ({ ...r, windowStart: (r.windowEnd as number) + 60_000 })),
+      absurd('empty-id', (r) => ({ ...r, region: '' })),
       ...timestamps('emittedAt'),
     ],
   },
@@ -356,9 +404,11 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
       },
     }),
     semantic: [
-      { kind: 'negative', patch: (r) => ({ ...r, nodeCount: -1 }) },
+      absurd('negative', (r) => ({ ...r, nodeCount: -1 })),
+      absurd('negative', (r) => ({ ...r, version: -2 })),
       // The DAG document inside the record is not JSON.
       { kind: 'out-of-range', patch: (r) => ({ ...r, dag: '{"format": "foreshadow.dag/v1", "nodes": [' }) },
+      absurd('empty-id', (r) => ({ ...r, region: '' })),
       ...timestamps('generatedAt'),
     ],
   },
@@ -381,13 +431,15 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
       },
     }),
     semantic: [
-      { kind: 'nan', patch: (r) => ({ ...r, headroom: Number.NaN }) },
-      {
-        kind: 'infinity',
-        patch: (r) => ({ ...r, services: [{ ...blueprintService, cpuPerInstance: Number.POSITIVE_INFINITY }] }),
-      },
-      { kind: 'negative', patch: (r) => ({ ...r, services: [{ ...blueprintService, instances: -3 }] }) },
-      { kind: 'out-of-range', patch: (r) => ({ ...r, services: [{ ...blueprintService, launchLevel: 1_000_000 }] }) },
+      absurd('nan', (r) => ({ ...r, headroom: Number.NaN })),
+      absurd('infinity', (r) => ({
+        ...r,
+        services: [{ ...blueprintService, cpuPerInstance: Number.POSITIVE_INFINITY }],
+      })),
+      absurd('negative', (r) => ({ ...r, services: [{ ...blueprintService, instances: -3 }] })),
+      absurd('out-of-range', (r) => ({ ...r, services: [{ ...blueprintService, launchLevel: 1_000_000 }] })),
+      absurd('out-of-range', (r) => ({ ...r, services: [{ ...blueprintService, ports: [70_000] }] })),
+      absurd('empty-id', (r) => ({ ...r, shadowRegion: '' })),
       ...timestamps('builtAt'),
     ],
   },
@@ -409,10 +461,11 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
       },
     }),
     semantic: [
-      { kind: 'nan', patch: (r) => ({ ...r, meanPFail: Number.NaN }) },
-      { kind: 'infinity', patch: (r) => ({ ...r, meanPFail: Number.POSITIVE_INFINITY }) },
-      { kind: 'negative', patch: (r) => ({ ...r, hostCount: -3 }) },
-      { kind: 'out-of-range', patch: (r) => ({ ...r, meanPFail: 5 }) },
+      absurd('nan', (r) => ({ ...r, meanPFail: Number.NaN })),
+      absurd('infinity', (r) => ({ ...r, meanPFail: Number.POSITIVE_INFINITY })),
+      absurd('negative', (r) => ({ ...r, hostCount: -3 })),
+      absurd('out-of-range', (r) => ({ ...r, meanPFail: 5 })),
+      absurd('inconsistent', (r) => ({ ...r, hostsFailed: 9 })),
       ...timestamps('timestamp'),
     ],
   },
@@ -437,7 +490,11 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
         },
       };
     },
-    semantic: [{ kind: 'negative', patch: (r) => ({ ...r, requestedAt: -1 }) }, ...timestamps('requestedAt')],
+    semantic: [
+      absurd('negative', (r) => ({ ...r, requestedAt: -1 })),
+      absurd('empty-id', (r) => ({ ...r, subject: '' })),
+      ...timestamps('requestedAt'),
+    ],
   },
   {
     topic: 'actuation.results',
@@ -463,8 +520,11 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
       },
     }),
     semantic: [
-      { kind: 'negative', patch: (r) => ({ ...r, epoch: -1, durationMs: -5 }) },
-      { kind: 'out-of-range', patch: (r) => ({ ...r, attempt: -7 }) },
+      absurd('negative', (r) => ({ ...r, epoch: -1, durationMs: -5 })),
+      absurd('negative', (r) => ({ ...r, lagMs: -100 })),
+      absurd('out-of-range', (r) => ({ ...r, attempt: -7 })),
+      absurd('unknown-name', (r) => ({ ...r, commandType: 'SELF_DESTRUCT' })),
+      absurd('empty-id', (r) => ({ ...r, commandId: '' })),
       ...timestamps('timestamp'),
     ],
   },
@@ -495,10 +555,11 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
       },
     }),
     semantic: [
-      { kind: 'nan', patch: (r) => ({ ...r, priority: Number.NaN }) },
-      { kind: 'infinity', patch: (r) => ({ ...r, priority: Number.POSITIVE_INFINITY }) },
-      { kind: 'negative', patch: (r) => ({ ...r, epoch: -1 }) },
-      { kind: 'out-of-range', patch: (r) => ({ ...r, attempt: -1 }) },
+      absurd('nan', (r) => ({ ...r, priority: Number.NaN })),
+      absurd('infinity', (r) => ({ ...r, priority: Number.POSITIVE_INFINITY })),
+      absurd('negative', (r) => ({ ...r, epoch: -1 })),
+      absurd('out-of-range', (r) => ({ ...r, attempt: -1 })),
+      absurd('unknown-name', (r) => ({ ...r, tier: 'PLATINUM' })),
       ...timestamps('issuedAt'),
     ],
   },
@@ -523,23 +584,19 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
       },
     }),
     semantic: [
-      {
-        kind: 'nan',
-        patch: (r) => ({
-          ...r,
-          services: [
-            { service: 'svc-a', instances: 1, cpuPerInstance: Number.NaN, memoryMbPerInstance: 256, configRef: '' },
-          ],
-        }),
-      },
-      {
-        kind: 'negative',
-        patch: (r) => ({
-          ...r,
-          services: [{ service: 'svc-a', instances: -4, cpuPerInstance: 1, memoryMbPerInstance: 256, configRef: '' }],
-        }),
-      },
-      { kind: 'out-of-range', patch: (r) => ({ ...r, level: 1_000_000 }) },
+      absurd('nan', (r) => ({
+        ...r,
+        services: [
+          { service: 'svc-a', instances: 1, cpuPerInstance: Number.NaN, memoryMbPerInstance: 256, configRef: '' },
+        ],
+      })),
+      absurd('negative', (r) => ({
+        ...r,
+        services: [{ service: 'svc-a', instances: -4, cpuPerInstance: 1, memoryMbPerInstance: 256, configRef: '' }],
+      })),
+      absurd('negative', (r) => ({ ...r, epoch: -3 })),
+      absurd('out-of-range', (r) => ({ ...r, level: 1_000_000 })),
+      absurd('empty-id', (r) => ({ ...r, failoverId: '' })),
       ...timestamps('issuedAt'),
     ],
   },
@@ -570,8 +627,10 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
       },
     }),
     semantic: [
-      { kind: 'nan', patch: (r) => ({ ...r, priority: Number.NaN }) },
-      { kind: 'negative', patch: (r) => ({ ...r, epoch: -2 }) },
+      absurd('nan', (r) => ({ ...r, priority: Number.NaN })),
+      absurd('negative', (r) => ({ ...r, epoch: -2 })),
+      absurd('negative', (r) => ({ ...r, lagBytes: -4096 })),
+      absurd('unknown-name', (r) => ({ ...r, tier: 'GOLD' })),
       ...timestamps('updatedAt'),
     ],
   },
@@ -597,7 +656,12 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
         timestamp: now,
       },
     }),
-    semantic: [{ kind: 'negative', patch: (r) => ({ ...r, elapsedMs: -10 }) }, ...timestamps('timestamp')],
+    semantic: [
+      absurd('negative', (r) => ({ ...r, elapsedMs: -10 })),
+      absurd('unknown-name', (r) => ({ ...r, step: 'launch the rockets' })),
+      absurd('empty-id', (r) => ({ ...r, eventId: '' })),
+      ...timestamps('timestamp'),
+    ],
   },
   {
     // The actuators' memory (JSON, compacted, key <provider>/<subject>): read back by every actuator.

@@ -8,6 +8,7 @@ import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import type { StreamRecord } from '../../runtime/record.js';
 import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import { validatedSerde } from '../../validation/topic-validators.js';
 import {
   CAPACITY_TOPIC,
   CapacityFingerprintProcessor,
@@ -57,7 +58,10 @@ export function capacityTopology(options: CapacityTopologyOptions = {}): Topolog
     ...rest
   } = options;
   const repartition = `${applicationId}-samples-by-region-repartition`;
-  const samples = sampleSerde ?? avroSerde<CapacitySample>({ schemaPath: schema('host-sample') });
+  const samples = validatedSerde(
+    'metrics.samples',
+    sampleSerde ?? avroSerde<CapacitySample>({ schemaPath: schema('host-sample') }),
+  );
   const t = new Topology(applicationId);
   t.addSource({
     name: 'samples',

@@ -6,6 +6,7 @@
  * topology's tagger dead-letters such records with a reason, see `isEvidence`).
  */
 import { parse as parseYaml } from 'yaml';
+import { type ValidationClock, WALL_CLOCK } from '../../validation/checks.js';
 
 export const EVIDENCE_KINDS = ['config', 'discovery', 'flow', 'span'] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
@@ -423,4 +424,30 @@ export function isEvidence(kind: EvidenceKind, value: Json, fallbackService?: st
     case 'span':
       return parseSpans(value) !== undefined;
   }
+}
+
+/**
+ * Values no agent could have meant in evidence of an accepted shape: ports outside 0–65535,
+ * negative byte counts, flow times before 1970 or beyond the broker's future bound (the record
+ * validators' clock, streams/validation/checks.ts). Empty when the record is sane.
+ */
+export function evidenceProblems(kind: EvidenceKind, value: Json, clock: ValidationClock = WALL_CLOCK): string[] {
+  const out: string[] = [];
+  const port = (where: string, e: EndpointRef): void => {
+    if (e.port !== undefined && !(Number.isInteger(e.port) && e.port >= 0 && e.port <= 65_535))
+      out.push(`${where} port of ${e.host} is out of range (${e.port})`);
+  };
+  if (kind === 'discovery') {
+    for (const e of parseDiscovery(value)?.endpoints ?? []) port('endpoint', e);
+  } else if (kind === 'flow') {
+    const f = parseFlow(value);
+    if (!f) return out;
+    port('source', f.src);
+    port('destination', f.dst);
+    if (f.bytes < 0) out.push(`bytes is negative (${f.bytes})`);
+    const t = f.timestamp;
+    if (t !== undefined && (t < 0 || t > clock.now() + clock.maxAheadMs))
+      out.push(`timestamp ${t} is before 1970 or more than ${clock.maxAheadMs} ms ahead of the clock`);
+  }
+  return out;
 }

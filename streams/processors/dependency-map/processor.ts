@@ -18,9 +18,10 @@ import { ForeshadowError } from '../../runtime/errors.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
+import { invalidRecord } from '../../validation/checks.js';
 import type { DagDocument } from './dag.js';
 import { DEFAULT_EDGE_POLICY } from './edges.js';
-import { type EvidenceKind, isEvidence } from './evidence.js';
+import { type EvidenceKind, evidenceProblems, isEvidence } from './evidence.js';
 import {
   DEFAULT_MAPPER_OPTIONS,
   evidenceRegion,
@@ -152,6 +153,8 @@ export class EvidenceTagger implements Processor<string | null, unknown, string,
     if (!isEvidence(kind, record.value, record.key ?? undefined)) {
       throw new ForeshadowError('VALIDATION_FAILED', `not a ${kind} record of an accepted shape (docs/dag-format.md)`);
     }
+    const problems = evidenceProblems(kind, record.value);
+    if (problems.length > 0) throw invalidRecord(`${kind} evidence`, problems);
     const region = evidenceRegion(kind, record.value) ?? this.options.defaultRegion;
     const tagged: TaggedEvidence = { kind, value: record.value, ...(record.key ? { key: record.key } : {}) };
     this.ctx.forward(record.withKey(region).withValue(tagged));

@@ -8,6 +8,7 @@ import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import type { StreamRecord } from '../../runtime/record.js';
 import { jsonSerde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import { validatedSerde } from '../../validation/topic-validators.js';
 import { avroValueSerdes, type ValueSerdeFactory } from '../shadow-manager/topology.js';
 import type { ActuationResult, OperatorRequest } from '../shadow-manager/types.js';
 import {
@@ -82,7 +83,7 @@ export function buildFailoverOrchestratorTopology(options: FailoverOrchestratorT
       name: `${name}-in`,
       topics: [topic],
       keySerde: stringSerde,
-      valueSerde: serdes<V>(catalogue),
+      valueSerde: validatedSerde(catalogue, serdes<V>(catalogue)),
     });
     const table = topicSpec(catalogue).cleanup.includes('compact');
     t.addProcessor(`${name}-wrap`, () => new RegionEnvelope<V>(wrap, table), [`${name}-in`]);

@@ -11,6 +11,7 @@
  */
 import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import { validatedSerde } from '../../validation/topic-validators.js';
 import { DEFAULT_STATE_CACHE, type StateCacheBudget } from '../host-baseline/state-cache-budget.js';
 import type { HostSample } from '../metric-ingest/types.js';
 import {
@@ -57,21 +58,30 @@ export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): To
     name: 'samples',
     topics: [o.samplesTopic ?? SAMPLES_TOPIC],
     keySerde: stringSerde,
-    valueSerde: o.sampleSerde ?? avroSerde<HostSample>({ schemaPath: 'schemas/host-sample.avsc' }),
+    valueSerde: validatedSerde(
+      'metrics.samples',
+      o.sampleSerde ?? avroSerde<HostSample>({ schemaPath: 'schemas/host-sample.avsc' }),
+    ),
     timestampExtractor: (r) => r.value.timestamp,
   });
   t.addSource({
     name: 'failures',
     topics: [o.failuresTopic ?? FAILURES_TOPIC],
     keySerde: stringSerde,
-    valueSerde: o.failureSerde ?? avroSerde<HostFailure>({ schemaPath: 'schemas/host-failure.avsc' }),
+    valueSerde: validatedSerde(
+      'host.failures',
+      o.failureSerde ?? avroSerde<HostFailure>({ schemaPath: 'schemas/host-failure.avsc' }),
+    ),
     timestampExtractor: (r) => r.value.timestamp,
   });
   t.addSource({
     name: 'deployments',
     topics: [o.deploymentsTopic ?? DEPLOYMENTS_TOPIC],
     keySerde: stringSerde,
-    valueSerde: o.deploymentSerde ?? avroSerde<Deployment | null>({ schemaPath: 'schemas/deployment.avsc' }),
+    valueSerde: validatedSerde(
+      'deployments',
+      o.deploymentSerde ?? avroSerde<Deployment | null>({ schemaPath: 'schemas/deployment.avsc' }),
+    ),
   });
   t.addSource({
     name: 'deployment-failures',

@@ -4,6 +4,7 @@
  */
 import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology, windowStoreSpec } from '../../runtime/topology.js';
+import { validatedSerde } from '../../validation/topic-validators.js';
 import type { HostSample } from '../metric-ingest/types.js';
 import type { BaselineOptions } from './baseline.js';
 import { HOUR_MS } from './baseline.js';
@@ -41,7 +42,10 @@ export function buildHostBaselineTopology(o: HostBaselineTopologyOptions = {}): 
     name: 'samples',
     topics: [input],
     keySerde: stringSerde,
-    valueSerde: o.sampleSerde ?? avroSerde<HostSample>({ schemaPath: 'schemas/host-sample.avsc' }),
+    valueSerde: validatedSerde(
+      'metrics.samples',
+      o.sampleSerde ?? avroSerde<HostSample>({ schemaPath: 'schemas/host-sample.avsc' }),
+    ),
     timestampExtractor: (r) => r.value.timestamp,
   });
   t.addProcessor('host-baseline', () => new HostBaselineProcessor(o.processor, o.baseline), ['samples']);

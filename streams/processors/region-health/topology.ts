@@ -11,6 +11,7 @@ import type { StreamRecord } from '../../runtime/record.js';
 import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
 import type { KeyValueStore } from '../../state/store.js';
+import { validatedSerde } from '../../validation/topic-validators.js';
 import type { HostHealth, RegionHealth } from './assess.js';
 import {
   FAILURES_TOPIC,
@@ -73,14 +74,20 @@ export function regionHealthTopology(options: RegionHealthTopologyOptions = {}):
     name: 'risk',
     topics: [topics.risk ?? RISK_TOPIC],
     keySerde: stringSerde,
-    valueSerde: serdes.risk ?? avroSerde<HostRiskInput>({ schemaPath: schema('host-risk') }),
+    valueSerde: validatedSerde(
+      'health.risk',
+      serdes.risk ?? avroSerde<HostRiskInput>({ schemaPath: schema('host-risk') }),
+    ),
     timestampExtractor: ts,
   });
   t.addSource({
     name: 'failures',
     topics: [topics.failures ?? FAILURES_TOPIC],
     keySerde: stringSerde,
-    valueSerde: serdes.failure ?? avroSerde<HostFailureInput>({ schemaPath: schema('host-failure') }),
+    valueSerde: validatedSerde(
+      'host.failures',
+      serdes.failure ?? avroSerde<HostFailureInput>({ schemaPath: schema('host-failure') }),
+    ),
     timestampExtractor: ts,
   });
   t.addProcessor('by-region', () => new HostRegionKeyer(), ['risk', 'failures']);

@@ -21,6 +21,7 @@ import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import type { StreamRecord } from '../../runtime/record.js';
 import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import { validatedSerde } from '../../validation/topic-validators.js';
 import type { ShadowManagerOptions } from './options.js';
 import {
   FAILOVER_EVENTS_CHILD,
@@ -157,7 +158,7 @@ export function buildShadowRouterTopologies(options: ShadowManagerTopologyOption
           name: `${input}-in`,
           topics: [topics[input]],
           keySerde: stringSerde,
-          valueSerde: serdes<unknown>(CATALOGUE_NAME[input]),
+          valueSerde: validatedSerde(CATALOGUE_NAME[input], serdes<unknown>(CATALOGUE_NAME[input])),
         });
         const table = topicSpec(CATALOGUE_NAME[input]).cleanup.includes('compact');
         t.addProcessor(`${input}-wrap`, () => new EnvelopeProcessor(FLEET_WRAPPERS[input], table), [`${input}-in`]);

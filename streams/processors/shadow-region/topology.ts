@@ -8,6 +8,7 @@ import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import type { StreamRecord } from '../../runtime/record.js';
 import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import { validatedSerde } from '../../validation/topic-validators.js';
 import type { CapacityFingerprintRecord } from '../capacity-fingerprint/processor.js';
 import type { DependencyDagRecord } from '../dependency-map/processor.js';
 import type { DeploymentRow, ShadowBlueprint } from './blueprint.js';
@@ -63,20 +64,28 @@ export function shadowRegionTopology(options: ShadowRegionTopologyOptions = {}):
     name: 'fingerprints',
     topics: [topics.fingerprints ?? FINGERPRINTS_TOPIC],
     keySerde: stringSerde,
-    valueSerde:
+    valueSerde: validatedSerde(
+      'region.capacity',
       serdes.fingerprint ?? avroSerde<CapacityFingerprintRecord>({ schemaPath: schema('capacity-fingerprint') }),
+    ),
   });
   t.addSource({
     name: 'dags',
     topics: [topics.dags ?? DAGS_TOPIC],
     keySerde: stringSerde,
-    valueSerde: serdes.dag ?? avroSerde<DependencyDagRecord>({ schemaPath: schema('dependency-dag') }),
+    valueSerde: validatedSerde(
+      'region.dependencies',
+      serdes.dag ?? avroSerde<DependencyDagRecord>({ schemaPath: schema('dependency-dag') }),
+    ),
   });
   t.addSource({
     name: 'deployments',
     topics: [topics.deployments ?? DEPLOYMENTS_TOPIC],
     keySerde: stringSerde,
-    valueSerde: serdes.deployment ?? avroSerde<DeploymentRow>({ schemaPath: schema('deployment') }),
+    valueSerde: validatedSerde(
+      'deployments',
+      serdes.deployment ?? avroSerde<DeploymentRow>({ schemaPath: schema('deployment') }),
+    ),
   });
   t.addProcessor('deployments-by-region', () => new DeploymentRegionKeyer(), ['deployments']);
   t.addInternalTopic({ name: repartition, kind: 'repartition' });

@@ -92,7 +92,7 @@ describe('TopologyTestDriver', () => {
       'x-dlq-error': 'Error: negative cpu',
     });
     expect(driver.readOutput<string, number>('sums').map((r) => r.value)).toEqual([4]);
-    expect(driver.metrics.deadLettered).toEqual({ deserialization: 1, processing: 1, timestamp: 0 });
+    expect(driver.metrics.deadLettered).toEqual({ deserialization: 1, validation: 0, processing: 1, timestamp: 0 });
   });
 
   it('rejects access to a store the processor is not connected to', async () => {
