@@ -67,7 +67,12 @@ export class WriteProbe {
       enableReadyCheck: false,
     });
     this.client.on('error', () => undefined);
+    for (const ev of ['connect', 'ready', 'close', 'reconnecting', 'end'] as const)
+      this.client.on(ev, () => this.connectionEvents.push({ t: Date.now(), event: ev }));
   }
+
+  /** The client's connection events (connect, ready, close, reconnecting, end), for post-mortems. */
+  readonly connectionEvents: { t: number; event: string }[] = [];
 
   private record(ok: boolean, kind: OpRecord['kind'], err?: unknown): void {
     const t = Date.now();

@@ -153,7 +153,13 @@ export async function startHaproxy(
     `  stats socket ${socket} mode 600 level admin`,
     'defaults',
     '  mode tcp',
-    '  timeout connect 500ms',
+    // A connection accepted while its server is dying is retried after a turn-around of
+    // min(timeout connect, 1 s): with 500 ms and 3 retries stuck on the dead server, clients
+    // waited ~1.5 s after the new primary was up (the failover drill's trace). Loopback and LAN
+    // connects take well under 100 ms; every retry may pick another server (redispatch).
+    '  timeout connect 100ms',
+    '  retries 2',
+    '  option redispatch 1',
     '  timeout client 30s',
     '  timeout server 30s',
   ];

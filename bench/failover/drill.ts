@@ -616,5 +616,12 @@ function clientErrors(probe: WriteProbe, killAt: number): string[] {
     e.n++;
     errors.set(op.error ?? '?', e);
   }
-  return [...errors].map(([msg, e]) => `client: ${e.n}× "${msg}" from +${e.first} to +${e.last} ms`);
+  const events = probe.connectionEvents
+    .filter((e) => e.t >= killAt - 50)
+    .slice(0, 40)
+    .map((e) => `${e.event}@${e.t - killAt}`);
+  return [
+    ...[...errors].map(([msg, e]) => `client: ${e.n}× "${msg}" from +${e.first} to +${e.last} ms`),
+    `client connection: ${events.join(' ')}`,
+  ];
 }
