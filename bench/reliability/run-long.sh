@@ -12,5 +12,5 @@ export REGISTRY_OUTAGE_MS="${REGISTRY_OUTAGE_MS:-60000}"
 export SPLIT_TRIALS="${SPLIT_TRIALS:-50}"
 export FUZZ_NEW_HOSTS="${FUZZ_NEW_HOSTS:-100000}" FUZZ_PER_KIND="${FUZZ_PER_KIND:-50}"
 export RESTART_RECORDS_PER_PHASE="${RESTART_RECORDS_PER_PHASE:-50000}" RESTART_DOWN_MS="${RESTART_DOWN_MS:-20000}"
-exec npx vitest run --project integration --testTimeout="$RELIABILITY_TIMEOUT_MS" \
+exec npx vitest run --project integration --project exclusive --testTimeout="$RELIABILITY_TIMEOUT_MS" \
   test/reliability test/fuzz test/security "$@"
