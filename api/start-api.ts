@@ -52,9 +52,7 @@ export async function startApi(
     model,
     async stop() {
       await app.close();
-      await feed.stop();
-      await dashboardFeed.stop();
-      await publisher.close();
+      await Promise.all([feed.stop(), dashboardFeed.stop(), publisher.close()]);
     },
   };
 }
