@@ -268,14 +268,16 @@ export class ShadowManagerProcessor implements Processor<string, FleetInput, str
       this.deployments.delete(resourceId);
       const s = await this.shadows.get(resourceId);
       if (s) {
-        // A live shadow is retired (its RETIRE command still goes out), then the shadow is
-        // forgotten: a tombstone on shadow.state, so views of it (the API, dashboards, compaction)
-        // stop listing a resource that no longer exists. Its epoch is kept: fencing never reuses one.
+        // A live shadow is retired (its RETIRE command still goes out), then forgotten.
         this.apply(retire(s, now, 'resource removed'), now);
         this.shadows.delete(resourceId);
         this.queueDirty = true;
-        this.ctx.forward(new StreamRecord(resourceId, null, now), SHADOW_STATE_CHILD);
       }
+      // A tombstone on shadow.state, so views of it (the API, dashboards, compaction) stop listing
+      // a resource that no longer exists. Sent even when this instance knows no shadow of it: one
+      // may have been published by an earlier deployment of the manager (another application id).
+      // Its epoch is kept: fencing never reuses one.
+      this.ctx.forward(new StreamRecord(resourceId, null, now), SHADOW_STATE_CHILD);
       return;
     }
     const previous = await this.deployments.get(resourceId);

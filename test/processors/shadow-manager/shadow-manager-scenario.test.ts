@@ -287,6 +287,9 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
     const create = again.find((c) => c.type === 'CREATE' && c.resourceId === 'db-1');
     expect(create).toBeDefined();
     expect(h.state('db-1').state).not.toBe('RETIRED');
+    // A resource this manager never shadowed still gets the tombstone (an earlier manager may have).
+    expect(await h.pipe('deployments', 'unknown-9', null)).toEqual([]);
+    expect(h.states.has('unknown-9') && h.states.get('unknown-9') === null).toBe(true);
   });
 
   it('retries a failed provisioning with backoff, then re-places it on another host', async () => {
