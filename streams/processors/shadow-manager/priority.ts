@@ -1,6 +1,6 @@
 /**
  * Trigger and dynamic weighting. A host is shadowed when it deviates from its baseline AND its risk
- * is rising AND pFail reaches the enter threshold (seed 000, step 2). Priority orders the work:
+ * is rising (or failure is imminent) AND pFail reaches the enter threshold (seed 000, step 2). Priority orders the work:
  * resources of an imminently failing host (pFail > 0.9 within the horizon) outrank everything and
  * among them tier decides strictly; otherwise tier, pFail and urgency blend.
  */
@@ -20,7 +20,9 @@ export interface TriggerThresholds {
 }
 
 export function shouldShadow(risk: HostRisk, t: TriggerThresholds): boolean {
-  return risk.deviating && risk.rising && risk.pFail >= t.enterThreshold;
+  // An imminent failure counts as risen: a host that sits at pFail 0.99 without climbing further
+  // (or was first seen there, e.g. after a restart of this manager) must still be shadowed.
+  return risk.deviating && (risk.rising || isImminent(risk, t.imminentPFail)) && risk.pFail >= t.enterThreshold;
 }
 
 export function riskSubsided(risk: HostRisk, t: TriggerThresholds): boolean {

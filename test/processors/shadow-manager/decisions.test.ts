@@ -38,6 +38,13 @@ describe('trigger and dynamic weighting', () => {
     expect(shouldShadow(risk('h', 0.55, T0), opts)).toBe(false);
   });
 
+  it('also shadows a deviating host whose failure is imminent although its risk no longer rises', () => {
+    expect(shouldShadow(risk('h', 0.99, T0, { rising: false }), opts)).toBe(true);
+    // imminent means within the horizon
+    expect(shouldShadow(risk('h', 0.99, T0, { rising: false, timeToFailureMs: 7_200_000 }), opts)).toBe(false);
+    expect(shouldShadow(risk('h', 0.99, T0, { rising: false, deviating: false }), opts)).toBe(false);
+  });
+
   it('keeps calm-since through the hysteresis band and clears it above the exit threshold', () => {
     expect(nextCalmSince(null, risk('h', 0.2, T0), T0, opts)).toBe(T0);
     expect(nextCalmSince(T0, risk('h', 0.1, T0 + 5), T0 + 5, opts)).toBe(T0);
