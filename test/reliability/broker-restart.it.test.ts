@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sleep, startWorker } from '../streams/fixtures/streams-helpers.js';
 import {
   aggSerde,
+  EVENT_EPOCH,
   expectedWindows,
   type Reading,
   type WindowAgg,
@@ -53,7 +54,7 @@ describe('broker restart mid-run', () => {
         const out: { key: string; value: string; partition: number }[] = [];
         for (let i = 0; i < PER_PHASE; i++, seq++) {
           const k = seq % KEYS;
-          const value: Reading = { t: 5_000_000 + seq * 2, v: (seq * 13) % 97, seq };
+          const value: Reading = { t: EVENT_EPOCH + 5_000_000 + seq * 2, v: (seq * 13) % 97, seq };
           perPartition[k % PARTITIONS]!.push({ key: `k${k}`, value });
           out.push({ key: `k${k}`, value: JSON.stringify(value), partition: k % PARTITIONS });
         }

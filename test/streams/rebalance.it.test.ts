@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { brokers, consumeSettled, consumeUntil, createTopics, registryUrl, uniqueName } from '../support/kafka.js';
 import { cleanupApp, type KeyedInput, produce, sleep, startWorker } from './fixtures/streams-helpers.js';
-import { aggSerde, expectedWindows, type Reading, type WindowAgg, windowKeySerde } from './fixtures/topologies.js';
+import {
+  aggSerde,
+  EVENT_EPOCH,
+  expectedWindows,
+  type Reading,
+  type WindowAgg,
+  windowKeySerde,
+} from './fixtures/topologies.js';
 
 const PARTITIONS = 6;
 const PER_CHUNK = 12_000;
@@ -45,7 +52,7 @@ describe('rebalance across workers', () => {
       const out: KeyedInput[] = [];
       for (let i = 0; i < PER_CHUNK; i++, seq++) {
         const k = seq % KEYS;
-        const t = 7_000_000 + seq * 4 - (seq % 5 === 0 ? (seq * 17) % 300 : 0);
+        const t = EVENT_EPOCH + 7_000_000 + seq * 4 - (seq % 5 === 0 ? (seq * 17) % 300 : 0);
         const value: Reading = { t, v: seq % 50, seq };
         perPartition[k % PARTITIONS]!.push({ key: `k${k}`, value });
         out.push({ key: `k${k}`, value: JSON.stringify(value), partition: k % PARTITIONS });

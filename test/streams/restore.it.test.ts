@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { brokers, consumeUntil, createTopics, registryUrl, uniqueName } from '../support/kafka.js';
 import { readAllTasks } from './fixtures/state-reader.js';
 import { cleanupApp, type KeyedInput, produce, startWorker, type Worker } from './fixtures/streams-helpers.js';
-import { expectedWindows, type Reading, WINDOW_STORE } from './fixtures/topologies.js';
+import { EVENT_EPOCH, expectedWindows, type Reading, WINDOW_STORE } from './fixtures/topologies.js';
 
 const PARTITIONS = 2;
 const PER_CHUNK = 5_000;
@@ -52,7 +52,7 @@ describe('store restore from changelog', () => {
       const out: KeyedInput[] = [];
       for (let i = 0; i < PER_CHUNK; i++, seq++) {
         const k = seq % KEYS;
-        const value: Reading = { t: 9_000_000 + seq * 5, v: seq % 10, seq };
+        const value: Reading = { t: EVENT_EPOCH + 9_000_000 + seq * 5, v: seq % 10, seq };
         perPartition[k % PARTITIONS]!.push({ key: `k${k}`, value });
         out.push({ key: `k${k}`, value: JSON.stringify(value), partition: k % PARTITIONS });
       }

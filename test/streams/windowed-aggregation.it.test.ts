@@ -15,6 +15,7 @@ import { brokers, consumeUntil, createTopics, uniqueName } from '../support/kafk
 import { cleanupApp, type KeyedInput, produce } from './fixtures/streams-helpers.js';
 import {
   aggSerde,
+  EVENT_EPOCH,
   expectedWindows,
   type Reading,
   type WindowAgg,
@@ -58,7 +59,7 @@ describe('windowed aggregation on Kafka', () => {
       const k = Math.floor(rand() * KEYS);
       const key = `k${k}`;
       const partition = k % PARTITIONS;
-      const base = 1_000_000 + i * 2;
+      const base = EVENT_EPOCH + 1_000_000 + i * 2;
       const roll = rand();
       // ~20% shuffled inside the grace period, ~1% far beyond it.
       const t =
