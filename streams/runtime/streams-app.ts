@@ -94,6 +94,13 @@ export interface StreamsAppOptions {
    * the broker's default `log.message.timestamp.after.max.ms`; keep it at most the broker's value).
    */
   maxEventTimeAheadMs?: number;
+  /**
+   * How often (per repartition topic partition) records below the committed offset are deleted
+   * (admin `deleteTopicRecords`, default 30 s). Repartition topics keep records for ever (`retention.ms=-1`):
+   * they carry event times as timestamps, and time-based retention would delete replayed history
+   * before it is consumed; the purge is what bounds them.
+   */
+  repartitionPurgeIntervalMs?: number;
   /** Test hook: return true to make a commit fail after sending, before committing (abort path). */
   failCommit?: (taskId: string) => boolean;
   /**
@@ -200,6 +207,8 @@ export class StreamsApp {
   /** Back-off after a retriable failure (doubles up to 10 s, reset by the next processed record). */
   private retryDelayMs = 0;
   private ticker: NodeJS.Timeout | undefined;
+  /** When each repartition topic partition was last purged (`topic:partition` → ms). */
+  private readonly lastPurge = new Map<string, number>();
   private metricsServer: Server | undefined;
   private closing: Promise<void> | undefined;
   /**
@@ -366,7 +375,9 @@ export class StreamsApp {
       );
     }
     const wanted: { topic: string; numPartitions: number; configEntries: { name: string; value: string }[] }[] = [];
-    for (const name of internal) wanted.push({ topic: name, numPartitions: partitions, configEntries: [] });
+    // Repartition topics: no time-based retention (see repartitionPurgeIntervalMs); purged instead.
+    for (const name of internal)
+      wanted.push({ topic: name, numPartitions: partitions, configEntries: [{ name: 'retention.ms', value: '-1' }] });
     for (const spec of t.storeSpecs()) {
       if (!spec.changelog) continue;
       const configEntries = [{ name: 'cleanup.policy', value: 'compact' }];
@@ -734,12 +745,40 @@ export class StreamsApp {
       if (next !== undefined) s.checkpoint[store] = next.toString();
     }
     if (changelogCounts.size > 0) await writeCheckpoint(s.checkpointPath, s.checkpoint);
-    for (const [topic, offset] of s.processed) s.committed.set(topic, offset + 1n);
+    for (const [topic, offset] of s.processed) {
+      s.committed.set(topic, offset + 1n);
+      if (this.repartitionTopics.has(topic)) this.purgeRepartition(topic, partition, offset + 1n);
+    }
     s.processed.clear();
     s.outputs = [];
     s.dirty = false;
     this.metrics.commits.inc({ result: 'ok' });
     timer();
+  }
+
+  private get repartitionTopics(): ReadonlySet<string> {
+    this.repartitionNames ??= new Set(this.topology.internalTopics().map((x) => x.name));
+    return this.repartitionNames;
+  }
+  private repartitionNames: Set<string> | undefined;
+
+  /**
+   * Deletes a repartition partition's records below `before` (committed: nobody needs them again),
+   * at most every repartitionPurgeIntervalMs. Not awaited: a failed purge only delays the next one.
+   */
+  private purgeRepartition(topic: string, partition: number, before: bigint): void {
+    const key = `${topic}:${partition}`;
+    const now = Date.now();
+    if (now - (this.lastPurge.get(key) ?? 0) < (this.options.repartitionPurgeIntervalMs ?? 30_000)) return;
+    this.lastPurge.set(key, now);
+    this.admin
+      ?.deleteTopicRecords({ topic, partitions: [{ partition, offset: before.toString() }] })
+      .catch((err: unknown) =>
+        this.logger.warn(
+          { topic, partition, err: String(err) },
+          'repartition purge failed; retried after a later commit',
+        ),
+      );
   }
 
   /** Commit every task, close stores and clients. Safe to call more than once. */
