@@ -19,6 +19,7 @@ import { WriteProbe } from './client-load.js';
 import { EventTail } from './event-tail.js';
 import { FleetDriver } from './fleet-driver.js';
 import { DEMO_FLEET, defaultIncidents } from './fleet-script.js';
+import { leftoverDemoShadows } from './leftovers.js';
 import { Progress } from './progress.js';
 import {
   freePort,
@@ -256,6 +257,18 @@ export async function runDemo(conn: KafkaConnection, options: Partial<DemoOption
       },
     });
     await tail.start();
+    // Shadows earlier runs left behind (killed before they could withdraw their Redis resources):
+    // withdrawn now that this run's shadow manager is up, so it forgets them.
+    const leftovers = await leftoverDemoShadows(conn, new Set(world.redis.map((r) => r.resourceId))).catch(
+      () => [] as string[],
+    );
+    if (leftovers.length > 0) {
+      await driver.withdrawDeployments(leftovers);
+      const done = await tail.waitForgotten(leftovers, 10_000);
+      progress.status(
+        `withdrew ${leftovers.length} Redis resource(s) left by earlier runs${done ? '' : ' (not yet confirmed by the shadow manager)'}`,
+      );
+    }
     redisDeps = world.redis.map((r, i) => redisDeployment(world, r, redis[i]!.address, Date.now()));
     await driver.publishInventory(redisDeps);
     progress.ready(
