@@ -12,11 +12,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Partitioners } from 'kafkajs';
+import { type Message, Partitioners } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildMetricIngestTopology } from '../../streams/processors/metric-ingest/topology.js';
 import type { HostSample } from '../../streams/processors/metric-ingest/types.js';
 import { loadConnection } from '../../streams/runtime/config.js';
+import { chunkMessages } from '../../streams/runtime/send-chunks.js';
 import { avroSerde } from '../../streams/runtime/serdes.js';
 import { StreamsApp } from '../../streams/runtime/streams-app.js';
 import { recordFigure } from '../reliability/support/figures.js';
@@ -78,28 +79,14 @@ describe('bad input on metrics.raw', () => {
       const producer = testKafka('fuzz-producer').producer({ createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
       const brokerRefused = new Map<string, string>();
-      const send = async (batch: FuzzItem[]) =>
-        producer.send({
-          topic: raw,
-          acks: -1,
-          messages: batch.map((c) => ({ key: c.key, value: c.value, headers: { 'x-fuzz-id': c.id } })),
-        });
-      const small = corpus.filter((c) => c.expected !== 'broker-refused');
-      // Chunk by bytes as well as count: one produce request carries one record batch per partition,
-      // and a batch holding the 900 kB item plus its neighbours would exceed the broker's limit.
-      let chunk: FuzzItem[] = [];
-      let chunkBytes = 0;
-      for (const c of small) {
-        const bytes = c.value.length + (c.key?.length ?? 0);
-        if (chunk.length > 0 && (chunk.length >= 500 || chunkBytes + bytes > 256 * 1024)) {
-          await send(chunk);
-          chunk = [];
-          chunkBytes = 0;
-        }
-        chunk.push(c);
-        chunkBytes += bytes;
-      }
-      if (chunk.length > 0) await send(chunk);
+      const message = (c: FuzzItem): Message => ({ key: c.key, value: c.value, headers: { 'x-fuzz-id': c.id } });
+      const send = async (batch: FuzzItem[]) => producer.send({ topic: raw, acks: -1, messages: batch.map(message) });
+      // In the runtime's own produce chunks (count and bytes): one produce request carries one record
+      // batch per partition, and a batch holding the 900 kB item plus its neighbours would exceed
+      // the broker's limit.
+      const small = corpus.filter((c) => c.expected !== 'broker-refused').map(message);
+      for (const topicMessages of chunkMessages(new Map([[raw, small]])))
+        await producer.sendBatch({ topicMessages, acks: -1 });
       for (const c of corpus.filter((x) => x.expected === 'broker-refused')) {
         try {
           await send([c]);

@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Consumer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jsonCodec } from '../../sinks/framework/codec.js';
@@ -25,7 +25,7 @@ import type { FaultPoint } from '../../sinks/framework/consumer.js';
 import type { LedgerEntry } from '../../sinks/framework/ledger.js';
 import type { ActuationResult, ShadowCommand } from '../../sinks/framework/types.js';
 import { parseInfo } from '../../sinks/redis/info.js';
-import { freePort, Program, removeDir, shadowCommand, tempDir, waitFor } from '../sinks/support.js';
+import { freePort, Program, redisTestClient, removeDir, shadowCommand, tempDir, waitFor } from '../sinks/support.js';
 import { startWorker, type Worker } from '../streams/fixtures/streams-helpers.js';
 import {
   type ConsumedMessage,
@@ -40,18 +40,7 @@ import { recordFigure } from './support/figures.js';
 const PASSWORD = 'crash-test-redis-secret';
 const codec = jsonCodec();
 
-function client(port: number): Redis {
-  const r = new Redis({
-    host: '127.0.0.1',
-    port,
-    password: PASSWORD,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  r.on('error', () => undefined);
-  return r;
-}
+const client = (port: number): Redis => redisTestClient(port, PASSWORD);
 
 /** `calls` of one command in INFO commandstats (`cmdstat_replicaof`, `cmdstat_client|pause`). */
 async function calls(r: Redis, command: string): Promise<number> {

@@ -21,10 +21,9 @@ import { readWindowAggs } from '../streams/fixtures/state-reader.js';
 import { cleanupApp, type KeyedInput, produce, sleep, startWorker } from '../streams/fixtures/streams-helpers.js';
 import {
   aggSerde,
-  expectedWindows,
+  expectedOutputAndStore,
   type Reading,
-  WINDOW_GRACE_MS,
-  WINDOW_SIZE_MS,
+  shuffledReading,
   WINDOW_STORE,
   type WindowAgg,
   windowKeySerde,
@@ -93,11 +92,7 @@ describe('SIGKILLed exactly-once processors while input streams in', () => {
         for (let i = 0; i < n; i++, seq++) {
           const k = seq % KEYS;
           const partition = k % PARTITIONS;
-          const base = eventTimeBase + seq;
-          // Some records out of order, a few beyond the grace period (late: dropped by both sides).
-          const r = (seq * 7919) % 100;
-          const t = r < 2 ? base - 3_000 : r < 25 ? base - ((seq * 31) % 400) : base;
-          const value: Reading = { t, v: (seq * 13) % 97, seq };
+          const value = shuffledReading(seq, eventTimeBase + seq);
           perPartition[partition]!.push({ key: `k${k}`, value });
           out.push({ key: `k${k}`, value: JSON.stringify(value), partition });
         }
@@ -145,19 +140,7 @@ describe('SIGKILLed exactly-once processors while input streams in', () => {
       await produce(input, chunk(finalChunk));
       produced += finalChunk;
 
-      let expectedCount = 0;
-      const expected = new Map<string, WindowAgg>();
-      const expectedStore = new Map<string, WindowAgg>();
-      for (const recs of perPartition) {
-        const e = expectedWindows(recs);
-        expectedCount += e.closed.size;
-        for (const [k, v] of e.closed) expected.set(k, v);
-        const all = new Map([...e.closed, ...e.open]);
-        const maxStart = Math.max(...[...all.keys()].map((k) => Number(k.split('@')[1])));
-        for (const [k, v] of all) {
-          if (Number(k.split('@')[1]) >= maxStart - (WINDOW_SIZE_MS + WINDOW_GRACE_MS)) expectedStore.set(k, v);
-        }
-      }
+      const { expectedCount, expected, expectedStore } = expectedOutputAndStore(perPartition);
 
       // A final, uninterrupted run completes the work, then stops cleanly. It fails its first and
       // every third commit on purpose: every abort must rewind without a trace.

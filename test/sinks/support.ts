@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import type { Consumer, Producer } from 'kafkajs';
 import { type CommandCodec, jsonCodec } from '../../sinks/framework/codec.js';
 import { ActuatorConsumer } from '../../sinks/framework/consumer.js';
@@ -242,4 +243,18 @@ export class ActuatorHarness {
     await this.producer?.disconnect();
     await deleteTopics([this.shadowTopic, this.failoverTopic, this.resultsTopic, this.ledgerTopic]);
   }
+}
+
+/** A client of a test's password-protected redis-server that fails fast instead of retrying. */
+export function redisTestClient(port: number, password: string): Redis {
+  const r = new Redis({
+    host: '127.0.0.1',
+    port,
+    password,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  r.on('error', () => undefined);
+  return r;
 }

@@ -15,10 +15,9 @@ import { cleanupApp, type KeyedInput, produce, sleep, startWorker } from './fixt
 import {
   aggSerde,
   EVENT_EPOCH,
-  expectedWindows,
+  expectedOutputAndStore,
   type Reading,
-  WINDOW_GRACE_MS,
-  WINDOW_SIZE_MS,
+  shuffledReading,
   WINDOW_STORE,
   type WindowAgg,
   windowKeySerde,
@@ -67,10 +66,7 @@ describe('exactly-once crash safety', () => {
         const k = seq % KEYS;
         const key = `k${k}`;
         const partition = k % PARTITIONS;
-        const base = EVENT_EPOCH + 5_000_000 + seq * 3;
-        const r = (seq * 7919) % 100;
-        const t = r < 2 ? base - 3_000 : r < 25 ? base - ((seq * 31) % 400) : base;
-        const value: Reading = { t, v: (seq * 13) % 97, seq };
+        const value = shuffledReading(seq, EVENT_EPOCH + 5_000_000 + seq * 3);
         perPartition[partition]!.push({ key, value });
         out.push({ key, value: JSON.stringify(value), partition });
       }
@@ -100,19 +96,7 @@ describe('exactly-once crash safety', () => {
     // commit) even when the last killed worker had drained and committed everything.
     await produce(input, chunk());
 
-    let expectedCount = 0;
-    const expected = new Map<string, WindowAgg>();
-    const expectedStore = new Map<string, WindowAgg>();
-    for (const recs of perPartition) {
-      const e = expectedWindows(recs);
-      expectedCount += e.closed.size;
-      for (const [k, v] of e.closed) expected.set(k, v);
-      const all = new Map([...e.closed, ...e.open]);
-      const maxStart = Math.max(...[...all.keys()].map((k) => Number(k.split('@')[1])));
-      for (const [k, v] of all) {
-        if (Number(k.split('@')[1]) >= maxStart - (WINDOW_SIZE_MS + WINDOW_GRACE_MS)) expectedStore.set(k, v);
-      }
-    }
+    const { expectedCount, expected, expectedStore } = expectedOutputAndStore(perPartition);
 
     // A final, uninterrupted run completes the work, then stops cleanly.
     // It still fails every third commit on purpose: every abort must rewind without a trace.

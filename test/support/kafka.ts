@@ -59,53 +59,13 @@ export interface ConsumedMessage {
 }
 
 /**
- * Reads a topic from the beginning (read_committed) until `until` says enough or the timeout
- * passes, then returns everything read.
+ * Reads a topic from the beginning (read_committed) until `stopAfter` first names a delay (ms) and
+ * that delay has passed, or until the timeout; returns everything read.
  */
-/**
- * Reads a topic's committed view until at least `atLeast` records arrived, then keeps reading for
- * `graceMs` more so duplicates beyond the expected count show up. Unlike a fixed time window, a
- * slow group join cannot make it return short; it only gives up after `timeoutMs`.
- */
-export async function consumeSettled(
+async function readCommitted(
   topic: string,
-  atLeast: number,
-  { graceMs = 3_000, timeoutMs = 120_000 }: { graceMs?: number; timeoutMs?: number } = {},
-): Promise<ConsumedMessage[]> {
-  const consumer = testKafka('foreshadow-test-settle').consumer({
-    groupId: `test-settle-${randomUUID()}`,
-    readUncommitted: false,
-  });
-  const all: ConsumedMessage[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      let graceStarted = false;
-      consumer
-        .run({
-          eachMessage: async ({ topic: t, partition, message }) => {
-            all.push({ topic: t, partition, message });
-            if (!graceStarted && all.length >= atLeast) {
-              graceStarted = true;
-              clearTimeout(timer);
-              setTimeout(resolve, graceMs);
-            }
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return all;
-}
-
-export async function consumeUntil(
-  topic: string,
-  until: (all: ConsumedMessage[]) => boolean,
-  timeoutMs = 60_000,
+  timeoutMs: number,
+  stopAfter: (all: ConsumedMessage[]) => number | undefined,
 ): Promise<ConsumedMessage[]> {
   const consumer = testKafka('foreshadow-test-reader').consumer({
     groupId: `test-reader-${randomUUID()}`,
@@ -117,14 +77,16 @@ export async function consumeUntil(
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(resolve, timeoutMs);
+      let stopping = false;
       consumer
         .run({
           eachMessage: async ({ topic: t, partition, message }) => {
             all.push({ topic: t, partition, message });
-            if (until(all)) {
-              clearTimeout(timer);
-              resolve();
-            }
+            const delay = stopping ? undefined : stopAfter(all);
+            if (delay === undefined) return;
+            stopping = true;
+            clearTimeout(timer);
+            setTimeout(resolve, delay);
           },
         })
         .catch(reject);
@@ -133,4 +95,29 @@ export async function consumeUntil(
     await consumer.disconnect();
   }
   return all;
+}
+
+/**
+ * Reads a topic's committed view until at least `atLeast` records arrived, then keeps reading for
+ * `graceMs` more so duplicates beyond the expected count show up. Unlike a fixed time window, a
+ * slow group join cannot make it return short; it only gives up after `timeoutMs`.
+ */
+export function consumeSettled(
+  topic: string,
+  atLeast: number,
+  { graceMs = 3_000, timeoutMs = 120_000 }: { graceMs?: number; timeoutMs?: number } = {},
+): Promise<ConsumedMessage[]> {
+  return readCommitted(topic, timeoutMs, (all) => (all.length >= atLeast ? graceMs : undefined));
+}
+
+/**
+ * Reads a topic from the beginning (read_committed) until `until` says enough or the timeout
+ * passes, then returns everything read.
+ */
+export function consumeUntil(
+  topic: string,
+  until: (all: ConsumedMessage[]) => boolean,
+  timeoutMs = 60_000,
+): Promise<ConsumedMessage[]> {
+  return readCommitted(topic, timeoutMs, (all) => (until(all) ? 0 : undefined));
 }

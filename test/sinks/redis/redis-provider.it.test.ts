@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInfo } from '../../../sinks/redis/info.js';
 import { RedisProvider } from '../../../sinks/redis/redis-provider.js';
@@ -9,6 +9,7 @@ import {
   directContext,
   freePort,
   Program,
+  redisTestClient,
   removeDir,
   shadowCommand,
   tempDir,
@@ -17,18 +18,7 @@ import {
 
 const PASSWORD = 'test-redis-secret-3f1';
 
-function client(port: number): Redis {
-  const r = new Redis({
-    host: '127.0.0.1',
-    port,
-    password: PASSWORD,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  r.on('error', () => undefined);
-  return r;
-}
+const client = (port: number): Redis => redisTestClient(port, PASSWORD);
 
 describe('Redis actuator (real redis-server processes)', () => {
   let dir: string;
