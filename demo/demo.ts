@@ -47,6 +47,15 @@ async function deleteRunTopics(conn: KafkaConnection, suffix: string): Promise<v
   }
 }
 
+/**
+ * Tombstones resources on the deployments table and waits (up to 10 s) for the shadow manager to
+ * confirm each with a shadow.state tombstone (it sends one for every removed resource).
+ */
+async function withdrawAndConfirm(driver: FleetDriver, tail: EventTail, ids: readonly string[]): Promise<boolean> {
+  await driver.withdrawDeployments(ids);
+  return tail.waitForgotten(ids, 10_000);
+}
+
 /** Ctrl-C while starting: skip the remaining steps and go straight to the orderly stop. */
 class StoppedEarly extends Error {}
 
@@ -263,8 +272,7 @@ export async function runDemo(conn: KafkaConnection, options: Partial<DemoOption
       () => [] as string[],
     );
     if (leftovers.length > 0) {
-      await driver.withdrawDeployments(leftovers);
-      const done = await tail.waitForgotten(leftovers, 10_000);
+      const done = await withdrawAndConfirm(driver, tail, leftovers);
       progress.status(
         `withdrew ${leftovers.length} Redis resource(s) left by earlier runs${done ? '' : ' (not yet confirmed by the shadow manager)'}`,
       );
@@ -331,11 +339,9 @@ export async function runDemo(conn: KafkaConnection, options: Partial<DemoOption
     // not list them.
     if (driver && tail && redisDeps.length > 0) {
       const ids = redisDeps.map((d) => d.resourceId);
-      // Only a resource that has a shadow gets a shadow.state tombstone back.
       const shadowed = ids.filter((id) => tail?.shadows.has(id));
       try {
-        await driver.withdrawDeployments(ids);
-        const done = await tail.waitForgotten(shadowed, 10_000);
+        const done = await withdrawAndConfirm(driver, tail, ids);
         progress.status(
           done
             ? `withdrew ${ids.length} Redis deployments; the shadows of ${shadowed.length} are retired and forgotten`

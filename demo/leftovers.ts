@@ -24,10 +24,6 @@ export async function leftoverDemoShadows(
   keep: ReadonlySet<string>,
   { quietMs = 1_500, maxMs = 15_000 }: { quietMs?: number; maxMs?: number } = {},
 ): Promise<string[]> {
-  const consumer = createKafka(conn, 'foreshadow-demo-leftovers-reader').consumer({
-    groupId: `foreshadow-demo-leftovers-${randomUUID()}`,
-    readUncommitted: false,
-  });
   const kafka = createKafka(conn, 'foreshadow-demo-leftovers');
   const admin = kafka.admin();
   await admin.connect();
@@ -37,6 +33,7 @@ export async function leftoverDemoShadows(
     .catch(() => true)
     .finally(() => admin.disconnect());
   if (empty) return [];
+  const consumer = kafka.consumer({ groupId: `foreshadow-demo-leftovers-${randomUUID()}`, readUncommitted: false });
   const live = new Set<string>();
   let last = 0;
   await consumer.connect();

@@ -8,7 +8,6 @@
  * (simulated seconds per second, default 60), --history-hours <h>, --per-app (one child process per
  * app), --keep (keep the run directory with its logs), --setup-only (stack, topics, schemas only).
  */
-import { execFileSync } from 'node:child_process';
 import { DEFAULT_DEMO, type DemoOptions, runDemo } from '../../demo/demo.js';
 import { SchemaCatalogue } from '../../schemas/registry.js';
 import { DEAD_LETTER_TOPICS, TOPICS } from '../../streams/catalogue.js';
@@ -16,6 +15,7 @@ import { loadConnection } from '../../streams/runtime/config.js';
 import { createKafka } from '../../streams/runtime/kafka-client.js';
 import { ensureTopics } from '../../streams/runtime/topic-admin.js';
 import type { CliCommand } from '../command.js';
+import { startLocalStack } from '../local-stack.js';
 
 function numberFlag(args: string[], name: string): number | undefined {
   const i = args.indexOf(name);
@@ -41,24 +41,14 @@ function step(msg: string): void {
   console.log(`[foreshadow] ${msg}`);
 }
 
-/** Runs stack/stack.sh up and adopts the connection variables it prints. */
-function startLocalStack(): void {
-  step('starting the local stack (Kafka KRaft, schema registry, Kafka Connect)...');
-  const out = execFileSync('bash', ['stack/stack.sh', 'up'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  for (const line of out.split('\n')) {
-    const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-    if (m?.[1] && m[2] !== undefined) process.env[m[1]] = m[2];
-  }
-}
-
 export const command: CliCommand = {
   summary: 'bring up the stack, topics and schemas, and run the pipeline',
   async run(args) {
     if (process.env.KAFKA_BROKERS) step(`using the cluster at ${process.env.KAFKA_BROKERS}`);
-    else startLocalStack();
+    else {
+      step('starting the local stack (Kafka KRaft, schema registry, Kafka Connect)...');
+      startLocalStack();
+    }
     const conn = loadConnection();
 
     const admin = createKafka(conn, 'foreshadow-start').admin();

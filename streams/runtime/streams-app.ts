@@ -207,6 +207,8 @@ export class StreamsApp {
   /** Back-off after a retriable failure (doubles up to 10 s, reset by the next processed record). */
   private retryDelayMs = 0;
   private ticker: NodeJS.Timeout | undefined;
+  /** The topology's internal (repartition) topics. */
+  private readonly repartitionTopics: ReadonlySet<string>;
   /** When each repartition topic partition was last purged (`topic:partition` → ms). */
   private readonly lastPurge = new Map<string, number>();
   private metricsServer: Server | undefined;
@@ -226,6 +228,7 @@ export class StreamsApp {
     readonly topology: Topology,
     readonly options: StreamsAppOptions,
   ) {
+    this.repartitionTopics = new Set(topology.internalTopics().map((x) => x.name));
     this.conn = options.connection ?? loadConnection();
     this.instanceId = options.instanceId ?? randomUUID().slice(0, 8);
     this.kafka = createKafka(this.conn, `${topology.applicationId}-${this.instanceId}`);
@@ -357,7 +360,7 @@ export class StreamsApp {
   private async ensureTopics(): Promise<void> {
     const admin = this.admin!;
     const t = this.topology;
-    const internal = new Set(t.internalTopics().map((x) => x.name));
+    const internal = this.repartitionTopics;
     const external = externalSourceTopics(t);
     const existing = new Set(await admin.listTopics());
     const missing = external.filter((x) => !existing.has(x));
@@ -755,12 +758,6 @@ export class StreamsApp {
     this.metrics.commits.inc({ result: 'ok' });
     timer();
   }
-
-  private get repartitionTopics(): ReadonlySet<string> {
-    this.repartitionNames ??= new Set(this.topology.internalTopics().map((x) => x.name));
-    return this.repartitionNames;
-  }
-  private repartitionNames: Set<string> | undefined;
 
   /**
    * Deletes a repartition partition's records below `before` (committed: nobody needs them again),

@@ -46,12 +46,13 @@ const sampleMetrics = z
   .superRefine((metrics, ctx) => {
     for (const name in metrics) {
       const value: unknown = metrics[name];
-      const problem =
-        name === ''
-          ? 'has an empty metric name'
-          : typeof value !== 'number'
-            ? `is not a number (${typeof value})`
-            : ((c) => (typeof c === 'string' ? `is out of range: ${c}` : undefined))(checkValue(name, value));
+      let problem: string | undefined;
+      if (name === '') problem = 'has an empty metric name';
+      else if (typeof value !== 'number') problem = `is not a number (${typeof value})`;
+      else {
+        const checked = checkValue(name, value);
+        if (typeof checked === 'string') problem = `is out of range: ${checked}`;
+      }
       if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem, input: value });
     }
   });

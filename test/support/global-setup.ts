@@ -4,8 +4,9 @@
  * 2. a Docker engine is reachable: testcontainers starts Kafka and the registry;
  * 3. otherwise the project's own local stack (stack/stack.sh) runs them as local processes.
  */
-import { execFileSync } from 'node:child_process';
+
 import type { TestProject } from 'vitest/node';
+import { startLocalStack } from '../../cli/local-stack.js';
 import type { ContainerStack } from './containers.js';
 
 /**
@@ -45,14 +46,7 @@ async function startStack(): Promise<ContainerStack | undefined> {
     Object.assign(process.env, containers.env);
     return containers;
   }
-  const out = execFileSync('bash', ['stack/stack.sh', 'up'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  for (const line of out.split('\n')) {
-    const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-    if (m?.[1] && m[2] !== undefined) process.env[m[1]] = m[2];
-  }
+  startLocalStack();
   return undefined;
 }
 
