@@ -444,6 +444,13 @@ export class StreamTask {
     }
   }
 
+  /** Writes held in the stores' write caches until the next commit. */
+  uncommittedWrites(): number {
+    let n = 0;
+    for (const s of this.stores.values()) n += s.dirtyCount();
+    return n;
+  }
+
   async prepareCommit(): Promise<{ store: string; entries: ChangelogEntry[] }[]> {
     const out: { store: string; entries: ChangelogEntry[] }[] = [];
     for (const [name, s] of this.stores) {

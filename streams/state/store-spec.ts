@@ -15,12 +15,16 @@ export interface KeyValueStoreSpec<K, V> {
   readonly persistent: boolean;
   /** Write a changelog topic (default true); without it the store cannot be restored. */
   readonly changelog: boolean;
-  /** Upper bound of clean (already committed) entries kept deserialisable in memory. */
+  /**
+   * Upper bound of clean (already committed) entries kept deserialisable in memory. Cache bounds
+   * are per store per app instance: the runner gives each task its share (see `taskShare`), so an
+   * app's memory does not grow with the partition count.
+   */
   readonly cacheMaxEntries: number;
-  /** Upper bound of the bytes of those entries (default 64 MiB per store per task). */
+  /** Upper bound of the bytes of those entries (default 32 MiB per store per app instance). */
   readonly cacheMaxBytes: number;
   /**
-   * Budget (per store per task) of committed values kept as objects, so a `get` of a value written
+   * Budget (per store per app instance) of committed values kept as objects, so a `get` of a value written
    * by an earlier commit skips its deserialisation; 0 (default) keeps bytes only. For values whose
    * decoding is a processor's main cost. A kept object is handed out by `get` at most once and
    * comes back only through `put`, so a caller's uncommitted mutations never reach it; the
@@ -61,7 +65,7 @@ export interface KeyValueStoreOptions<K, V> extends StoreOptions<K, V> {
   decodedSize?(value: V, encodedBytes: number): number;
 }
 
-const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+const DEFAULT_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 
 const STORE_NAME = /^[a-zA-Z0-9._-]+$/;
 
@@ -107,4 +111,21 @@ export function windowStoreSpec<K, V>(
     cacheMaxEntries: options.cacheMaxEntries ?? 50_000,
     cacheMaxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
   };
+}
+
+/**
+ * One task's share of a spec's per-instance cache budgets: an instance runs at most one task per
+ * partition, so each gets 1/partitions of every bound (at least one entry and 64 KiB, so a cache
+ * still works on a topic with very many partitions).
+ */
+export function taskShare<S extends StoreSpec>(spec: S, partitions: number): S {
+  if (partitions <= 1) return spec;
+  const bytes = (b: number): number => (b <= 0 ? b : Math.max(64 * 1024, Math.floor(b / partitions)));
+  const scaled = {
+    ...spec,
+    cacheMaxEntries: Math.max(1, Math.ceil(spec.cacheMaxEntries / partitions)),
+    cacheMaxBytes: bytes(spec.cacheMaxBytes),
+  };
+  if (spec.kind === 'key-value') return { ...scaled, decodedCacheMaxBytes: bytes(spec.decodedCacheMaxBytes) } as S;
+  return scaled;
 }
