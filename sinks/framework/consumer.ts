@@ -13,6 +13,14 @@
  * recorded without acting again; only a command whose effect is absent is carried out. A provider
  * without `reconcile` has its (convergent) verb re-run. Records of one resource share a
  * partition, so they are handled in order, and only the partition's owner can write its outcome.
+ *
+ * Only the partition's owner may act, too: before each provider call the instance checks its
+ * ownership lease, half the session timeout from its last successful group heartbeat. The group
+ * hands a partition to another instance only after this one's session has expired (or after it
+ * rejoined without it), so within the lease no one else can be acting on the resource. An instance
+ * frozen (SIGSTOP, a VM pause, a stalled disk) after recording an intent finds its lease expired on
+ * waking, and leaves the command to the new owner, which resumes it, instead of carrying out a
+ * command that may since have been superseded by a newer epoch.
  */
 
 import { hostname } from 'node:os';
@@ -94,6 +102,18 @@ export function actuatorLogger(provider: string): Logger {
   });
 }
 
+/** This instance's ownership lease had expired when it was about to act. */
+export class LeaseExpired extends ForeshadowError {
+  constructor(why: string, context: Record<string, unknown>) {
+    super('FENCED', `ownership lease expired (${why}): not acting`, { context });
+    this.name = 'LeaseExpired';
+  }
+}
+
+function isLeaseExpired(err: unknown): boolean {
+  return err instanceof LeaseExpired || (err instanceof RetriesExhausted && err.last instanceof LeaseExpired);
+}
+
 function describeCause(err: unknown): string {
   const base = err instanceof RetriesExhausted ? err.last : err;
   return describeError(base);
@@ -124,6 +144,12 @@ export class ActuatorConsumer {
   private readonly retry: RetryPolicy;
   /** The pending or finished producer initialisation + ledger catch-up that records wait for. */
   private ledgerCaughtUp: Promise<void> | undefined;
+  /** Ownership lease: last proof of group membership, its length, and a way to renew it. */
+  private provenAt = 0;
+  private leaseMs = Number.POSITIVE_INFINITY;
+  /** Counts group joins: a command started under one membership is never acted on under another. */
+  private membership = 0;
+  private heartbeat: (() => Promise<void>) | undefined;
 
   constructor(private readonly options: ActuatorConsumerOptions) {
     this.provider = options.provider;
@@ -142,16 +168,25 @@ export class ActuatorConsumer {
 
   async start(): Promise<void> {
     const { kafka } = this.options;
+    const sessionTimeout = this.options.sessionTimeoutMs ?? 30_000;
+    this.leaseMs = sessionTimeout / 2;
     this.consumer = kafka.consumer({
       groupId: this.groupId,
       readUncommitted: false,
       // Long actions heartbeat explicitly; this only bounds a dead process.
-      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      sessionTimeout,
+    });
+    // The event fires on the response, a little after the coordinator's session clock restarted:
+    // the lease (half the session) leaves that round trip far behind.
+    this.consumer.on(this.consumer.events.HEARTBEAT, () => {
+      this.provenAt = Date.now();
     });
     // Partitions may arrive from an instance that died mid-transaction or wrote ledger entries we
     // have not read yet. Their producers are initialised first (fencing that instance and
     // aborting its open transaction), then the ledger is caught up; records wait for both.
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      this.membership++;
+      this.provenAt = Date.now();
       const refs: PartitionRef[] = [];
       for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) {
         if (this.topics.some((t) => t.topic === topic))
@@ -170,6 +205,7 @@ export class ActuatorConsumer {
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
         const source = this.topics.find((t) => t.topic === topic)?.source;
         if (!source) return;
+        this.heartbeat = heartbeat;
         const beat = setInterval(() => {
           heartbeat().catch(() => undefined);
         }, 3_000);
@@ -262,6 +298,7 @@ export class ActuatorConsumer {
   /** Handles one record; exported behaviour is entirely in the results it produces. */
   async handle(source: 'shadow' | 'failover', message: KafkaMessage, topic: string, partition: number): Promise<void> {
     const ref: PartitionRef = { topic, partition };
+    const membership = this.membership;
     const c = await this.decode(source, message, ref);
     if (!c) return;
     if (!this.provider.accepts(c) || !implementsCommand(this.provider, c)) return;
@@ -308,8 +345,9 @@ export class ActuatorConsumer {
     try {
       run = await withRetry(
         this.retry,
-        (attempt) => {
+        async (attempt) => {
           attempts = attempt;
+          await this.checkLease(membership);
           const ctx = this.context(ref, c, attempt, t0);
           return resumed ? this.resume(c, ctx) : this.invoke(c, ctx).then((o) => ({ outcome: o, observed: false }));
         },
@@ -321,6 +359,15 @@ export class ActuatorConsumer {
       );
     } catch (err: unknown) {
       if (this.abort.signal.aborted) throw err; // not handled: redelivered to whoever takes over
+      if (isLeaseExpired(err)) {
+        // Not handled either: the new owner resumes it from the intent; if this instance is still
+        // the owner after all (a slow heartbeat), the redelivery finds its own intent and resumes.
+        this.log.warn(
+          { ...logCtx, err: describeCause(err) },
+          'ownership lease expired before acting; left to the owner',
+        );
+        throw err;
+      }
       const last = err instanceof RetriesExhausted ? err.last : err;
       const retriable = last instanceof ForeshadowError ? last.retriable : true;
       const detail = describeCause(err);
@@ -347,6 +394,23 @@ export class ActuatorConsumer {
       { ...logCtx, status, observed, attempts: run.attempts, durationMs: Date.now() - t0 },
       observed ? 'interrupted command found applied; recorded' : 'command applied',
     );
+  }
+
+  /**
+   * Renews the lease if a heartbeat is due (kafkajs sends one only past its interval), then refuses
+   * to go on if the last successful one is older than the lease, or if the instance has rejoined
+   * the group since it took the command up (the partition may have had another owner meanwhile,
+   * even if it came back). Without a running consumer (commands handed to `handle` directly)
+   * there is no group and nothing to check.
+   */
+  private async checkLease(membership: number): Promise<void> {
+    if (!this.consumer) return;
+    await this.heartbeat?.().catch(() => undefined);
+    const age = Date.now() - this.provenAt;
+    const context = { ageMs: age, leaseMs: this.leaseMs, membership, now: this.membership };
+    if (age > this.leaseMs) throw new LeaseExpired(`last heartbeat ${age} ms ago, lease ${this.leaseMs} ms`, context);
+    if (membership !== this.membership)
+      throw new LeaseExpired('rejoined the group since taking the command up', context);
   }
 
   /**

@@ -26,7 +26,7 @@ import type { LedgerEntry } from '../../sinks/framework/ledger.js';
 import type { ActuationResult, ShadowCommand } from '../../sinks/framework/types.js';
 import { parseInfo } from '../../sinks/redis/info.js';
 import { freePort, Program, redisTestClient, removeDir, shadowCommand, tempDir, waitFor } from '../sinks/support.js';
-import { startWorker, type Worker } from '../streams/fixtures/streams-helpers.js';
+import { sleep, startWorker, type Worker } from '../streams/fixtures/streams-helpers.js';
 import {
   type ConsumedMessage,
   consumeUntil,
@@ -125,7 +125,7 @@ describe('actuator crash between carrying out a command and recording it', () =>
     return { primaryPort, replicaPort, primary, replica };
   }
 
-  function startActuator(crash?: { point: FaultPoint; commandId: string }): Worker {
+  function startActuator(crash?: { point: FaultPoint; commandId: string; freeze?: boolean }): Worker {
     const w = startWorker('../../reliability/fixtures/crashing-actuator.ts', {
       GROUP_ID: groupId,
       SHADOW_TOPIC: shadowTopic,
@@ -134,7 +134,7 @@ describe('actuator crash between carrying out a command and recording it', () =>
       TARGET_HOST: 'host-b',
       DATA_ROOT: join(dir, 'host-b'),
       REDIS_PASSWORD: PASSWORD,
-      ...(crash ? { CRASH_AT: crash.point, CRASH_COMMAND: crash.commandId } : {}),
+      ...(crash ? { [crash.freeze ? 'FREEZE_AT' : 'CRASH_AT']: crash.point, CRASH_COMMAND: crash.commandId } : {}),
     });
     workers.push(w);
     return w;
@@ -324,6 +324,72 @@ describe('actuator crash between carrying out a command and recording it', () =>
     },
     240_000,
   );
+
+  it('PROMOTE, SIGSTOP after-intent: the frozen instance, woken after a newer epoch swapped the roles back, does not act', async () => {
+    const t0 = Date.now();
+    const resourceId = 'cache-promote-frozen';
+    const pair = await redisPair(resourceId);
+    const p = `127.0.0.1:${pair.primaryPort}`;
+    const r = `127.0.0.1:${pair.replicaPort}`;
+    const first = shadowCommand({ type: 'PROMOTE', resourceId, epoch: 2, primaryAddress: p, targetAddress: r });
+    const finalOf = (id: string): ActuationResult | undefined =>
+      results.find((x) => x.commandId === id && x.status !== 'IN_PROGRESS');
+
+    const frozen = startActuator({ point: 'after-intent', commandId: first.commandId, freeze: true });
+    await frozen.waitForLog((l) => l.msg === 'actuator started', 120_000);
+    await send(first);
+    await frozen.waitForLog((l) => l.msg === 'freezing', 60_000);
+    const frozenAt = Date.now();
+
+    // The other instance takes the partition over once the frozen one's session expires, and
+    // resumes the command from its intent.
+    const owner = startActuator();
+    const taken = await waitFor('takeover result', () => finalOf(first.commandId), 120_000);
+    expect(taken.status, taken.detail).toBe('SUCCEEDED');
+    expect((await replication(pair.replica)).get('role')).toBe('master');
+    // A newer epoch swaps the roles back.
+    const back = shadowCommand({ type: 'PROMOTE', resourceId, epoch: 3, primaryAddress: r, targetAddress: p });
+    await send(back);
+    const swapped = await waitFor('newer epoch result', () => finalOf(back.commandId), 60_000);
+    expect(swapped.status, swapped.detail).toBe('SUCCEEDED');
+    const before = {
+      replicaofR: await calls(pair.replica, 'replicaof'),
+      replicaofP: await calls(pair.primary, 'replicaof'),
+    };
+
+    // Wake the frozen instance right after its intent: acting now would undo epoch 3.
+    frozen.child.kill('SIGCONT');
+    await frozen.waitForLog((l) => l.msg === 'ownership lease expired before acting; left to the owner', 60_000);
+    await sleep(3_000);
+    expect((await replication(pair.primary)).get('role')).toBe('master');
+    const shadowInfo = await replication(pair.replica);
+    expect(shadowInfo.get('role')).toBe('slave');
+    expect(Number(shadowInfo.get('master_port'))).toBe(pair.primaryPort);
+    const after = {
+      replicaofR: await calls(pair.replica, 'replicaof'),
+      replicaofP: await calls(pair.primary, 'replicaof'),
+    };
+    expect(after).toEqual(before);
+    const finals = (await readAll(resultsTopic, 3_000))
+      .map((m) => JSON.parse(m.message.value?.toString() ?? '{}') as ActuationResult)
+      .filter((x) => x.commandId === first.commandId && x.status !== 'IN_PROGRESS');
+    expect(finals.map((x) => x.status)).toEqual(['SUCCEEDED']);
+    await pair.primary.set('after-wake', 'ok');
+    await expect(pair.replica.set('split-brain', 'no')).rejects.toThrow(/READONLY/);
+
+    await Promise.all([stopWorker(frozen), stopWorker(owner)]);
+    const figures = {
+      command: 'PROMOTE',
+      point: 'after-intent',
+      freezes: 1,
+      frozenMs: Date.now() - frozenAt,
+      actedOnWake: after.replicaofR - before.replicaofR + after.replicaofP - before.replicaofP,
+      finalResults: finals.length,
+      seconds: Math.round((Date.now() - t0) / 1000),
+    };
+    console.log(`actuator freeze: ${JSON.stringify(figures)}`);
+    recordFigure('actuator-freeze', figures);
+  }, 240_000);
 
   it('CREATE, SIGKILL after-action: the shadow server is started once and never re-pointed', async () => {
     const t0 = Date.now();
