@@ -8,6 +8,13 @@
  * The TSIG secret is read from the environment variable named by `keySecretEnv`. After a crash
  * between the update and its record, `reconcile` asks the server whether the record already holds
  * the new value instead of sending the update again.
+ *
+ * Fencing at the resource (`fenceRecords`, default on): the epoch of the last redirect lives on the
+ * server beside the record, in TXT `_foreshadow-epoch.<name>`. A redirect reads it, refuses
+ * (REJECTED_STALE_EPOCH) if it is newer than the command's, and otherwise sends its change
+ * conditional on the TXT still holding what was read, setting it to the command's epoch in the same
+ * atomic update. So an actuator that stalled anywhere, even between its last check and the update
+ * leaving it, can never overwrite a newer epoch's answer.
  */
 import { Resolver } from 'node:dns/promises';
 import { isIPv4, isIPv6 } from 'node:net';
@@ -21,7 +28,12 @@ import type {
   Outcome,
   ShadowCommand,
 } from '../framework/types.js';
-import { nsupdate, type RecordUpdate } from './nsupdate.js';
+import { FenceMoved, nsupdate, type RecordUpdate } from './nsupdate.js';
+
+/** The TXT record holding a record's fencing epoch. */
+export function epochRecordOf(name: string): string {
+  return `_foreshadow-epoch.${name}`;
+}
 
 export const dnsProviderOptionsSchema = z.object({
   name: z.string().default('dns'),
@@ -39,6 +51,8 @@ export const dnsProviderOptionsSchema = z.object({
   timeoutMs: z.number().int().positive().default(5_000),
   /** Read the record back from `server` after the update. */
   verify: z.boolean().default(true),
+  /** Keep the epoch in a TXT record beside each record and update conditionally on it. */
+  fenceRecords: z.boolean().default(true),
 });
 export type DnsProviderOptions = z.input<typeof dnsProviderOptionsSchema>;
 
@@ -76,7 +90,24 @@ export class DnsProvider implements ActuatorProvider {
       type,
       value,
     };
-    await nsupdate(update, { binary: this.o.nsupdate, timeoutMs: this.o.timeoutMs });
+    if (this.o.fenceRecords) {
+      const fence = epochRecordOf(name);
+      const current = await this.epochAt(fence);
+      if (current !== undefined && current > cmd.epoch) {
+        return {
+          status: 'REJECTED_STALE_EPOCH',
+          detail: `${fence} holds epoch ${current}, newer than the command's ${cmd.epoch}: ${name} left as it is`,
+        };
+      }
+      update.fence = { name: fence, expected: current, epoch: cmd.epoch };
+    }
+    try {
+      await nsupdate(update, { binary: this.o.nsupdate, timeoutMs: this.o.timeoutMs });
+    } catch (err: unknown) {
+      // Someone updated the epoch between our read and our update: read again on the retry.
+      if (err instanceof FenceMoved) throw transientError(err.message, { name }, err);
+      throw err;
+    }
     if (this.o.verify) await this.verify(name, type, value);
     return { address: value, detail: `${name} ${this.o.ttl} ${type} ${value}` };
   }
@@ -97,9 +128,29 @@ export class DnsProvider implements ActuatorProvider {
     return { address: value, detail: `${name} ${type} ${value} already in place` };
   }
 
-  private async verify(name: string, type: 'A' | 'AAAA' | 'CNAME', value: string): Promise<void> {
+  private resolver(): Resolver {
     const r = new Resolver({ timeout: this.o.timeoutMs, tries: 2 });
     r.setServers([isIPv6(this.o.server) ? `[${this.o.server}]:${this.o.port}` : `${this.o.server}:${this.o.port}`]);
+    return r;
+  }
+
+  /** The epoch in a fence TXT record on the server; undefined when there is none yet. */
+  private async epochAt(fence: string): Promise<number | undefined> {
+    let answers: string[][];
+    try {
+      answers = await this.resolver().resolveTxt(fence);
+    } catch (err: unknown) {
+      const code = (err as { code?: string }).code;
+      if (code === 'ENOTFOUND' || code === 'ENODATA') return undefined;
+      throw transientError(`cannot read ${fence}: ${code ?? String(err)}`, { fence }, err);
+    }
+    const epochs = answers.map((chunks) => Number(chunks.join(''))).filter((n) => Number.isFinite(n));
+    if (epochs.length === 0) throw permanentError(`${fence} holds no epoch: ${JSON.stringify(answers)}`, { fence });
+    return Math.max(...epochs);
+  }
+
+  private async verify(name: string, type: 'A' | 'AAAA' | 'CNAME', value: string): Promise<void> {
+    const r = this.resolver();
     const answers =
       type === 'A' ? await r.resolve4(name) : type === 'AAAA' ? await r.resolve6(name) : await r.resolveCname(name);
     const want = value.replace(/\.$/, '');

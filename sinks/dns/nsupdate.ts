@@ -14,6 +14,18 @@ export interface TsigKey {
   secret: string;
 }
 
+/**
+ * A fencing token kept next to the record: a TXT record holding the epoch of the last update. The
+ * update is conditional on it still holding `expected` (absent: `undefined`) and sets it to
+ * `epoch` in the same message, a compare-and-set the server applies atomically (RFC 2136
+ * prerequisites).
+ */
+export interface EpochFence {
+  name: string;
+  expected: number | undefined;
+  epoch: number;
+}
+
 export interface RecordUpdate {
   server: string;
   port: number;
@@ -23,16 +35,37 @@ export interface RecordUpdate {
   ttl: number;
   type: 'A' | 'AAAA' | 'CNAME';
   value: string;
+  fence?: EpochFence;
+}
+
+/** The update's prerequisite failed: the epoch record no longer holds what was read. */
+export class FenceMoved extends Error {
+  constructor(readonly fence: EpochFence) {
+    super(`epoch record ${fence.name} changed since it was read (expected ${fence.expected ?? 'none'})`);
+    this.name = 'FenceMoved';
+  }
+}
+
+const absolute = (name: string): string => (name.endsWith('.') ? name : `${name}.`);
+
+function fenceLines(f: EpochFence, ttl: number): string[] {
+  const fqdn = absolute(f.name);
+  return [
+    f.expected === undefined ? `prereq nxrrset ${fqdn} TXT` : `prereq yxrrset ${fqdn} TXT "${f.expected}"`,
+    `update delete ${fqdn} TXT`,
+    `update add ${fqdn} ${ttl} TXT "${f.epoch}"`,
+  ];
 }
 
 /** Builds the nsupdate script: one message, so the replacement is atomic on the server. */
 export function updateScript(u: RecordUpdate): string {
-  const fqdn = u.name.endsWith('.') ? u.name : `${u.name}.`;
+  const fqdn = absolute(u.name);
   const value = u.type === 'CNAME' && !u.value.endsWith('.') ? `${u.value}.` : u.value;
   return [
     `server ${u.server} ${u.port}`,
     `zone ${u.zone}`,
     `key ${u.key.algorithm}:${u.key.name} ${u.key.secret}`,
+    ...(u.fence ? fenceLines(u.fence, u.ttl) : []),
     // A name holds either a CNAME or addresses: clear all three before adding the new one.
     `update delete ${fqdn} A`,
     `update delete ${fqdn} AAAA`,
@@ -64,6 +97,8 @@ export async function nsupdate(u: RecordUpdate, opts: { binary?: string; timeout
     child.stdin.end(updateScript(u));
   });
   if (code === 0) return;
+  // A failed prerequisite is answered NXRRSET (expected value gone) or YXRRSET (appeared).
+  if (u.fence && /\b(NXRRSET|YXRRSET)\b/.test(output)) throw new FenceMoved(u.fence);
   // nsupdate never echoes the key line, but make sure a secret cannot leak through its output.
   const reason = output.split(u.key.secret).join('[redacted]').trim().split('\n').slice(-3).join(' / ');
   if (PERMANENT.test(output)) throw permanentError(`DNS update of ${u.name} refused: ${reason}`, { zone: u.zone });

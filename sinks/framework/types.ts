@@ -113,8 +113,12 @@ export function subjectOf(c: ActuatorCommand): string {
 
 /** What a provider reports back for one command; the consumer adds ids, timing and attempt. */
 export interface Outcome {
-  /** SUCCEEDED by default; IN_PROGRESS when the action continues (a shadow still syncing). */
-  status?: 'SUCCEEDED' | 'IN_PROGRESS';
+  /**
+   * SUCCEEDED by default; IN_PROGRESS when the action continues (a shadow still syncing);
+   * REJECTED_STALE_EPOCH when the resource itself holds a newer epoch than the command's (a
+   * provider that fences at the resource, e.g. DNS), so nothing was changed.
+   */
+  status?: 'SUCCEEDED' | 'IN_PROGRESS' | 'REJECTED_STALE_EPOCH';
   address?: string;
   lagBytes?: number | null;
   lagMs?: number | null;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DnsProvider } from '../../../sinks/dns/dns-provider.js';
+import { FenceMoved, nsupdate } from '../../../sinks/dns/nsupdate.js';
 import {
   ActuatorHarness,
   directContext,
@@ -118,6 +119,40 @@ cache IN A 10.0.0.1
     expect((await harness.result(stale.commandId)).status).toBe('REJECTED_STALE_EPOCH');
     expect(await dig(port, 'cache.svc.test')).toEqual(['cache.svc.test. 30 IN A 10.0.0.2']);
 
+    // Fencing at the server: the epoch went into TXT beside the record with the redirect.
+    expect(await dig(port, '_foreshadow-epoch.cache.svc.test', 'TXT')).toEqual([
+      '_foreshadow-epoch.cache.svc.test. 30 IN TXT "5"',
+    ]);
+    // A stale instance that got past its own ledger (frozen after its checks) is refused by the
+    // server's epoch, not by anything in the actuator's memory.
+    const late = await provider.redirect(
+      shadowCommand({ resourceId: 'cache-1', type: 'REDIRECT', epoch: 4, targetAddress: '10.0.0.1:6379' }),
+    );
+    expect(late.status).toBe('REJECTED_STALE_EPOCH');
+    expect(late.detail).toContain('epoch 5');
+    // The race itself: an update based on a stale read of the epoch (4, then 5 was written) fails
+    // its prerequisite atomically on the server and changes nothing.
+    const update = {
+      server: '127.0.0.1',
+      port,
+      zone: 'svc.test',
+      key: { name: 'foreshadow-test', algorithm: 'hmac-sha256', secret },
+      name: 'cache.svc.test',
+      ttl: 30,
+      type: 'A' as const,
+      value: '10.0.0.1',
+    };
+    await expect(
+      nsupdate({ ...update, fence: { name: '_foreshadow-epoch.cache.svc.test', expected: 4, epoch: 7 } }),
+    ).rejects.toBeInstanceOf(FenceMoved);
+    await expect(
+      nsupdate({ ...update, fence: { name: '_foreshadow-epoch.cache.svc.test', expected: undefined, epoch: 7 } }),
+    ).rejects.toBeInstanceOf(FenceMoved);
+    expect(await dig(port, 'cache.svc.test')).toEqual(['cache.svc.test. 30 IN A 10.0.0.2']);
+    expect(await dig(port, '_foreshadow-epoch.cache.svc.test', 'TXT')).toEqual([
+      '_foreshadow-epoch.cache.svc.test. 30 IN TXT "5"',
+    ]);
+
     // A host name target becomes a CNAME (replacing the A record atomically).
     const cname = shadowCommand({
       resourceId: 'cache-1',
@@ -130,6 +165,9 @@ cache IN A 10.0.0.1
     expect(await dig(port, 'cache.svc.test', 'CNAME')).toEqual(['cache.svc.test. 30 IN CNAME replica.other.test.']);
     // No A record is left: an A query is answered with the CNAME alone.
     expect(await dig(port, 'cache.svc.test', 'A')).toEqual(['cache.svc.test. 30 IN CNAME replica.other.test.']);
+    expect(await dig(port, '_foreshadow-epoch.cache.svc.test', 'TXT')).toEqual([
+      '_foreshadow-epoch.cache.svc.test. 30 IN TXT "6"',
+    ]);
   });
 
   it('fails permanently (no retries) when the TSIG key is wrong, without leaking it', async () => {
