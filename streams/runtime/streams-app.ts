@@ -56,7 +56,7 @@ import {
   type RawRecord,
   StreamTask,
 } from './task.js';
-import { createTopicsAndWait, retryWhileInFlux } from './topic-admin.js';
+import { alignTopicConfigs, createTopicsAndWait, retryWhileInFlux } from './topic-admin.js';
 import type { Topology } from './topology.js';
 
 /** Records between checks of kafkajs' isRunning/isStale and heartbeats within a batch. */
@@ -393,8 +393,16 @@ export class StreamsApp {
     }
     const wanted: { topic: string; numPartitions: number; configEntries: { name: string; value: string }[] }[] = [];
     // Repartition topics: no time-based retention (see repartitionPurgeIntervalMs); purged instead.
+    const repartitionConfig = [{ name: 'retention.ms', value: '-1' }];
     for (const name of internal)
-      wanted.push({ topic: name, numPartitions: partitions, configEntries: [{ name: 'retention.ms', value: '-1' }] });
+      wanted.push({ topic: name, numPartitions: partitions, configEntries: repartitionConfig });
+    // Ones created by a version that expired them by time still carry that retention.
+    const aligned = await alignTopicConfigs(
+      admin,
+      [...internal].filter((n) => existing.has(n)),
+      repartitionConfig,
+    );
+    if (aligned.length > 0) this.logger.info({ topics: aligned }, 'repartition topics no longer expire by time');
     for (const spec of t.storeSpecs()) {
       if (!spec.changelog) continue;
       const configEntries = [{ name: 'cleanup.policy', value: 'compact' }];

@@ -90,6 +90,32 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
 }
 
 /**
+ * Brings existing topics' configuration overrides to exactly `wanted` where any differ, and returns
+ * the topics changed. For topics the runtime creates with only these overrides (repartition topics):
+ * kafkajs' AlterConfigs replaces the whole set.
+ */
+export async function alignTopicConfigs(
+  admin: Admin,
+  topics: readonly string[],
+  wanted: readonly { name: string; value: string }[],
+): Promise<string[]> {
+  if (topics.length === 0) return [];
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+  });
+  const drifting = described.resources
+    .filter((r) => wanted.some((w) => r.configEntries.find((e) => e.configName === w.name)?.configValue !== w.value))
+    .map((r) => r.resourceName);
+  if (drifting.length === 0) return [];
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: drifting.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configEntries: [...wanted] })),
+  });
+  return drifting;
+}
+
+/**
  * Creates `topics` (those that exist already are left alone) and returns once every one of them
  * has a leader, also when other processes create some of the same topics at the same moment (apps
  * reading one source share its `<source>.dlq`). kafkajs reports a creation in which some topics

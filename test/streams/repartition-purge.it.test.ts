@@ -95,4 +95,41 @@ describe('repartition topics', () => {
       await app.close();
     }
   });
+
+  it('stop expiring by time when an earlier version created them with a retention', async () => {
+    const oldAppId = uniqueName('purge-old-app').replaceAll('.', '-');
+    const repartition = `${oldAppId}-by-region-repartition`;
+    const dir = await mkdtemp(join(tmpdir(), 'foreshadow-purge-old-'));
+    // As the runtime left it before repartition topics were purged instead: 7 days of retention.
+    await createTopics([
+      { topic: repartition, numPartitions: 2, configEntries: [{ name: 'retention.ms', value: '604800000' }] },
+    ]);
+    const retentionOf = (): Promise<string | undefined> =>
+      withAdmin(async (a) => {
+        const r = await a.describeConfigs({
+          resources: [{ type: ConfigResourceTypes.TOPIC, name: repartition, configNames: ['retention.ms'] }],
+          includeSynonyms: false,
+        });
+        return r.resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
+      });
+    expect(await retentionOf()).toBe('604800000');
+    const b = new StreamsBuilder(oldAppId);
+    b.stream(input, { keySerde: stringSerde, valueSerde: jsonSerde<Reading>() })
+      .selectKey((_k, v) => v.region, { name: 'by-region', keySerde: stringSerde, valueSerde: jsonSerde<Reading>() })
+      .to(output, { keySerde: stringSerde, valueSerde: jsonSerde<Reading>() });
+    const app = new StreamsApp(b.build(), {
+      guarantee: 'at-least-once',
+      connection: { ...loadConnection(), brokers: brokers(), registryUrl: registryUrl() },
+      stateDir: dir,
+      logger: createLogger('purge-old-test', 'error'),
+    });
+    try {
+      await app.start();
+      expect(await retentionOf()).toBe('-1');
+    } finally {
+      await app.close();
+      await cleanupApp(oldAppId, []);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
