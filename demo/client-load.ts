@@ -19,6 +19,8 @@ export interface Outage {
   start: number;
   end: number | null;
   failedOps: number;
+  /** The server's port as asked right after the outage ended (null until the answer is in). */
+  servedAfter: number | null;
 }
 
 export interface WriteProbeOptions {
@@ -80,9 +82,15 @@ export class WriteProbe {
     const open = this.outages[this.outages.length - 1];
     if (!ok && (!open || open.end !== null)) {
       const lastOk = [...this.ops].reverse().find((o) => o.ok);
-      this.outages.push({ start: lastOk?.t ?? t, end: null, failedOps: 1 });
+      this.outages.push({ start: lastOk?.t ?? t, end: null, failedOps: 1, servedAfter: null });
     } else if (!ok && open) open.failedOps++;
-    else if (ok && open && open.end === null) open.end = t;
+    else if (ok && open && open.end === null) {
+      open.end = t;
+      // Who serves now: the periodic refresh (every 200 ops) may still hold the dead server's port.
+      void this.refreshServer().then(() => {
+        open.servedAfter = this.servedBy;
+      });
+    }
   }
 
   async start(): Promise<void> {

@@ -305,9 +305,10 @@ export async function runDemo(conn: KafkaConnection, options: Partial<DemoOption
       for (const [id, p] of probes) {
         const n = reported.get(id) ?? 0;
         for (const out of p.outages.slice(n)) {
-          if (out.end === null) continue;
+          // In order: an outage is reported once it ended and the server after it is known.
+          if (out.end === null || out.servedAfter === null) break;
           progress.event(
-            `${id}: writes failed for ${out.end - out.start} ms (${out.failedOps} failed ops); now served by redis :${p.servedBy}`,
+            `${id}: writes failed for ${out.end - out.start} ms (${out.failedOps} failed ops); now served by redis :${out.servedAfter}`,
           );
           reported.set(id, (reported.get(id) ?? 0) + 1);
         }

@@ -156,7 +156,10 @@ describe('npm start (demo)', () => {
       expect(died).toBeLessThan(killed);
       expect(killed).toBeLessThan(promoted);
       expect(promoted).toBeLessThan(redirected);
-      expect(redirected).toBeLessThan(recovered);
+      // The client's recovery is reported on the next status tick, the failover steps as the event
+      // tail reads them: HAProxy's health check may route writes to the promoted shadow before the
+      // TRAFFIC_REDIRECTED event is printed, so only "after the kill" is an ordering guarantee.
+      expect(killed).toBeLessThan(recovered);
       const states = summary.shadows[resource] ?? [];
       expect(states.indexOf('READY'), JSON.stringify(summary.shadows)).toBeGreaterThanOrEqual(0);
       expect(states.indexOf('PROMOTED')).toBeGreaterThan(states.indexOf('READY'));

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Admin, type ITopicConfig, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { inject } from 'vitest';
+import { createTopicsAndWait } from '../../streams/runtime/topic-admin.js';
 
 export function brokers(): string[] {
   const list = inject('kafkaBrokers') || process.env.KAFKA_BROKERS || '127.0.0.1:9092';
@@ -38,10 +39,13 @@ export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T>
   }
 }
 
+/**
+ * Creates topics and waits for their leaders through the runtime's own helper: kafkajs' wait fails
+ * on UNKNOWN_TOPIC_OR_PARTITION when a loaded broker is slow to publish the new metadata (a CI
+ * failure of the topic catalogue test).
+ */
 export async function createTopics(topics: ITopicConfig[]): Promise<void> {
-  await withAdmin(async (admin) => {
-    await admin.createTopics({ topics, waitForLeaders: true });
-  });
+  await withAdmin((admin) => createTopicsAndWait(admin, topics));
 }
 
 export async function deleteTopics(names: string[]): Promise<void> {
