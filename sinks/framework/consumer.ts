@@ -175,6 +175,9 @@ export class ActuatorConsumer {
       readUncommitted: false,
       // Long actions heartbeat explicitly; this only bounds a dead process.
       sessionTimeout,
+      // Well inside the lease (half the session): at the broker's minimum session (6 s) kafkajs'
+      // default 3 s would put a due heartbeat right at the lease's end.
+      heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 6)),
     });
     // The event fires on the response, a little after the coordinator's session clock restarted:
     // the lease (half the session) leaves that round trip far behind.
