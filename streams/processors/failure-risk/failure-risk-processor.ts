@@ -163,12 +163,12 @@ export class FailureRiskProcessor extends RiskStateAccess implements Processor<s
     // Built on the first tick, while the store holds little more than what was restored; built at
     // the first check instead, it decoded every host seen since start-up in one burst (the 100k-host
     // benchmark's heap spiked by ~300 MB there). `process` keeps it current afterwards.
-    if (!this.watch) this.watch = await this.scanWatch();
+    this.watch ??= await this.scanWatch();
     if (!this.pass) {
       if (now < this.nextCheckAt) return;
       const every = this.opts.silenceCheckMs;
       this.nextCheckAt += Math.floor((now - this.nextCheckAt) / every + 1) * every;
-      this.pass = { candidates: await this.silentCandidates(now), next: 0 };
+      this.pass = { candidates: this.silentCandidates(this.watch, now), next: 0 };
     }
     const pass = this.pass;
     const slice = pass.candidates.slice(pass.next, pass.next + SILENCE_SLICE);
@@ -177,17 +177,17 @@ export class FailureRiskProcessor extends RiskStateAccess implements Processor<s
     if (slice.length > 0) await this.reportSilent(slice, now);
   }
 
-  /** Hosts silent at `now` by what `process` last saw: a superset of what evaluateSilence reports. */
+  /** What the silence check needs of every host in the store (one decode each). */
   private async scanWatch(): Promise<Map<string, SilenceWatch>> {
     const watch = new Map<string, SilenceWatch>();
     for await (const { value } of this.hosts.all()) watch.set(value.host, watchOf(value));
     return watch;
   }
 
-  private async silentCandidates(now: number): Promise<string[]> {
-    this.watch ??= await this.scanWatch();
+  /** Hosts silent at `now` by what `process` last saw: a superset of what evaluateSilence reports. */
+  private silentCandidates(watch: ReadonlyMap<string, SilenceWatch>, now: number): string[] {
     const candidates: string[] = [];
-    for (const [host, w] of this.watch) {
+    for (const [host, w] of watch) {
       if (w.intervalMs > 0 && w.lastSeenWall > 0 && now - w.lastSeenWall >= this.opts.silentIntervals * w.intervalMs)
         candidates.push(host);
     }
