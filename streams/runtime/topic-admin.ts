@@ -16,14 +16,38 @@ export interface TopicChange {
   detail?: string;
 }
 
-export function topicConfigEntries(spec: TopicSpec): { name: string; value: string }[] {
-  const entries: { name: string; value: string }[] = [{ name: 'cleanup.policy', value: spec.cleanup }];
+type ConfigEntry = { name: string; value: string };
+
+export function topicConfigEntries(spec: TopicSpec): ConfigEntry[] {
+  const entries: ConfigEntry[] = [{ name: 'cleanup.policy', value: spec.cleanup }];
   if (spec.retentionMs !== undefined) entries.push({ name: 'retention.ms', value: String(spec.retentionMs) });
   if (spec.cleanup.includes('compact')) {
     // Compacted state topics should compact promptly so restores read little.
     entries.push({ name: 'min.cleanable.dirty.ratio', value: '0.1' }, { name: 'segment.ms', value: String(3_600_000) });
   }
   return entries;
+}
+
+/** Each topic's current configuration, name → value. */
+async function describeTopicConfigs(
+  admin: Admin,
+  topics: readonly string[],
+): Promise<Map<string, Map<string, string>>> {
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+  });
+  return new Map(
+    described.resources.map((r) => [
+      r.resourceName,
+      new Map(r.configEntries.map((e) => [e.configName, e.configValue])),
+    ]),
+  );
+}
+
+/** The wanted entries a topic's current configuration does not hold. */
+function driftFrom(current: ReadonlyMap<string, string> | undefined, wanted: readonly ConfigEntry[]): ConfigEntry[] {
+  return wanted.filter((e) => current?.get(e.name) !== e.value);
 }
 
 export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<TopicChange[]> {
@@ -47,15 +71,9 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
 
   const meta = await admin.fetchTopicMetadata({ topics: present.map((s) => s.name) });
   const partitionsOf = new Map(meta.topics.map((t) => [t.name, t.partitions.length]));
-  const described = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: present.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.name })),
-  });
-  const configOf = new Map(
-    described.resources.map((r) => [
-      r.resourceName,
-      new Map(r.configEntries.map((e) => [e.configName, e.configValue])),
-    ]),
+  const configOf = await describeTopicConfigs(
+    admin,
+    present.map((s) => s.name),
   );
 
   const raise = present.filter((s) => (partitionsOf.get(s.name) ?? 0) < s.partitions);
@@ -64,8 +82,7 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
   }
   for (const s of present) {
     const wanted = topicConfigEntries(s);
-    const current = configOf.get(s.name) ?? new Map<string, string>();
-    const drift = wanted.filter((e) => current.get(e.name) !== e.value);
+    const drift = driftFrom(configOf.get(s.name), wanted);
     if (drift.length > 0) {
       // kafkajs speaks the non-incremental AlterConfigs API, which replaces a topic's whole set of
       // overrides: send every wanted entry, or the ones not drifting would fall back to defaults.
@@ -97,16 +114,11 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
 export async function alignTopicConfigs(
   admin: Admin,
   topics: readonly string[],
-  wanted: readonly { name: string; value: string }[],
+  wanted: readonly ConfigEntry[],
 ): Promise<string[]> {
   if (topics.length === 0) return [];
-  const described = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
-  });
-  const drifting = described.resources
-    .filter((r) => wanted.some((w) => r.configEntries.find((e) => e.configName === w.name)?.configValue !== w.value))
-    .map((r) => r.resourceName);
+  const configOf = await describeTopicConfigs(admin, topics);
+  const drifting = topics.filter((name) => driftFrom(configOf.get(name), wanted).length > 0);
   if (drifting.length === 0) return [];
   await admin.alterConfigs({
     validateOnly: false,
