@@ -10,12 +10,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sleep, startWorker } from '../streams/fixtures/streams-helpers.js';
 import {
-  aggSerde,
   EVENT_EPOCH,
   expectedWindows,
   type Reading,
+  readWindows,
   type WindowAgg,
-  windowKeySerde,
 } from '../streams/fixtures/topologies.js';
 import { recordFigure } from './support/figures.js';
 import { OwnBroker } from './support/own-stack.js';
@@ -96,14 +95,9 @@ describe('broker restart mid-run', () => {
       w.child.kill('SIGTERM');
       const exit = await w.exited;
 
-      const got = new Map<string, WindowAgg>();
-      let duplicates = 0;
-      for (const m of msgs) {
-        const k = await windowKeySerde.deserialize(output, m.key!);
-        const id = `${k.key}@${k.start}`;
-        if (got.has(id)) duplicates++;
-        got.set(id, await aggSerde.deserialize(output, m.value!));
-      }
+      const read = await readWindows(output, msgs);
+      const got = read.windows;
+      const duplicates = read.duplicates.length;
       const missing = [...expected.keys()].filter((k) => !got.has(k)).length;
       const reconnectErrors = w.logs.filter((l) => l.level === 50).length;
       const figures = {

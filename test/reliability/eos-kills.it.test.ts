@@ -20,13 +20,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readWindowAggs } from '../streams/fixtures/state-reader.js';
 import { cleanupApp, type KeyedInput, produce, sleep, startWorker } from '../streams/fixtures/streams-helpers.js';
 import {
-  aggSerde,
   expectedOutputAndStore,
   type Reading,
+  readWindows,
   shuffledReading,
   WINDOW_STORE,
-  type WindowAgg,
-  windowKeySerde,
 } from '../streams/fixtures/topologies.js';
 import {
   brokers,
@@ -183,14 +181,12 @@ describe('SIGKILLed exactly-once processors while input streams in', () => {
       const lastRunAborts = last.logs.filter((l) => l.msg === 'commit failed; rewinding task').length;
       const lastRunRestores = last.logs.filter((l) => l.msg === 'restore complete').length;
 
-      const got = new Map<string, WindowAgg>();
-      let duplicates = 0;
-      for (const m of settled) {
-        const k = await windowKeySerde.deserialize(output, m.message.key!);
-        const id = `${k.key}@${k.start}`;
-        if (got.has(id)) duplicates++;
-        got.set(id, await aggSerde.deserialize(output, m.message.value!));
-      }
+      const read = await readWindows(
+        output,
+        settled.map((m) => m.message),
+      );
+      const got = read.windows;
+      const duplicates = read.duplicates.length;
       let missing = 0;
       let wrong = 0;
       for (const [id, v] of expected) {

@@ -13,14 +13,12 @@ import { brokers, consumeSettled, consumeUntil, createTopics, registryUrl, uniqu
 import { readWindowAggs } from './fixtures/state-reader.js';
 import { cleanupApp, type KeyedInput, produce, sleep, startWorker } from './fixtures/streams-helpers.js';
 import {
-  aggSerde,
   EVENT_EPOCH,
   expectedOutputAndStore,
   type Reading,
+  readWindows,
   shuffledReading,
   WINDOW_STORE,
-  type WindowAgg,
-  windowKeySerde,
 } from './fixtures/topologies.js';
 
 const PARTITIONS = 3;
@@ -109,13 +107,11 @@ describe('exactly-once crash safety', () => {
     expect(await last.exited).toBe(0);
 
     expect(settled.length).toBe(expectedCount);
-    const got = new Map<string, WindowAgg>();
-    for (const m of out) {
-      const k = await windowKeySerde.deserialize(output, m.message.key!);
-      const id = `${k.key}@${k.start}`;
-      expect(got.has(id), `duplicate ${id}`).toBe(false);
-      got.set(id, await aggSerde.deserialize(output, m.message.value!));
-    }
+    const { windows: got, duplicates } = await readWindows(
+      output,
+      out.map((m) => m.message),
+    );
+    expect(duplicates).toEqual([]);
     expect(got).toEqual(expected);
     abortedCommits += last.logs.filter((l) => l.msg === 'commit failed; rewinding task').length;
     console.log(`crash: ${abortedCommits} aborted commits in all runs`);

@@ -13,15 +13,7 @@ import { createLogger } from '../../streams/runtime/logger.js';
 import { StreamsApp } from '../../streams/runtime/streams-app.js';
 import { brokers, consumeSettled, consumeUntil, createTopics, uniqueName } from '../support/kafka.js';
 import { cleanupApp, type KeyedInput, produce } from './fixtures/streams-helpers.js';
-import {
-  aggSerde,
-  EVENT_EPOCH,
-  expectedWindows,
-  type Reading,
-  type WindowAgg,
-  windowedTopology,
-  windowKeySerde,
-} from './fixtures/topologies.js';
+import { EVENT_EPOCH, expectedWindows, type Reading, readWindows, windowedTopology } from './fixtures/topologies.js';
 
 const RECORDS = 6_000;
 const KEYS = 500;
@@ -79,13 +71,11 @@ describe('early commits on uncommitted state', () => {
       await app.close();
       closed = true;
       const out = await consumeSettled(output, expected.size);
-      const got = new Map<string, WindowAgg>();
-      for (const m of out) {
-        const k = await windowKeySerde.deserialize(output, m.message.key!);
-        const id = `${k.key}@${k.start}`;
-        expect(got.has(id), `duplicate ${id}`).toBe(false);
-        got.set(id, await aggSerde.deserialize(output, m.message.value!));
-      }
+      const { windows: got, duplicates } = await readWindows(
+        output,
+        out.map((m) => m.message),
+      );
+      expect(duplicates).toEqual([]);
       expect(got).toEqual(expected);
     } finally {
       if (!closed) await app.close();

@@ -9,14 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { brokers, consumeSettled, consumeUntil, createTopics, registryUrl, uniqueName } from '../support/kafka.js';
 import { cleanupApp, type KeyedInput, produce, sleep, startWorker } from './fixtures/streams-helpers.js';
-import {
-  aggSerde,
-  EVENT_EPOCH,
-  expectedWindows,
-  type Reading,
-  type WindowAgg,
-  windowKeySerde,
-} from './fixtures/topologies.js';
+import { EVENT_EPOCH, expectedWindows, type Reading, readWindows, type WindowAgg } from './fixtures/topologies.js';
 
 const PARTITIONS = 6;
 const PER_CHUNK = 12_000;
@@ -88,13 +81,11 @@ describe('rebalance across workers', () => {
     const opened = new Set(b.logs.filter((l) => l.msg === 'task open').map((l) => l.taskId));
     expect(opened.size).toBe(PARTITIONS);
     expect(settled.length).toBe(expected.size);
-    const got = new Map<string, WindowAgg>();
-    for (const m of out) {
-      const k = await windowKeySerde.deserialize(output, m.message.key!);
-      const id = `${k.key}@${k.start}`;
-      expect(got.has(id), `duplicate ${id}`).toBe(false);
-      got.set(id, await aggSerde.deserialize(output, m.message.value!));
-    }
+    const { windows: got, duplicates } = await readWindows(
+      output,
+      out.map((m) => m.message),
+    );
+    expect(duplicates).toEqual([]);
     expect(got).toEqual(expected);
   });
 });

@@ -13,6 +13,7 @@ import { createLogger } from '../../streams/runtime/logger.js';
 import { jsonSerde, stringSerde } from '../../streams/runtime/serdes.js';
 import { StreamsApp } from '../../streams/runtime/streams-app.js';
 import { StreamsBuilder } from '../../streams/runtime/streams-builder.js';
+import type { Topology } from '../../streams/runtime/topology.js';
 import { brokers, consumeUntil, createTopics, registryUrl, uniqueName, withAdmin } from '../support/kafka.js';
 import { cleanupApp, produce, sleep } from './fixtures/streams-helpers.js';
 
@@ -21,10 +22,29 @@ interface Reading {
   v: number;
 }
 
+function retentionOf(topic: string): Promise<string | undefined> {
+  return withAdmin(async (a) => {
+    const r = await a.describeConfigs({
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }],
+      includeSynonyms: false,
+    });
+    return r.resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
+  });
+}
+
 describe('repartition topics', () => {
   const appId = uniqueName('purge-app').replaceAll('.', '-');
   const input = uniqueName('purge-in');
   const output = uniqueName('purge-out');
+
+  /** Readings re-keyed by region: one repartition topic, `<app>-by-region-repartition`. */
+  function byRegion(applicationId: string): Topology {
+    const b = new StreamsBuilder(applicationId);
+    b.stream(input, { keySerde: stringSerde, valueSerde: jsonSerde<Reading>() })
+      .selectKey((_k, v) => v.region, { name: 'by-region', keySerde: stringSerde, valueSerde: jsonSerde<Reading>() })
+      .to(output, { keySerde: stringSerde, valueSerde: jsonSerde<Reading>() });
+    return b.build();
+  }
   let stateDir = '';
 
   afterAll(async () => {
@@ -38,11 +58,7 @@ describe('repartition topics', () => {
       { topic: output, numPartitions: 2 },
     ]);
     stateDir = await mkdtemp(join(tmpdir(), 'foreshadow-purge-'));
-    const b = new StreamsBuilder(appId);
-    b.stream(input, { keySerde: stringSerde, valueSerde: jsonSerde<Reading>() })
-      .selectKey((_k, v) => v.region, { name: 'by-region', keySerde: stringSerde, valueSerde: jsonSerde<Reading>() })
-      .to(output, { keySerde: stringSerde, valueSerde: jsonSerde<Reading>() });
-    const app = new StreamsApp(b.build(), {
+    const app = new StreamsApp(byRegion(appId), {
       guarantee: 'exactly-once',
       connection: { ...loadConnection(), brokers: brokers(), registryUrl: registryUrl() },
       stateDir,
@@ -65,14 +81,7 @@ describe('repartition topics', () => {
       const out = await consumeUntil(output, (all) => all.length >= 400, 60_000);
       expect(out).toHaveLength(400);
 
-      const retention = await withAdmin(async (a) => {
-        const r = await a.describeConfigs({
-          resources: [{ type: ConfigResourceTypes.TOPIC, name: repartition, configNames: ['retention.ms'] }],
-          includeSynonyms: false,
-        });
-        return r.resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
-      });
-      expect(retention).toBe('-1');
+      expect(await retentionOf(repartition)).toBe('-1');
 
       // The next commits purge what was consumed: the low watermarks move up to the high ones.
       let low: number[] = [];
@@ -104,20 +113,8 @@ describe('repartition topics', () => {
     await createTopics([
       { topic: repartition, numPartitions: 2, configEntries: [{ name: 'retention.ms', value: '604800000' }] },
     ]);
-    const retentionOf = (): Promise<string | undefined> =>
-      withAdmin(async (a) => {
-        const r = await a.describeConfigs({
-          resources: [{ type: ConfigResourceTypes.TOPIC, name: repartition, configNames: ['retention.ms'] }],
-          includeSynonyms: false,
-        });
-        return r.resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
-      });
-    expect(await retentionOf()).toBe('604800000');
-    const b = new StreamsBuilder(oldAppId);
-    b.stream(input, { keySerde: stringSerde, valueSerde: jsonSerde<Reading>() })
-      .selectKey((_k, v) => v.region, { name: 'by-region', keySerde: stringSerde, valueSerde: jsonSerde<Reading>() })
-      .to(output, { keySerde: stringSerde, valueSerde: jsonSerde<Reading>() });
-    const app = new StreamsApp(b.build(), {
+    expect(await retentionOf(repartition)).toBe('604800000');
+    const app = new StreamsApp(byRegion(oldAppId), {
       guarantee: 'at-least-once',
       connection: { ...loadConnection(), brokers: brokers(), registryUrl: registryUrl() },
       stateDir: dir,
@@ -125,7 +122,7 @@ describe('repartition topics', () => {
     });
     try {
       await app.start();
-      expect(await retentionOf()).toBe('-1');
+      expect(await retentionOf(repartition)).toBe('-1');
     } finally {
       await app.close();
       await cleanupApp(oldAppId, []);

@@ -14,13 +14,12 @@ import { StreamsApp } from '../../streams/runtime/streams-app.js';
 import { brokers, consumeUntil, createTopics, uniqueName } from '../support/kafka.js';
 import { cleanupApp, type KeyedInput, produce } from './fixtures/streams-helpers.js';
 import {
-  aggSerde,
   EVENT_EPOCH,
   expectedWindows,
   type Reading,
+  readWindows,
   type WindowAgg,
   windowedTopology,
-  windowKeySerde,
 } from './fixtures/topologies.js';
 
 const PARTITIONS = 3;
@@ -95,13 +94,11 @@ describe('windowed aggregation on Kafka', () => {
       const late = await consumeUntil(`${appId}.late`, (all) => all.length >= expectedLate, 30_000);
       const elapsed = Date.now() - started;
       console.log(`windowed: ${RECORDS} records -> ${out.length} windows in ${elapsed} ms`);
-      const got = new Map<string, WindowAgg>();
-      for (const m of out) {
-        const k = await windowKeySerde.deserialize(output, m.message.key!);
-        const id = `${k.key}@${k.start}`;
-        expect(got.has(id), `duplicate ${id}`).toBe(false);
-        got.set(id, await aggSerde.deserialize(output, m.message.value!));
-      }
+      const { windows: got, duplicates } = await readWindows(
+        output,
+        out.map((m) => m.message),
+      );
+      expect(duplicates).toEqual([]);
       expect(got.size).toBe(expectedClosed);
       expect(got).toEqual(expected);
       expect(late.length).toBe(expectedLate);
