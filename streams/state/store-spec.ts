@@ -24,8 +24,8 @@ export interface KeyValueStoreSpec<K, V> {
   /** Upper bound of the bytes of those entries (default 32 MiB per store per app instance). */
   readonly cacheMaxBytes: number;
   /**
-   * Budget (per store per app instance) of committed values kept as objects, so a `get` of a value written
-   * by an earlier commit skips its deserialisation; 0 (default) keeps bytes only. For values whose
+   * Budget (per store per app instance) of committed values kept as objects, so a `get` of a value
+   * written by an earlier commit skips its deserialisation; 0 (default) keeps bytes only. For values whose
    * decoding is a processor's main cost. A kept object is handed out by `get` at most once and
    * comes back only through `put`, so a caller's uncommitted mutations never reach it; the
    * processor must not keep references to values across records.
