@@ -8,6 +8,7 @@
 
 import type { ChangelogEntry, ManagedStore } from '../state/cached-stores.js';
 import type { KeyValueStore, WindowStore } from '../state/store.js';
+import type { PrefetchInput } from '../state/store-spec.js';
 import { DLQ_HEADERS, deadLetterTopic, fitDeadLetter, recordBytes } from './dead-letter.js';
 import { describeError, ForeshadowError } from './errors.js';
 import type {
@@ -442,6 +443,14 @@ export class StreamTask {
         }
       }
     }
+  }
+
+  /**
+   * Reads ahead, one round trip per store, the state these upcoming records will need (as each
+   * store's spec guesses it from the raw record), so their processing finds it in memory.
+   */
+  async prefetch(records: readonly PrefetchInput[]): Promise<void> {
+    await Promise.all([...this.stores.values()].map((s) => s.prefetch(records)));
   }
 
   /** Writes held in the stores' write caches until the next commit. */

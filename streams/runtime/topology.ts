@@ -13,7 +13,7 @@ import type { ProcessorSupplier } from './processor.js';
 import type { Headers } from './record.js';
 import type { Serde } from './serdes.js';
 
-export { keyValueStoreSpec, windowStoreSpec } from '../state/store-spec.js';
+export { keyValueStoreSpec, recordKeyString, windowStoreSpec } from '../state/store-spec.js';
 export type { KeyValueStoreSpec, StoreSpec, WindowStoreSpec };
 
 /** What a timestamp extractor sees: the deserialised record plus where it came from. */

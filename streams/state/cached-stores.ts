@@ -15,7 +15,7 @@
 import { ForeshadowError } from '../runtime/errors.js';
 import type { BytesBatch, BytesStore } from './bytes-store.js';
 import type { KeyValue, KeyValueStore, WindowedKey, WindowStore } from './store.js';
-import type { KeyValueStoreSpec, StoreSpec, WindowStoreSpec } from './store-spec.js';
+import type { KeyValueStoreSpec, PrefetchInput, StoreSpec, WindowStoreSpec } from './store-spec.js';
 
 export interface ChangelogEntry {
   key: Buffer;
@@ -32,6 +32,13 @@ export interface ManagedStore {
   prepareCommit(): Promise<ChangelogEntry[]>;
   applyCommit(): Promise<void>;
   abort(): void;
+  /**
+   * Read ahead, in one byte-store round trip, the committed values the spec's prefetch guess names
+   * for these records and that no cache holds; each is handed to the next read of its key once.
+   * What an earlier call read ahead and nobody read is dropped, so memory stays bounded by one run
+   * of records.
+   */
+  prefetch(records: readonly PrefetchInput[]): Promise<void>;
   /** Apply changelog records read during restore straight to the byte store. */
   restore(entries: ChangelogEntry[]): Promise<void>;
   close(): Promise<void>;
@@ -115,6 +122,10 @@ class DecodedCache<V> {
 
   constructor(private readonly maxBytes: number) {}
 
+  has(id: string): boolean {
+    return this.map.has(id);
+  }
+
   take(id: string): V | undefined {
     const e = this.map.get(id);
     if (e === undefined) return undefined;
@@ -150,6 +161,40 @@ class DecodedCache<V> {
   }
 }
 
+/**
+ * Committed values read ahead for the records about to be processed (see `ManagedStore.prefetch`).
+ * A commit or restore while a read is in flight may have changed what it read, so its results are
+ * then dropped (`generation`); a commit also drops what it supersedes.
+ */
+class ReadAhead {
+  private values = new Map<string, Buffer | null>();
+  private generation = 0;
+
+  /** Reads the missing ids' keys in one batch; `wanted` lists [id, key bytes] pairs, no repeats. */
+  async load(bytes: BytesStore, wanted: readonly [string, Buffer][]): Promise<void> {
+    this.values = new Map();
+    if (wanted.length === 0) return;
+    const generation = this.generation;
+    const found = await bytes.getMany(wanted.map(([, kb]) => kb));
+    if (generation !== this.generation) return;
+    for (const [i, [id]] of wanted.entries()) this.values.set(id, found[i] ?? null);
+  }
+
+  /** The value read ahead for an id (null: known absent), forgotten once taken. */
+  take(id: string): Buffer | null | undefined {
+    const v = this.values.get(id);
+    if (v !== undefined) this.values.delete(id);
+    return v;
+  }
+
+  /** Committed state changed for these ids (undefined: for any id). */
+  invalidate(ids?: readonly { id: string }[]): void {
+    this.generation++;
+    if (ids === undefined) this.values = new Map();
+    else for (const { id } of ids) this.values.delete(id);
+  }
+}
+
 interface Dirty<K, V> {
   key: K;
   value: V | undefined;
@@ -163,6 +208,7 @@ export class CachedKeyValueStore<K, V> implements KeyValueStore<K, V>, ManagedSt
   private preparedIds: { id: string; value: Buffer | null }[] = [];
   private readonly clean: BoundedCache;
   private readonly decoded: DecodedCache<V> | undefined;
+  private readonly ahead = new ReadAhead();
   private closed = false;
 
   constructor(
@@ -188,10 +234,28 @@ export class CachedKeyValueStore<K, V> implements KeyValueStore<K, V>, ManagedSt
     if (kept !== undefined) return kept;
     let raw = this.clean.get(id);
     if (raw === undefined) {
-      raw = (await this.bytes.get(await this.keyBytes(key))) ?? null;
+      // null read ahead means known absent: no second read.
+      raw = this.ahead.take(id);
+      if (raw === undefined) raw = (await this.bytes.get(await this.keyBytes(key))) ?? null;
       this.clean.set(id, raw);
     }
     return raw === null ? undefined : this.spec.valueSerde.deserialize(this.topicForSerde, raw);
+  }
+
+  async prefetch(records: readonly PrefetchInput[]): Promise<void> {
+    checkOpen(this.closed, this.name);
+    const guess = this.spec.prefetchKey;
+    const wanted = new Map<string, Buffer>();
+    if (guess) {
+      for (const r of records) {
+        const key = guess(r);
+        if (key === undefined) continue;
+        const id = identity(key);
+        if (wanted.has(id) || this.dirty.has(id) || this.decoded?.has(id) || this.clean.get(id) !== undefined) continue;
+        wanted.set(id, await this.keyBytes(key));
+      }
+    }
+    await this.ahead.load(this.bytes, [...wanted]);
   }
 
   put(key: K, value: V): void {
@@ -266,6 +330,7 @@ export class CachedKeyValueStore<K, V> implements KeyValueStore<K, V>, ManagedSt
 
   async applyCommit(): Promise<void> {
     if (!this.prepared) return;
+    this.ahead.invalidate(this.preparedIds);
     await this.bytes.write(this.prepared);
     for (const p of this.preparedIds) {
       this.clean.set(p.id, p.value);
@@ -291,6 +356,7 @@ export class CachedKeyValueStore<K, V> implements KeyValueStore<K, V>, ManagedSt
   }
 
   async restore(entries: ChangelogEntry[]): Promise<void> {
+    this.ahead.invalidate();
     await this.bytes.write({ writes: entries });
     this.clean.clear();
     this.decoded?.clear();
@@ -339,6 +405,7 @@ export class CachedWindowStore<K, V> implements WindowStore<K, V>, ManagedStore 
    * current window of a key) is answered without a disk read.
    */
   private persistedMaxStart = Number.NEGATIVE_INFINITY;
+  private readonly ahead = new ReadAhead();
   private closed = false;
 
   constructor(
@@ -369,10 +436,29 @@ export class CachedWindowStore<K, V> implements WindowStore<K, V>, ManagedStore 
     let raw = this.clean.get(id);
     if (raw === undefined) {
       if (windowStart > this.persistedMaxStart) return undefined;
-      raw = (await this.bytes.get(encodeWindowKey(windowStart, await this.keyBytes(key)))) ?? null;
+      raw = this.ahead.take(id);
+      if (raw === undefined)
+        raw = (await this.bytes.get(encodeWindowKey(windowStart, await this.keyBytes(key)))) ?? null;
       this.clean.set(id, raw);
     }
     return raw === null ? undefined : this.spec.valueSerde.deserialize(this.topicForSerde, raw);
+  }
+
+  async prefetch(records: readonly PrefetchInput[]): Promise<void> {
+    checkOpen(this.closed, this.name);
+    const guess = this.spec.prefetchWindow;
+    const wanted = new Map<string, Buffer>();
+    if (guess) {
+      for (const r of records) {
+        const w = guess(r);
+        // Windows newer than anything persisted are answered without a read anyway.
+        if (w === undefined || this.expired(w.windowStart) || w.windowStart > this.persistedMaxStart) continue;
+        const id = `${w.windowStart}@${identity(w.key)}`;
+        if (wanted.has(id) || this.dirty.has(id) || this.clean.get(id) !== undefined) continue;
+        wanted.set(id, encodeWindowKey(w.windowStart, await this.keyBytes(w.key)));
+      }
+    }
+    await this.ahead.load(this.bytes, [...wanted]);
   }
 
   put(key: K, windowStart: number, value: V): void {
@@ -476,6 +562,7 @@ export class CachedWindowStore<K, V> implements WindowStore<K, V>, ManagedStore 
     const dropping = (this.prepared.deleteRanges?.length ?? 0) > 0;
     // Raised before the write: a crash mid-write loses the process, and with it this bound.
     if (this.preparedMaxStart > this.persistedMaxStart) this.persistedMaxStart = this.preparedMaxStart;
+    this.ahead.invalidate(this.preparedIds);
     await this.bytes.write(this.prepared);
     for (const p of this.preparedIds) this.clean.set(p.id, p.value);
     // The task does not process while it commits, so everything dirty was prepared.
@@ -492,6 +579,7 @@ export class CachedWindowStore<K, V> implements WindowStore<K, V>, ManagedStore 
   }
 
   async restore(entries: ChangelogEntry[]): Promise<void> {
+    this.ahead.invalidate();
     for (const e of entries) {
       const { start } = decodeWindowKey(e.key);
       if (start > this.maxStart) this.maxStart = start;

@@ -6,6 +6,22 @@
 import { ForeshadowError } from '../runtime/errors.js';
 import type { Serde } from '../runtime/serdes.js';
 
+/** What a store's prefetch sees of an input record before it is deserialised. */
+export interface PrefetchInput {
+  topic: string;
+  key: Buffer | null;
+  /** The Kafka record timestamp. */
+  timestamp: number;
+}
+
+/**
+ * The common prefetch guess: the store is keyed by the input record's UTF-8 key (a lenient decode:
+ * a key the string serde would refuse only costs a wasted read).
+ */
+export function recordKeyString(record: PrefetchInput): string | undefined {
+  return record.key === null ? undefined : record.key.toString('utf8');
+}
+
 export interface KeyValueStoreSpec<K, V> {
   readonly kind: 'key-value';
   readonly name: string;
@@ -33,6 +49,12 @@ export interface KeyValueStoreSpec<K, V> {
   readonly decodedCacheMaxBytes: number;
   /** Estimated memory of a kept object (default: twice its encoded size). */
   decodedSize?(value: V, encodedBytes: number): number;
+  /**
+   * The key a processor will read for an input record, guessed from its raw form, so the runner
+   * can fetch a run of records' state in one round trip before processing them. A wrong guess
+   * costs only a wasted read; undefined skips the record.
+   */
+  prefetchKey?(record: PrefetchInput): K | undefined;
 }
 
 export interface WindowStoreSpec<K, V> {
@@ -47,6 +69,8 @@ export interface WindowStoreSpec<K, V> {
   readonly changelog: boolean;
   readonly cacheMaxEntries: number;
   readonly cacheMaxBytes: number;
+  /** As `KeyValueStoreSpec.prefetchKey`, for the window a processor will fetch. */
+  prefetchWindow?(record: PrefetchInput): { key: K; windowStart: number } | undefined;
 }
 
 export type StoreSpec = KeyValueStoreSpec<unknown, unknown> | WindowStoreSpec<unknown, unknown>;
@@ -63,6 +87,13 @@ export interface StoreOptions<K, V> {
 export interface KeyValueStoreOptions<K, V> extends StoreOptions<K, V> {
   decodedCacheMaxBytes?: number;
   decodedSize?(value: V, encodedBytes: number): number;
+  prefetchKey?(record: PrefetchInput): K | undefined;
+}
+
+export interface WindowStoreOptions<K, V> extends StoreOptions<K, V> {
+  windowSizeMs: number;
+  retentionMs: number;
+  prefetchWindow?(record: PrefetchInput): { key: K; windowStart: number } | undefined;
 }
 
 const DEFAULT_CACHE_MAX_BYTES = 32 * 1024 * 1024;
@@ -88,13 +119,11 @@ export function keyValueStoreSpec<K, V>(name: string, options: KeyValueStoreOpti
     cacheMaxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
     decodedCacheMaxBytes: options.decodedCacheMaxBytes ?? 0,
     ...(options.decodedSize ? { decodedSize: options.decodedSize } : {}),
+    ...(options.prefetchKey ? { prefetchKey: options.prefetchKey } : {}),
   };
 }
 
-export function windowStoreSpec<K, V>(
-  name: string,
-  options: StoreOptions<K, V> & { windowSizeMs: number; retentionMs: number },
-): WindowStoreSpec<K, V> {
+export function windowStoreSpec<K, V>(name: string, options: WindowStoreOptions<K, V>): WindowStoreSpec<K, V> {
   checkName(name);
   if (options.retentionMs < options.windowSizeMs) {
     throw new ForeshadowError('CONFIG_INVALID', `store ${name}: retention must be at least the window size`);
@@ -110,6 +139,7 @@ export function windowStoreSpec<K, V>(
     changelog: options.changelog ?? true,
     cacheMaxEntries: options.cacheMaxEntries ?? 50_000,
     cacheMaxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
+    ...(options.prefetchWindow ? { prefetchWindow: options.prefetchWindow } : {}),
   };
 }
 

@@ -10,7 +10,7 @@
  * the runtime runs the whole topology as one sub-topology (streams/catalogue.ts explains).
  */
 import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
-import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import { keyValueStoreSpec, recordKeyString, Topology } from '../../runtime/topology.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
 import { DEFAULT_STATE_CACHE, type StateCacheBudget } from '../host-baseline/state-cache-budget.js';
 import type { HostSample } from '../metric-ingest/types.js';
@@ -99,6 +99,7 @@ export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): To
   ]);
 
   const learners = ['failure-risk', 'host-failure-outcomes', 'deployment-outcomes'];
+  const hostKeyed = new Set([o.samplesTopic ?? SAMPLES_TOPIC, o.failuresTopic ?? FAILURES_TOPIC]);
   t.addStateStore(
     keyValueStoreSpec<string, HostRiskState>(HOST_STORE, {
       keySerde: stringSerde,
@@ -107,6 +108,8 @@ export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): To
       decodedCacheMaxBytes: o.stateCache?.decodedMaxBytes ?? DEFAULT_STATE_CACHE.decodedMaxBytes,
       cacheMaxBytes: o.stateCache?.encodedMaxBytes ?? DEFAULT_STATE_CACHE.encodedMaxBytes,
       decodedSize: hostRiskHeapBytes,
+      // Samples and failures are keyed by host; deployments and labels by other ids.
+      prefetchKey: (r) => (hostKeyed.has(r.topic) ? recordKeyString(r) : undefined),
     }),
     learners,
   );

@@ -3,7 +3,7 @@
  * Serdes are injectable so unit tests run without a schema registry.
  */
 import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
-import { keyValueStoreSpec, Topology, windowStoreSpec } from '../../runtime/topology.js';
+import { keyValueStoreSpec, recordKeyString, Topology, windowStoreSpec } from '../../runtime/topology.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
 import type { HostSample } from '../metric-ingest/types.js';
 import type { BaselineOptions } from './baseline.js';
@@ -57,6 +57,8 @@ export function buildHostBaselineTopology(o: HostBaselineTopologyOptions = {}): 
       decodedCacheMaxBytes: o.stateCache?.decodedMaxBytes ?? DEFAULT_STATE_CACHE.decodedMaxBytes,
       cacheMaxBytes: o.stateCache?.encodedMaxBytes ?? DEFAULT_STATE_CACHE.encodedMaxBytes,
       decodedSize: hostBaselineHeapBytes,
+      // Samples are keyed by host (the processor falls back to the key when the value has none).
+      prefetchKey: recordKeyString,
     }),
     ['host-baseline'],
   );
@@ -66,6 +68,11 @@ export function buildHostBaselineTopology(o: HostBaselineTopologyOptions = {}): 
       valueSerde: jsonSerde<HourlyMeans>(),
       windowSizeMs: HOUR_MS,
       retentionMs: HOURLY_RETENTION_MS,
+      // The sample's hour: ingest stamps records with their event time.
+      prefetchWindow: (r) => {
+        const host = recordKeyString(r);
+        return host === undefined ? undefined : { key: host, windowStart: Math.floor(r.timestamp / HOUR_MS) * HOUR_MS };
+      },
     }),
     ['host-baseline'],
   );

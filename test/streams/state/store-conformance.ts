@@ -38,6 +38,15 @@ export function storeConformance(label: string, open: () => Promise<BytesStore>)
       expect((await collect(s.range())).map((e) => e.key.toString())).toEqual(['c']);
       await s.close();
     });
+
+    it('reads several keys in one call, in order, absent ones undefined', async () => {
+      const s = await open();
+      await s.write({ writes: [1, 2, 3].map((i) => ({ key: b(`k${i}`), value: b(`v${i}`) })) });
+      const got = await s.getMany([b('k3'), b('nope'), b('k1'), b('k3')]);
+      expect(got.map((v) => v?.toString())).toEqual(['v3', undefined, 'v1', 'v3']);
+      expect(await s.getMany([])).toEqual([]);
+      await s.close();
+    });
   });
 
   describe(`${label} cached key-value store`, () => {

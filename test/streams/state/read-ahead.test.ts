@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { jsonSerde, stringSerde } from '../../../streams/runtime/serdes.js';
+import { keyValueStoreSpec, recordKeyString, windowStoreSpec } from '../../../streams/runtime/topology.js';
+import { MemoryBytesStore } from '../../../streams/state/bytes-store.js';
+import { CachedKeyValueStore, CachedWindowStore } from '../../../streams/state/cached-stores.js';
+import type { PrefetchInput } from '../../../streams/state/store-spec.js';
+
+/** A memory byte store that counts its reads, and can hold a batch read until released. */
+class CountingStore extends MemoryBytesStore {
+  gets = 0;
+  batches = 0;
+  hold: Promise<void> | undefined;
+
+  override async get(key: Buffer): Promise<Buffer | undefined> {
+    this.gets++;
+    return super.get(key);
+  }
+
+  override async getMany(keys: readonly Buffer[]): Promise<(Buffer | undefined)[]> {
+    this.batches++;
+    const found = await super.getMany(keys);
+    await this.hold;
+    return found;
+  }
+}
+
+const HOUR = 3_600_000;
+const rec = (key: string | null, timestamp = 0, topic = 'samples'): PrefetchInput => ({
+  topic,
+  key: key === null ? null : Buffer.from(key),
+  timestamp,
+});
+
+function kvStore(bytes: CountingStore, cacheMaxEntries = 50_000): CachedKeyValueStore<string, { n: number }> {
+  return new CachedKeyValueStore(
+    keyValueStoreSpec<string, { n: number }>('s', {
+      keySerde: stringSerde,
+      valueSerde: jsonSerde<{ n: number }>(),
+      cacheMaxEntries,
+      prefetchKey: recordKeyString,
+    }),
+    bytes,
+  );
+}
+
+async function seed(bytes: CountingStore, values: Record<string, number>): Promise<void> {
+  await bytes.write({
+    writes: Object.entries(values).map(([k, n]) => ({
+      key: Buffer.from(k),
+      value: Buffer.from(JSON.stringify({ n })),
+    })),
+  });
+}
+
+describe('read-ahead of a key-value store', () => {
+  it('reads the keys of a run of records in one batch and serves them without further reads', async () => {
+    const bytes = new CountingStore();
+    await seed(bytes, { a: 1, b: 2 });
+    const kv = kvStore(bytes);
+    await kv.prefetch([rec('a'), rec('b'), rec('a'), rec('absent'), rec(null)]);
+    expect(bytes.batches).toBe(1);
+    expect(await kv.get('a')).toEqual({ n: 1 });
+    expect(await kv.get('b')).toEqual({ n: 2 });
+    // Known absent: answered from the read-ahead, not read again.
+    expect(await kv.get('absent')).toBeUndefined();
+    expect(bytes.gets).toBe(0);
+  });
+
+  it('skips keys already in memory and reads nothing when all are', async () => {
+    const bytes = new CountingStore();
+    await seed(bytes, { a: 1 });
+    const kv = kvStore(bytes);
+    kv.put('dirty', { n: 5 });
+    expect(await kv.get('a')).toEqual({ n: 1 });
+    await kv.prefetch([rec('a'), rec('dirty')]);
+    expect(bytes.batches).toBe(0);
+    expect(await kv.get('dirty')).toEqual({ n: 5 });
+  });
+
+  it('never serves a value older than a commit that happened after the read-ahead', async () => {
+    const bytes = new CountingStore();
+    await seed(bytes, { a: 1 });
+    const kv = kvStore(bytes, 1);
+    await kv.prefetch([rec('a')]);
+    kv.put('a', { n: 2 });
+    await kv.prepareCommit();
+    await kv.applyCommit();
+    // The cache holds one entry; push 'a' out so only the read-ahead or the byte store can answer.
+    kv.put('other', { n: 0 });
+    await kv.prepareCommit();
+    await kv.applyCommit();
+    expect(await kv.get('a')).toEqual({ n: 2 });
+  });
+
+  it('drops a batch read that was in flight across a commit', async () => {
+    const bytes = new CountingStore();
+    await seed(bytes, { a: 1 });
+    const kv = kvStore(bytes, 1);
+    let release!: () => void;
+    bytes.hold = new Promise((r) => {
+      release = r;
+    });
+    const reading = kv.prefetch([rec('a')]);
+    kv.put('a', { n: 2 });
+    await kv.prepareCommit();
+    await kv.applyCommit();
+    kv.put('other', { n: 0 });
+    await kv.prepareCommit();
+    await kv.applyCommit();
+    release();
+    await reading;
+    const before = bytes.gets;
+    expect(await kv.get('a')).toEqual({ n: 2 });
+    expect(bytes.gets).toBe(before + 1);
+  });
+
+  it('forgets what a run read ahead once the next run is read', async () => {
+    const bytes = new CountingStore();
+    await seed(bytes, { a: 1, b: 2 });
+    const kv = kvStore(bytes);
+    await kv.prefetch([rec('a')]);
+    await kv.prefetch([rec('b')]);
+    expect(await kv.get('a')).toEqual({ n: 1 });
+    expect(bytes.gets).toBe(1);
+  });
+
+  it('does nothing for a store whose spec has no guess', async () => {
+    const bytes = new CountingStore();
+    const kv = new CachedKeyValueStore(
+      keyValueStoreSpec<string, { n: number }>('s', { keySerde: stringSerde, valueSerde: jsonSerde() }),
+      bytes,
+    );
+    await kv.prefetch([rec('a')]);
+    expect(bytes.batches).toBe(0);
+  });
+});
+
+describe('read-ahead of a window store', () => {
+  function windowStore(bytes: CountingStore): CachedWindowStore<string, number> {
+    return new CachedWindowStore(
+      windowStoreSpec<string, number>('w', {
+        keySerde: stringSerde,
+        valueSerde: jsonSerde<number>(),
+        windowSizeMs: HOUR,
+        retentionMs: 24 * HOUR,
+        cacheMaxEntries: 1,
+        prefetchWindow: (r) =>
+          r.key === null ? undefined : { key: r.key.toString(), windowStart: Math.floor(r.timestamp / HOUR) * HOUR },
+      }),
+      bytes,
+    );
+  }
+
+  it('reads persisted windows in one batch and skips windows newer than anything persisted', async () => {
+    const bytes = new CountingStore();
+    const w = windowStore(bytes);
+    w.put('a', 0, 1);
+    w.put('b', 0, 2);
+    w.put('c', HOUR, 3);
+    await w.prepareCommit();
+    await w.applyCommit();
+    // Evict the one-entry cache so the windows must come from the byte store.
+    w.put('z', HOUR, 0);
+    await w.prepareCommit();
+    await w.applyCommit();
+    await w.prefetch([rec('a', 10), rec('b', 20), rec('a', 2 * HOUR + 1)]);
+    expect(bytes.batches).toBe(1);
+    expect(await w.fetch('a', 0)).toBe(1);
+    expect(await w.fetch('b', 0)).toBe(2);
+    expect(await w.fetch('a', 2 * HOUR)).toBeUndefined();
+    expect(bytes.gets).toBe(0);
+  });
+});
