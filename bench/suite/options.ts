@@ -33,6 +33,8 @@ export interface SuiteOptions {
   /** Throughput and scale runs: hosts x samples per host (undefined = the mode's default). */
   pipelineHosts: number | undefined;
   pipelineSamplesPerHost: number | undefined;
+  /** Latency run: samples/s produced (undefined = the 10k/s). */
+  pipelineLatencyRate: number | undefined;
   /** Guarantees to run (peers, pipeline throughput and latency). */
   guarantees: ('eos' | 'alos')[];
   outFile: string;
@@ -110,6 +112,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     pipelineParts,
     pipelineHosts: small('pipeline-hosts'),
     pipelineSamplesPerHost: small('pipeline-samples-per-host'),
+    pipelineLatencyRate: small('pipeline-latency-rate'),
     outFile: flag('out') ?? e.BENCH_OUT ?? (short ? 'bench/results/suite-short.json' : 'bench/results/suite.json'),
     peerTimeoutMs: short ? 90_000 : 600_000,
   };

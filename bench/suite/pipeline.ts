@@ -55,6 +55,8 @@ function sizes(o: SuiteOptions): Sizes {
     ...s,
     throughputHosts: o.pipelineHosts ?? s.throughputHosts,
     samplesPerHost: o.pipelineSamplesPerHost ?? s.samplesPerHost,
+    // A rate the pipeline sustains gives a latency figure where the 10k/s only says "behind".
+    latencyRate: o.pipelineLatencyRate ?? s.latencyRate,
   };
 }
 
