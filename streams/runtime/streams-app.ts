@@ -70,7 +70,10 @@ export interface StreamsAppOptions {
   connection?: KafkaConnection;
   /** State directory; default the connection's FORESHADOW_STATE_DIR. */
   stateDir?: string;
-  /** Default 100 ms exactly-once, 1000 ms at-least-once. */
+  /**
+   * Default 100 ms for both guarantees: outputs leave at commit, so the interval bounds latency
+   * (at-least-once at 1 s: p99 1,226 ms at 2k samples/s; at 100 ms: 449 ms, throughput unchanged).
+   */
   commitIntervalMs?: number;
   /** How often wall-clock punctuators and idle commits are checked (default 250 ms). */
   tickMs?: number;
@@ -246,7 +249,7 @@ export class StreamsApp {
     this.instanceId = options.instanceId ?? randomUUID().slice(0, 8);
     this.kafka = createKafka(this.conn, `${topology.applicationId}-${this.instanceId}`);
     this.stateDir = options.stateDir ?? this.conn.stateDir;
-    this.commitIntervalMs = options.commitIntervalMs ?? (options.guarantee === 'exactly-once' ? 100 : 1000);
+    this.commitIntervalMs = options.commitIntervalMs ?? 100;
     this.maxUncommittedWrites = options.maxUncommittedWrites ?? 1_000;
     this.sendLimits = { ...DEFAULT_SEND_LIMITS, ...options.sendLimits };
     this.logger = (options.logger ?? createLogger('streams')).child({
