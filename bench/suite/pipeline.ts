@@ -497,7 +497,11 @@ export async function runPipelineStage(o: SuiteOptions): Promise<Section & { tar
         median: round(median(runs.map((r) => r.peakRssMb))),
         runs: runs.map((r) => round(r.peakRssMb)),
         conditions: { ...base, hosts, samples: hosts * 2, guarantee: 'at-least-once', processes: 1 },
-        extra: { stateMiB: round(median(runs.map((r) => r.stateBytes)) / 1_048_576, 1) },
+        extra: {
+          stateMiB: round(median(runs.map((r) => r.stateBytes)) / 1_048_576, 1),
+          // The rate with this many hosts, whose state no longer fits the caches: the fleet-sized case.
+          samplesPerSec: round(median(runs.map((r) => r.recordsPerSec))),
+        },
       });
     });
   }
