@@ -618,6 +618,7 @@ export class StreamsApp {
       lastProcessed = undefined;
     };
     const messages = batch.messages;
+    const readAhead = state.task.readsAhead();
     try {
       for (let i = 0; i < messages.length; i++) {
         const m = messages[i]!;
@@ -631,11 +632,12 @@ export class StreamsApp {
             if (this.tasks.get(batch.partition) !== state) return;
           }
           // The state the next run of records needs, in one store read each instead of one per record.
-          await state.task.prefetch(
-            messages
-              .slice(i, i + STALE_CHECK)
-              .map((r) => ({ topic: batch.topic, key: r.key, timestamp: Number(r.timestamp) })),
-          );
+          if (readAhead)
+            await state.task.prefetch(
+              messages
+                .slice(i, i + STALE_CHECK)
+                .map((r) => ({ topic: batch.topic, key: r.key, timestamp: Number(r.timestamp) })),
+            );
         }
         const offset = BigInt(m.offset);
         if (skipBelow !== undefined && offset < skipBelow) {

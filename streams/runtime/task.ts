@@ -453,6 +453,13 @@ export class StreamTask {
     await Promise.all([...this.stores.values()].map((s) => s.prefetch(records)));
   }
 
+  /** Whether any store guesses what to read ahead (the runner skips `prefetch` otherwise). */
+  readsAhead(): boolean {
+    for (const { spec } of this.stores.values())
+      if (spec.kind === 'key-value' ? spec.prefetchKey : spec.prefetchWindow) return true;
+    return false;
+  }
+
   /** Writes held in the stores' write caches until the next commit. */
   uncommittedWrites(): number {
     let n = 0;

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { buildHostBaselineTopology } from '../../../streams/processors/host-baseline/topology.js';
 import { jsonSerde, stringSerde } from '../../../streams/runtime/serdes.js';
-import { keyValueStoreSpec, recordKeyString, windowStoreSpec } from '../../../streams/runtime/topology.js';
+import { StreamTask } from '../../../streams/runtime/task.js';
+import { keyValueStoreSpec, recordKeyString, Topology, windowStoreSpec } from '../../../streams/runtime/topology.js';
 import { MemoryBytesStore } from '../../../streams/state/bytes-store.js';
-import { CachedKeyValueStore, CachedWindowStore } from '../../../streams/state/cached-stores.js';
+import { CachedKeyValueStore, CachedWindowStore, createManagedStore } from '../../../streams/state/cached-stores.js';
 import type { PrefetchInput } from '../../../streams/state/store-spec.js';
 
 /** A memory byte store that counts its reads, and can hold a batch read until released. */
@@ -169,5 +171,37 @@ describe('read-ahead of a window store', () => {
     expect(await w.fetch('b', 0)).toBe(2);
     expect(await w.fetch('a', 2 * HOUR)).toBeUndefined();
     expect(bytes.gets).toBe(0);
+  });
+});
+
+describe('read-ahead wired into the pipeline topologies', () => {
+  function taskOf(topology: Topology, bytes: () => MemoryBytesStore): StreamTask {
+    const stores = new Map(topology.storeSpecs().map((spec) => [spec.name, createManagedStore(spec, bytes())]));
+    return new StreamTask({
+      topology,
+      taskId: '0_0',
+      partition: 0,
+      stores,
+      hooks: { emit: () => undefined, wallClock: () => 0, partitionCount: () => 1 },
+    });
+  }
+
+  it('host-baseline reads the hosts of a run in one batch; a topology without guesses reads nothing ahead', async () => {
+    const counting: CountingStore[] = [];
+    const task = taskOf(buildHostBaselineTopology({ sampleSerde: jsonSerde(), baselineSerde: jsonSerde() }), () => {
+      const s = new CountingStore();
+      counting.push(s);
+      return s;
+    });
+    expect(task.readsAhead()).toBe(true);
+    await task.prefetch([rec('h-1', HOUR), rec('h-2', HOUR), rec('h-1', HOUR + 1)]);
+    // The state store reads both hosts at once; the hourly store has nothing persisted to read.
+    expect(counting.map((s) => s.batches).sort()).toEqual([0, 1]);
+
+    const plain = new Topology('plain');
+    plain.addSource({ name: 'in', topics: ['in'], keySerde: stringSerde, valueSerde: jsonSerde() });
+    plain.addProcessor('p', () => ({ process: () => undefined }), ['in']);
+    plain.addStateStore(keyValueStoreSpec('kv', { keySerde: stringSerde, valueSerde: jsonSerde() }), ['p']);
+    expect(taskOf(plain, () => new CountingStore()).readsAhead()).toBe(false);
   });
 });
