@@ -2,8 +2,10 @@
  * The producer-side part of patches/kafkajs+2.2.4.patch: record batches are checksummed with the
  * hardware CRC32C of @node-rs/crc32 (kafkajs' table loop was ~3% of the pipeline's CPU) and
  * encoders allocate without zero-filling, records pre-sized, batches grown once (the doubling and
- * copying of every changelog record was another ~5%). These tests fail if the patch is missing or
- * an encoding differs from what kafkajs decodes and the broker checks.
+ * copying of every changelog record was another ~5%); varints are written straight into the buffer
+ * and small varlongs take the varint path; a produce request finds its batch's first and max
+ * timestamps in one pass instead of sorting them (as strings). These tests fail if the patch is
+ * missing or an encoding differs from what kafkajs decodes and the broker checks.
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
@@ -84,5 +86,116 @@ describe('kafkajs producer encoding (patched)', () => {
       expect(r.value.equals(inputs[i]!.value)).toBe(true);
       expect(r.headers['x-n']?.toString()).toBe(inputs[i]!.headers['x-n']);
     });
+  });
+});
+
+interface FullEncoder {
+  buffer: Buffer;
+  writeVarInt(v: number): FullEncoder;
+  writeVarLong(v: number | string): FullEncoder;
+}
+const Encoder = require('kafkajs/src/protocol/encoder.js') as {
+  new (): FullEncoder;
+  sizeOfVarLong(v: number | string): number;
+  sizeOfVarInt(v: number): number;
+};
+const Long = require('kafkajs/src/utils/long.js') as {
+  fromValue(v: number | string): { toString(): string };
+};
+interface FullDecoder {
+  readVarLong(): { toString(): string };
+  readVarInt(): number;
+  readString(): string | null;
+  readInt16(): number;
+  readInt32(): number;
+  readBytes(n: number): Buffer;
+}
+const FullDecoderCtor = Decoder as unknown as new (b: Buffer) => FullDecoder;
+const produceV3 = require('kafkajs/src/protocol/requests/produce/v3/request.js') as (r: {
+  acks: number;
+  timeout: number;
+  topicData: {
+    topic: string;
+    partitions: { partition: number; messages: { key: string; value: string; timestamp?: string }[] }[];
+  }[];
+}) => { encode(): Promise<{ buffer: Buffer }> };
+
+/** Zig-zag LEB128 of a 64-bit value, computed with BigInt: the reference the patched paths must match. */
+function referenceVarLong(v: bigint): Buffer {
+  let z = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
+  const out: number[] = [];
+  while (z >= 0x80n) {
+    out.push(Number(z & 0x7fn) | 0x80);
+    z >>= 7n;
+  }
+  out.push(Number(z));
+  return Buffer.from(out);
+}
+
+describe('kafkajs varints and produce timestamps (patched)', () => {
+  const values = [
+    0,
+    1,
+    -1,
+    63,
+    64,
+    -64,
+    -65,
+    127,
+    128,
+    300,
+    -300,
+    2 ** 20,
+    2 ** 30 - 1,
+    -(2 ** 30),
+    2 ** 30,
+    -(2 ** 30) - 1,
+  ];
+  const longs = [...values, 2 ** 31, -(2 ** 31), 1_796_106_221_696, -1_796_106_221_696, Number.MAX_SAFE_INTEGER];
+
+  it('writes varints and varlongs byte for byte as the reference, sizes them alike, and reads them back', () => {
+    for (const v of values) {
+      const bytes = new Encoder().writeVarInt(v).buffer;
+      expect(bytes).toEqual(referenceVarLong(BigInt(v)));
+      expect(new FullDecoderCtor(bytes).readVarInt()).toBe(v);
+    }
+    for (const v of longs) {
+      const bytes = new Encoder().writeVarLong(v).buffer;
+      expect(bytes).toEqual(referenceVarLong(BigInt(v)));
+      expect(Encoder.sizeOfVarLong(v)).toBe(bytes.length);
+      expect(new FullDecoderCtor(bytes).readVarLong().toString()).toBe(Long.fromValue(v).toString());
+    }
+  });
+
+  it('gives a batch its numeric first and max timestamps whatever their order and digit count', async () => {
+    const timestamps = ['999', '1000', '5', '1796106221696', '42'];
+    const request = produceV3({
+      acks: -1,
+      timeout: 1000,
+      topicData: [
+        {
+          topic: 't',
+          partitions: [
+            { partition: 0, messages: timestamps.map((timestamp, i) => ({ key: `k${i}`, value: `v${i}`, timestamp })) },
+          ],
+        },
+      ],
+    });
+    const d = new FullDecoderCtor((await request.encode()).buffer);
+    expect(d.readString()).toBeNull(); // transactional id
+    expect(d.readInt16()).toBe(-1);
+    expect(d.readInt32()).toBe(1000);
+    expect(d.readInt32()).toBe(1); // topics
+    expect(d.readString()).toBe('t');
+    expect(d.readInt32()).toBe(1); // partitions
+    expect(d.readInt32()).toBe(0);
+    const batch = (await decodeBatch(new Decoder(d.readBytes(d.readInt32())))) as unknown as {
+      firstTimestamp: string;
+      maxTimestamp: string;
+      records: { timestamp: string; key: Buffer }[];
+    };
+    expect(batch.firstTimestamp).toBe('5');
+    expect(batch.maxTimestamp).toBe('1796106221696');
+    expect(batch.records.map((r) => r.timestamp)).toEqual(timestamps);
   });
 });
