@@ -9,7 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { probeRuntime, REPO_ROOT } from './foreshadow-runtime.js';
@@ -44,11 +44,14 @@ interface PeerRun {
 
 type Outcome = { ok: true; run: PeerRun } | { ok: false; reason: string; unavailable?: boolean };
 
-/** Builds the Kafka Streams program once (mvn package into target/, git-ignored). */
+/** Builds the Kafka Streams program (mvn package into target/, git-ignored) when missing or older than its source. */
 async function ensureKafkaStreams(): Promise<string | undefined> {
+  const built = join(KS_DIR, 'target/classes/dev/foreshadow/bench/WindowedMeanBench.class');
+  const source = join(KS_DIR, 'src/main/java/dev/foreshadow/bench/WindowedMeanBench.java');
   if (
-    existsSync(join(KS_DIR, 'target/classes/dev/foreshadow/bench/WindowedMeanBench.class')) &&
-    existsSync(join(KS_DIR, 'target/lib'))
+    existsSync(built) &&
+    existsSync(join(KS_DIR, 'target/lib')) &&
+    statSync(built).mtimeMs >= statSync(source).mtimeMs
   ) {
     return undefined;
   }
@@ -103,7 +106,14 @@ function engineCommand(engine: EngineName, args: string[]): { command: string; a
     case 'foreshadow':
       return {
         command: process.execPath,
-        args: ['--import', 'tsx', join(REPO_ROOT, 'bench/suite/foreshadow-peer.ts'), ...args],
+        args: [
+          // e.g. BENCH_FORESHADOW_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' to profile Foreshadow's run.
+          ...(process.env.BENCH_FORESHADOW_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+          '--import',
+          'tsx',
+          join(REPO_ROOT, 'bench/suite/foreshadow-peer.ts'),
+          ...args,
+        ],
       };
   }
 }
@@ -221,6 +231,9 @@ export async function runPeerStage(o: SuiteOptions): Promise<Section & { ratios:
   if (quix) blocked.set('quix', quix);
 
   const engines: EngineName[] = ['foreshadow', 'kafka-streams', 'quix'];
+  // BENCH_PEERS=foreshadow,quix runs a subset (iterating on one engine); the rest are listed as not selected.
+  const selected = process.env.BENCH_PEERS?.split(',').map((e) => e.trim());
+  for (const e of engines) if (selected && !selected.includes(e)) blocked.set(e, 'not selected (BENCH_PEERS)');
   const runs = new Map<string, PeerRun[]>();
   const failures = new Map<string, string>();
   const input = uniqueTopic('peers-in');
@@ -266,7 +279,7 @@ export async function runPeerStage(o: SuiteOptions): Promise<Section & { ratios:
   };
   const label: Record<EngineName, string> = {
     foreshadow: 'Foreshadow runtime (Node 20, DSL, RocksDB store via rocksdb-native)',
-    'kafka-streams': 'Kafka Streams 3.9.1 (Java 17, RocksDB store, default cache)',
+    'kafka-streams': 'Kafka Streams 3.9.1 (Java 17, RocksDB store, record cache off so every update is emitted)',
     quix: 'Quix Streams 3.28.1 (Python 3.11, RocksDB store)',
   };
   const medians = new Map<string, number>();
