@@ -106,10 +106,10 @@ export interface StreamsAppOptions {
    */
   repartitionPurgeIntervalMs?: number;
   /**
-   * A task commits early, mid-batch, once its stores hold this many uncommitted writes (default
-   * 1,000). Uncommitted state is kept as objects until the commit, and a fetched batch (up to 1 MiB
-   * a partition) of samples from distinct hosts would otherwise hold thousands of host states at
-   * once per task: about half of the RSS of a 100k-host pipeline.
+   * A task commits early, mid-batch, once its stores hold this many uncommitted writes (default:
+   * the topology's `maxUncommittedWrites`, else 10,000). Uncommitted state is kept as objects until
+   * the commit, so topologies with large values set a lower bound (see `Topology.limitUncommittedWrites`);
+   * each early commit stalls the task for a round trip, so small values are better served by a high one.
    */
   maxUncommittedWrites?: number;
   /** Memory knobs of the RocksDB databases behind persistent stores (see `RocksDbTuning`). */
@@ -250,7 +250,7 @@ export class StreamsApp {
     this.kafka = createKafka(this.conn, `${topology.applicationId}-${this.instanceId}`);
     this.stateDir = options.stateDir ?? this.conn.stateDir;
     this.commitIntervalMs = options.commitIntervalMs ?? 100;
-    this.maxUncommittedWrites = options.maxUncommittedWrites ?? 1_000;
+    this.maxUncommittedWrites = options.maxUncommittedWrites ?? topology.maxUncommittedWrites ?? 10_000;
     this.sendLimits = { ...DEFAULT_SEND_LIMITS, ...options.sendLimits };
     this.logger = (options.logger ?? createLogger('streams')).child({
       app: topology.applicationId,

@@ -85,10 +85,29 @@ export class Topology {
   private readonly topicToSource = new Map<string, string>();
   private readonly internal = new Map<string, InternalTopic>();
 
+  /** Early-commit bound this topology asks for (see `limitUncommittedWrites`); undefined: the runner's default. */
+  private uncommittedLimit: number | undefined;
+
   constructor(readonly applicationId: string) {
     if (!APP_ID.test(applicationId)) {
       throw new ForeshadowError('CONFIG_INVALID', `application id "${applicationId}" must match ${APP_ID}`);
     }
+  }
+
+  /**
+   * Commit a task early once its stores hold this many uncommitted writes. For topologies whose
+   * store values are large (host states of 5-140 KB): uncommitted values are held as objects until
+   * the commit, so the runner's default would let one fetched batch hold thousands of them per task.
+   */
+  limitUncommittedWrites(writes: number): this {
+    if (!Number.isInteger(writes) || writes < 1)
+      throw new ForeshadowError('CONFIG_INVALID', `uncommitted-writes limit must be a positive integer, got ${writes}`);
+    this.uncommittedLimit = writes;
+    return this;
+  }
+
+  get maxUncommittedWrites(): number | undefined {
+    return this.uncommittedLimit;
   }
 
   private claim(name: string): void {

@@ -54,6 +54,8 @@ export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): To
   const appId = o.applicationId ?? 'foreshadow-failure-risk';
   const labelsTopic = `${appId}-${DEPLOYMENT_LABELS_SUFFIX}`;
   const t = new Topology(appId);
+  // Host states are large (up to ~140 KB decoded): 1,000 held per task keeps a 100k-host process under 1 GB.
+  t.limitUncommittedWrites(1_000);
   t.addSource({
     name: 'samples',
     topics: [o.samplesTopic ?? SAMPLES_TOPIC],

@@ -38,6 +38,8 @@ export interface HostBaselineTopologyOptions {
 export function buildHostBaselineTopology(o: HostBaselineTopologyOptions = {}): Topology {
   const input = o.inputTopic ?? SAMPLES_TOPIC;
   const t = new Topology(o.applicationId ?? 'foreshadow-host-baseline');
+  // Host states are large (up to ~140 KB decoded): 1,000 held per task keeps a 100k-host process under 1 GB.
+  t.limitUncommittedWrites(1_000);
   t.addSource({
     name: 'samples',
     topics: [input],
