@@ -170,14 +170,27 @@ class ReadAhead {
   private values = new Map<string, Buffer | null>();
   private generation = 0;
 
-  /** Reads the missing ids' keys in one batch; `wanted` lists [id, key bytes] pairs, no repeats. */
-  async load(bytes: BytesStore, wanted: readonly [string, Buffer][]): Promise<void> {
+  /**
+   * Reads in one batch what `pick` names for these records (an id and how to make its key bytes;
+   * undefined skips the record), once per id, and drops what the previous run read.
+   */
+  async load(
+    bytes: BytesStore,
+    records: readonly PrefetchInput[],
+    pick: (r: PrefetchInput) => [id: string, keyBytes: () => Buffer | Promise<Buffer>] | undefined,
+  ): Promise<void> {
     this.values = new Map();
-    if (wanted.length === 0) return;
+    const wanted = new Map<string, Buffer>();
+    for (const r of records) {
+      const p = pick(r);
+      if (p !== undefined && !wanted.has(p[0])) wanted.set(p[0], await p[1]());
+    }
+    if (wanted.size === 0) return;
     const generation = this.generation;
-    const found = await bytes.getMany(wanted.map(([, kb]) => kb));
+    const found = await bytes.getMany([...wanted.values()]);
     if (generation !== this.generation) return;
-    for (const [i, [id]] of wanted.entries()) this.values.set(id, found[i] ?? null);
+    let i = 0;
+    for (const id of wanted.keys()) this.values.set(id, found[i++] ?? null);
   }
 
   /** The value read ahead for an id (null: known absent), forgotten once taken. */
@@ -245,17 +258,13 @@ export class CachedKeyValueStore<K, V> implements KeyValueStore<K, V>, ManagedSt
   async prefetch(records: readonly PrefetchInput[]): Promise<void> {
     checkOpen(this.closed, this.name);
     const guess = this.spec.prefetchKey;
-    const wanted = new Map<string, Buffer>();
-    if (guess) {
-      for (const r of records) {
-        const key = guess(r);
-        if (key === undefined) continue;
-        const id = identity(key);
-        if (wanted.has(id) || this.dirty.has(id) || this.decoded?.has(id) || this.clean.get(id) !== undefined) continue;
-        wanted.set(id, await this.keyBytes(key));
-      }
-    }
-    await this.ahead.load(this.bytes, [...wanted]);
+    await this.ahead.load(this.bytes, records, (r) => {
+      const key = guess?.(r);
+      if (key === undefined) return undefined;
+      const id = identity(key);
+      if (this.dirty.has(id) || this.decoded?.has(id) || this.clean.get(id) !== undefined) return undefined;
+      return [id, () => this.keyBytes(key)];
+    });
   }
 
   put(key: K, value: V): void {
@@ -447,18 +456,14 @@ export class CachedWindowStore<K, V> implements WindowStore<K, V>, ManagedStore 
   async prefetch(records: readonly PrefetchInput[]): Promise<void> {
     checkOpen(this.closed, this.name);
     const guess = this.spec.prefetchWindow;
-    const wanted = new Map<string, Buffer>();
-    if (guess) {
-      for (const r of records) {
-        const w = guess(r);
-        // Windows newer than anything persisted are answered without a read anyway.
-        if (w === undefined || this.expired(w.windowStart) || w.windowStart > this.persistedMaxStart) continue;
-        const id = `${w.windowStart}@${identity(w.key)}`;
-        if (wanted.has(id) || this.dirty.has(id) || this.clean.get(id) !== undefined) continue;
-        wanted.set(id, encodeWindowKey(w.windowStart, await this.keyBytes(w.key)));
-      }
-    }
-    await this.ahead.load(this.bytes, [...wanted]);
+    await this.ahead.load(this.bytes, records, (r) => {
+      const w = guess?.(r);
+      // Windows newer than anything persisted are answered without a read anyway.
+      if (w === undefined || this.expired(w.windowStart) || w.windowStart > this.persistedMaxStart) return undefined;
+      const id = `${w.windowStart}@${identity(w.key)}`;
+      if (this.dirty.has(id) || this.clean.get(id) !== undefined) return undefined;
+      return [id, async () => encodeWindowKey(w.windowStart, await this.keyBytes(w.key))];
+    });
   }
 
   put(key: K, windowStart: number, value: V): void {
