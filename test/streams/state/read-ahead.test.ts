@@ -54,6 +54,18 @@ async function seed(bytes: CountingStore, values: Record<string, number>): Promi
   });
 }
 
+/** Commits 'a' = 2, then a commit of another key pushes 'a' out of the store's one-entry cache. */
+async function commitNewAThenEvict(kv: CachedKeyValueStore<string, { n: number }>): Promise<void> {
+  for (const [key, n] of [
+    ['a', 2],
+    ['other', 0],
+  ] as const) {
+    kv.put(key, { n });
+    await kv.prepareCommit();
+    await kv.applyCommit();
+  }
+}
+
 describe('read-ahead of a key-value store', () => {
   it('reads the keys of a run of records in one batch and serves them without further reads', async () => {
     const bytes = new CountingStore();
@@ -84,13 +96,8 @@ describe('read-ahead of a key-value store', () => {
     await seed(bytes, { a: 1 });
     const kv = kvStore(bytes, 1);
     await kv.prefetch([rec('a')]);
-    kv.put('a', { n: 2 });
-    await kv.prepareCommit();
-    await kv.applyCommit();
-    // The cache holds one entry; push 'a' out so only the read-ahead or the byte store can answer.
-    kv.put('other', { n: 0 });
-    await kv.prepareCommit();
-    await kv.applyCommit();
+    // Only the read-ahead or the byte store can answer for 'a' now.
+    await commitNewAThenEvict(kv);
     expect(await kv.get('a')).toEqual({ n: 2 });
   });
 
@@ -103,12 +110,7 @@ describe('read-ahead of a key-value store', () => {
       release = r;
     });
     const reading = kv.prefetch([rec('a')]);
-    kv.put('a', { n: 2 });
-    await kv.prepareCommit();
-    await kv.applyCommit();
-    kv.put('other', { n: 0 });
-    await kv.prepareCommit();
-    await kv.applyCommit();
+    await commitNewAThenEvict(kv);
     release();
     await reading;
     const before = bytes.gets;
