@@ -163,8 +163,9 @@ class DecodedCache<V> {
 
 /**
  * Committed values read ahead for the records about to be processed (see `ManagedStore.prefetch`).
- * A commit or restore while a read is in flight may have changed what it read, so its results are
- * then dropped (`generation`); a commit also drops what it supersedes.
+ * A commit or restore that lands while a read is in flight may have changed what it read, so its
+ * results are then dropped (`generation`, bumped once the write is done); a commit also drops what
+ * it supersedes.
  */
 class ReadAhead {
   private values = new Map<string, Buffer | null>();
@@ -180,13 +181,13 @@ class ReadAhead {
     pick: (r: PrefetchInput) => [id: string, keyBytes: () => Buffer | Promise<Buffer>] | undefined,
   ): Promise<void> {
     this.values = new Map();
+    const generation = this.generation;
     const wanted = new Map<string, Buffer>();
     for (const r of records) {
       const p = pick(r);
       if (p !== undefined && !wanted.has(p[0])) wanted.set(p[0], await p[1]());
     }
     if (wanted.size === 0) return;
-    const generation = this.generation;
     const found = await bytes.getMany([...wanted.values()]);
     if (generation !== this.generation) return;
     let i = 0;
@@ -339,8 +340,9 @@ export class CachedKeyValueStore<K, V> implements KeyValueStore<K, V>, ManagedSt
 
   async applyCommit(): Promise<void> {
     if (!this.prepared) return;
-    this.ahead.invalidate(this.preparedIds);
     await this.bytes.write(this.prepared);
+    // After the write: a read that overlapped it may have seen either side.
+    this.ahead.invalidate(this.preparedIds);
     for (const p of this.preparedIds) {
       this.clean.set(p.id, p.value);
       if (!this.decoded) continue;
@@ -365,8 +367,8 @@ export class CachedKeyValueStore<K, V> implements KeyValueStore<K, V>, ManagedSt
   }
 
   async restore(entries: ChangelogEntry[]): Promise<void> {
-    this.ahead.invalidate();
     await this.bytes.write({ writes: entries });
+    this.ahead.invalidate();
     this.clean.clear();
     this.decoded?.clear();
   }
@@ -567,8 +569,8 @@ export class CachedWindowStore<K, V> implements WindowStore<K, V>, ManagedStore 
     const dropping = (this.prepared.deleteRanges?.length ?? 0) > 0;
     // Raised before the write: a crash mid-write loses the process, and with it this bound.
     if (this.preparedMaxStart > this.persistedMaxStart) this.persistedMaxStart = this.preparedMaxStart;
-    this.ahead.invalidate(this.preparedIds);
     await this.bytes.write(this.prepared);
+    this.ahead.invalidate(this.preparedIds);
     for (const p of this.preparedIds) this.clean.set(p.id, p.value);
     // The task does not process while it commits, so everything dirty was prepared.
     this.dirty = new Map();
@@ -584,7 +586,6 @@ export class CachedWindowStore<K, V> implements WindowStore<K, V>, ManagedStore 
   }
 
   async restore(entries: ChangelogEntry[]): Promise<void> {
-    this.ahead.invalidate();
     for (const e of entries) {
       const { start } = decodeWindowKey(e.key);
       if (start > this.maxStart) this.maxStart = start;
@@ -592,6 +593,7 @@ export class CachedWindowStore<K, V> implements WindowStore<K, V>, ManagedStore 
     }
     const live = entries.filter((e) => !this.expired(decodeWindowKey(e.key).start));
     await this.bytes.write({ writes: live, deleteRanges: this.retentionRanges() });
+    this.ahead.invalidate();
     this.droppedBelow = this.maxStart - this.retentionMs;
     this.clean.clear();
   }
