@@ -12,7 +12,11 @@
 import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, recordKeyString, Topology } from '../../runtime/topology.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
-import { DEFAULT_STATE_CACHE, type StateCacheBudget } from '../host-baseline/state-cache-budget.js';
+import {
+  DEFAULT_STATE_CACHE,
+  HOST_STATE_UNCOMMITTED_WRITES,
+  type StateCacheBudget,
+} from '../host-baseline/state-cache-budget.js';
 import type { HostSample } from '../metric-ingest/types.js';
 import {
   DEPLOYMENT_LABELS_SUFFIX,
@@ -54,8 +58,7 @@ export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): To
   const appId = o.applicationId ?? 'foreshadow-failure-risk';
   const labelsTopic = `${appId}-${DEPLOYMENT_LABELS_SUFFIX}`;
   const t = new Topology(appId);
-  // Host states are large (up to ~140 KB decoded): 1,000 held per task keeps a 100k-host process under 1 GB.
-  t.limitUncommittedWrites(1_000);
+  t.limitUncommittedWrites(HOST_STATE_UNCOMMITTED_WRITES);
   t.addSource({
     name: 'samples',
     topics: [o.samplesTopic ?? SAMPLES_TOPIC],

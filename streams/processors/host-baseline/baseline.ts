@@ -18,6 +18,11 @@ export const DAY_MS = 86_400_000;
 export const WEEK_MS = 7 * DAY_MS;
 export const HOUR_MS = 3_600_000;
 
+/** Start of the hour holding `t` (the hourly store's window). */
+export function hourStart(t: number): number {
+  return Math.floor(t / HOUR_MS) * HOUR_MS;
+}
+
 export interface BaselineOptions {
   /** How many recent values the robust statistics are computed over. */
   ringSize: number;

@@ -20,7 +20,7 @@ import type { HostSample } from '../metric-ingest/types.js';
 import {
   type BaselineOptions,
   DEFAULT_BASELINE_OPTIONS,
-  HOUR_MS,
+  hourStart,
   isWarm,
   type MetricBaselineState,
   type MetricBaselineSummary,
@@ -226,7 +226,7 @@ export class HostBaselineProcessor implements Processor<string, HostSample, stri
     const state = (await this.store.get(host)) ?? newHostBaselineState(host);
     updateHostBaseline(state, sample, this.baseline);
 
-    const hour = Math.floor(sample.timestamp / HOUR_MS) * HOUR_MS;
+    const hour = hourStart(sample.timestamp);
     const agg = (await this.hourly.fetch(host, hour)) ?? {};
     for (const [name, v] of Object.entries(sample.metrics)) {
       const a = agg[name] ?? { n: 0, sum: 0 };
@@ -244,7 +244,7 @@ export class HostBaselineProcessor implements Processor<string, HostSample, stri
   }
 
   private async publish(state: HostBaselineState, t: number): Promise<void> {
-    const hour = Math.floor(t / HOUR_MS) * HOUR_MS;
+    const hour = hourStart(t);
     const history: HourlyMeans[] = [];
     for (let k = 1; k <= this.opts.seasonalWeeks; k++) {
       const h = await this.hourly.fetch(state.host, hour - k * WEEK_MS);

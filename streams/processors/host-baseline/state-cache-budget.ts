@@ -19,3 +19,10 @@ export const DEFAULT_STATE_CACHE: Required<StateCacheBudget> = {
   decodedMaxBytes: 48 * 1024 * 1024,
   encodedMaxBytes: 32 * 1024 * 1024,
 };
+
+/**
+ * Early-commit bound of the host-state topologies (`Topology.limitUncommittedWrites`): their
+ * uncommitted states (up to ~140 KB decoded each) are held as objects until the commit, and 1,000
+ * per task keeps a 100k-host process under 1 GB; the runner's default (10,000) suits small values.
+ */
+export const HOST_STATE_UNCOMMITTED_WRITES = 1_000;

@@ -7,7 +7,7 @@ import { keyValueStoreSpec, recordKeyString, Topology, windowStoreSpec } from '.
 import { validatedSerde } from '../../validation/topic-validators.js';
 import type { HostSample } from '../metric-ingest/types.js';
 import type { BaselineOptions } from './baseline.js';
-import { HOUR_MS } from './baseline.js';
+import { HOUR_MS, hourStart } from './baseline.js';
 import { hostBaselineHeapBytes, hostBaselineStateSerde } from './baseline-state-codec.js';
 import {
   BASELINE_STORE,
@@ -21,7 +21,7 @@ import {
   type HourlyMeans,
   SAMPLES_TOPIC,
 } from './host-baseline-processor.js';
-import { DEFAULT_STATE_CACHE, type StateCacheBudget } from './state-cache-budget.js';
+import { DEFAULT_STATE_CACHE, HOST_STATE_UNCOMMITTED_WRITES, type StateCacheBudget } from './state-cache-budget.js';
 
 export interface HostBaselineTopologyOptions {
   applicationId?: string;
@@ -38,8 +38,7 @@ export interface HostBaselineTopologyOptions {
 export function buildHostBaselineTopology(o: HostBaselineTopologyOptions = {}): Topology {
   const input = o.inputTopic ?? SAMPLES_TOPIC;
   const t = new Topology(o.applicationId ?? 'foreshadow-host-baseline');
-  // Host states are large (up to ~140 KB decoded): 1,000 held per task keeps a 100k-host process under 1 GB.
-  t.limitUncommittedWrites(1_000);
+  t.limitUncommittedWrites(HOST_STATE_UNCOMMITTED_WRITES);
   t.addSource({
     name: 'samples',
     topics: [input],
@@ -73,7 +72,7 @@ export function buildHostBaselineTopology(o: HostBaselineTopologyOptions = {}): 
       // The sample's hour: ingest stamps records with their event time.
       prefetchWindow: (r) => {
         const host = recordKeyString(r);
-        return host === undefined ? undefined : { key: host, windowStart: Math.floor(r.timestamp / HOUR_MS) * HOUR_MS };
+        return host === undefined ? undefined : { key: host, windowStart: hourStart(r.timestamp) };
       },
     }),
     ['host-baseline'],
