@@ -17,7 +17,7 @@ import { benchKafka, createTopics, deleteGroups, deleteTopics, endOffsetTotal, u
 import type { SuiteOptions } from './options.js';
 import { watchOutput } from './output-watcher.js';
 import { peerKey, peerSampleBytes } from './payload.js';
-import { BENCH_CACHE, type Engine, logTail, peakRssMb, startEngine, stopEngine } from './processes.js';
+import { BENCH_CACHE, type Engine, logTail, nodeArgsFrom, peakRssMb, startEngine, stopEngine } from './processes.js';
 import { median, round } from './stats.js';
 import { emptySection, type Measurement, type PeerRatio, type Section, settle } from './types.js';
 
@@ -108,7 +108,7 @@ function engineCommand(engine: EngineName, args: string[]): { command: string; a
         command: process.execPath,
         args: [
           // e.g. BENCH_FORESHADOW_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' to profile Foreshadow's run.
-          ...(process.env.BENCH_FORESHADOW_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+          ...nodeArgsFrom('BENCH_FORESHADOW_NODE_ARGS'),
           '--import',
           'tsx',
           join(REPO_ROOT, 'bench/suite/foreshadow-peer.ts'),

@@ -17,7 +17,7 @@ import { REPO_ROOT } from './foreshadow-runtime.js';
 import { benchKafka, createTopics, deleteGroups, deleteTopics, uniqueTopic, withAdmin } from './kafka.js';
 import type { SuiteOptions } from './options.js';
 import { type PipelineConfig, pipelineGroups, probePipeline } from './pipeline-contract.js';
-import { BENCH_CACHE, type Engine, logTail, peakRssMb, startEngine, stopEngine } from './processes.js';
+import { BENCH_CACHE, type Engine, logTail, nodeArgsFrom, peakRssMb, startEngine, stopEngine } from './processes.js';
 import { median, percentile, round } from './stats.js';
 import { emptySection, type Measurement, type Section, settle } from './types.js';
 
@@ -172,7 +172,7 @@ async function produceSamples(o: SuiteOptions, topic: string, hosts: number, per
 }
 
 /** Extra node flags for the pipeline process, e.g. BENCH_PIPELINE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/p'. */
-const extraNodeArgs = (process.env.BENCH_PIPELINE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+const extraNodeArgs = nodeArgsFrom('BENCH_PIPELINE_NODE_ARGS');
 
 function startPipeline(name: string, config: PipelineConfig): Engine {
   mkdirSync(config.stateDir, { recursive: true });

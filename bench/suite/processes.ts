@@ -10,6 +10,11 @@ import { join } from 'node:path';
 
 export const BENCH_CACHE = join(homedir(), '.cache/foreshadow/bench');
 
+/** Extra node flags for an engine from an environment variable, e.g. '--cpu-prof --cpu-prof-dir=DIR'. */
+export function nodeArgsFrom(variable: string): string[] {
+  return (process.env[variable] ?? '').split(' ').filter((a) => a !== '');
+}
+
 export interface Engine {
   child: ChildProcess;
   spawnedAt: number;
