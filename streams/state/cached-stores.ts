@@ -194,10 +194,14 @@ class ReadAhead {
     for (const id of wanted.keys()) this.values.set(id, found[i++] ?? null);
   }
 
-  /** The value read ahead for an id (null: known absent), forgotten once taken. */
-  take(id: string): Buffer | null | undefined {
+  /**
+   * A committed value no cache holds: what was read ahead for the id (taken once; null means known
+   * absent, so no second read), else one byte-store read.
+   */
+  async read(bytes: BytesStore, id: string, keyBytes: () => Buffer | Promise<Buffer>): Promise<Buffer | null> {
     const v = this.values.get(id);
-    if (v !== undefined) this.values.delete(id);
+    if (v === undefined) return (await bytes.get(await keyBytes())) ?? null;
+    this.values.delete(id);
     return v;
   }
 
@@ -248,9 +252,7 @@ export class CachedKeyValueStore<K, V> implements KeyValueStore<K, V>, ManagedSt
     if (kept !== undefined) return kept;
     let raw = this.clean.get(id);
     if (raw === undefined) {
-      // null read ahead means known absent: no second read.
-      raw = this.ahead.take(id);
-      if (raw === undefined) raw = (await this.bytes.get(await this.keyBytes(key))) ?? null;
+      raw = await this.ahead.read(this.bytes, id, () => this.keyBytes(key));
       this.clean.set(id, raw);
     }
     return raw === null ? undefined : this.spec.valueSerde.deserialize(this.topicForSerde, raw);
@@ -438,6 +440,11 @@ export class CachedWindowStore<K, V> implements WindowStore<K, V>, ManagedStore 
     return this.spec.keySerde.serialize(this.topicForSerde, key);
   }
 
+  /** The byte-store key of a key's window. */
+  private async windowKeyBytes(key: K, windowStart: number): Promise<Buffer> {
+    return encodeWindowKey(windowStart, await this.keyBytes(key));
+  }
+
   async fetch(key: K, windowStart: number): Promise<V | undefined> {
     checkOpen(this.closed, this.name);
     if (this.expired(windowStart)) return undefined;
@@ -447,9 +454,7 @@ export class CachedWindowStore<K, V> implements WindowStore<K, V>, ManagedStore 
     let raw = this.clean.get(id);
     if (raw === undefined) {
       if (windowStart > this.persistedMaxStart) return undefined;
-      raw = this.ahead.take(id);
-      if (raw === undefined)
-        raw = (await this.bytes.get(encodeWindowKey(windowStart, await this.keyBytes(key)))) ?? null;
+      raw = await this.ahead.read(this.bytes, id, () => this.windowKeyBytes(key, windowStart));
       this.clean.set(id, raw);
     }
     return raw === null ? undefined : this.spec.valueSerde.deserialize(this.topicForSerde, raw);
@@ -464,7 +469,7 @@ export class CachedWindowStore<K, V> implements WindowStore<K, V>, ManagedStore 
       if (w === undefined || this.expired(w.windowStart) || w.windowStart > this.persistedMaxStart) return undefined;
       const id = `${w.windowStart}@${identity(w.key)}`;
       if (this.dirty.has(id) || this.clean.get(id) !== undefined) return undefined;
-      return [id, async () => encodeWindowKey(w.windowStart, await this.keyBytes(w.key))];
+      return [id, () => this.windowKeyBytes(w.key, w.windowStart)];
     });
   }
 
@@ -498,7 +503,7 @@ export class CachedWindowStore<K, V> implements WindowStore<K, V>, ManagedStore 
     const pending: { kb: Buffer; d: Dirty<K, V> }[] = [];
     for (const d of this.dirty.values()) {
       if (d.start < from || d.start > toStart) continue;
-      const kb = encodeWindowKey(d.start, await this.keyBytes(d.key));
+      const kb = await this.windowKeyBytes(d.key, d.start);
       if (onlyBytes && !kb.subarray(8).equals(onlyBytes)) continue;
       pending.push({ kb, d });
     }
@@ -540,7 +545,7 @@ export class CachedWindowStore<K, V> implements WindowStore<K, V>, ManagedStore 
     for (const [id, d] of this.dirty) {
       if (this.expired(d.start)) continue;
       if (d.start > this.preparedMaxStart) this.preparedMaxStart = d.start;
-      const key = encodeWindowKey(d.start, await this.keyBytes(d.key));
+      const key = await this.windowKeyBytes(d.key, d.start);
       const value = d.value === undefined ? null : await this.spec.valueSerde.serialize(this.topicForSerde, d.value);
       entries.push({ key, value });
       this.preparedIds.push({ id, value });
