@@ -5,22 +5,18 @@
  * rebuilt from them on every start (`read-model-feed.ts`), so the API keeps no private state.
  * Queries return plain JSON a dashboard can render (fleet, risk, shadows, regions, DAG, events).
  */
+
+import type { DependencyDag } from '../schemas/records/dependency-dag.js';
+import type { Deployment } from '../schemas/records/deployment.js';
+import type { FailoverEvent } from '../schemas/records/failover-event.js';
+import type { Host } from '../schemas/records/host.js';
+import type { HostRisk } from '../schemas/records/host-risk.js';
+import type { RegionHealth } from '../schemas/records/region-health.js';
+import type { ShadowBlueprint } from '../schemas/records/shadow-blueprint.js';
+import type { ShadowLifecycle, ShadowState } from '../schemas/records/shadow-state.js';
 import { planLevels } from '../streams/processors/failover-orchestrator/region-failover.js';
-import type {
-  DependencyDag,
-  FailoverEvent,
-  RegionHealth,
-  ShadowBlueprint,
-} from '../streams/processors/failover-orchestrator/types.js';
 import { isActive } from '../streams/processors/shadow-manager/lifecycle.js';
 import { type ShadowHoursReport, shadowHours } from '../streams/processors/shadow-manager/retirement.js';
-import type {
-  Deployment,
-  Host,
-  HostRisk,
-  ShadowLifecycle,
-  ShadowState,
-} from '../streams/processors/shadow-manager/types.js';
 
 export type ReadModelTable =
   | 'hosts'

@@ -5,8 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
-import type { FailoverEvent } from '../streams/processors/failover-orchestrator/types.js';
-import type { HostRisk, ShadowState } from '../streams/processors/shadow-manager/types.js';
+import type { FailoverEvent } from '../schemas/records/failover-event.js';
+import type { HostRisk } from '../schemas/records/host-risk.js';
+import type { ShadowState } from '../schemas/records/shadow-state.js';
 import type { KafkaConnection } from '../streams/runtime/config.js';
 import { createKafka } from '../streams/runtime/kafka-client.js';
 import { avroSerde } from '../streams/runtime/serdes.js';

@@ -11,9 +11,11 @@
  * ahead of the wall clock (brokers refuse records from the future); once caught up it runs at ×1.
  */
 import type { Producer } from 'kafkajs';
-import { avroValueSerdes } from '../streams/processors/shadow-manager/topology.js';
-import type { Deployment, FailureKind, Host, HostFailure } from '../streams/processors/shadow-manager/types.js';
+import type { Deployment } from '../schemas/records/deployment.js';
+import type { Host } from '../schemas/records/host.js';
+import type { FailureKind, HostFailure } from '../schemas/records/host-failure.js';
 import type { Serde } from '../streams/runtime/serdes.js';
+import { avroValueSerdes } from '../streams/topic-serdes.js';
 import { generateEvidence } from '../test/fixtures/regions/synthetic-region.js';
 import { DemoFleet, type DemoFleetOptions, type FleetStep } from './fleet-script.js';
 import { appJsonRecord, influxRecord, jsonRecord } from './formats.js';

@@ -32,20 +32,18 @@ import {
   waitFor,
 } from '../../demo/real-processes.js';
 import { Supervisor } from '../../demo/supervisor.js';
+import type { ActuationResult } from '../../schemas/records/actuation-result.js';
+import type { Deployment } from '../../schemas/records/deployment.js';
+import type { Host } from '../../schemas/records/host.js';
+import type { HostFailure } from '../../schemas/records/host-failure.js';
+import type { HostRisk } from '../../schemas/records/host-risk.js';
+import type { ShadowCommand } from '../../schemas/records/shadow-command.js';
+import type { ShadowState } from '../../schemas/records/shadow-state.js';
 import { HaproxyRuntimeApi } from '../../sinks/haproxy/runtime-api.js';
-import { avroValueSerdes } from '../../streams/processors/shadow-manager/topology.js';
-import type {
-  ActuationResult,
-  Deployment,
-  Host,
-  HostFailure,
-  HostRisk,
-  ShadowCommand,
-  ShadowState,
-} from '../../streams/processors/shadow-manager/types.js';
 import type { KafkaConnection } from '../../streams/runtime/config.js';
 import { createKafka } from '../../streams/runtime/kafka-client.js';
 import { avroSerde } from '../../streams/runtime/serdes.js';
+import { avroValueSerdes } from '../../streams/topic-serdes.js';
 import { SENTINEL_MASTER, startSentinelSetup } from './sentinel.js';
 
 /** HAProxy's view of a Redis server: only a primary is a valid target (same for every case). */

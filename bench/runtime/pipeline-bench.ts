@@ -14,13 +14,13 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { HOST_SAMPLE_RECORD, type HostSample } from '../../schemas/records/host-sample.js';
 import { buildFailureRiskTopology } from '../../streams/processors/failure-risk/topology.js';
 import { buildHostBaselineTopology } from '../../streams/processors/host-baseline/topology.js';
-import type { HostSample } from '../../streams/processors/metric-ingest/types.js';
 import { loadConnection } from '../../streams/runtime/config.js';
 import { createLogger } from '../../streams/runtime/logger.js';
-import { avroSerde } from '../../streams/runtime/serdes.js';
 import { type Guarantee, StreamsApp } from '../../streams/runtime/streams-app.js';
+import { recordSerde } from '../../streams/topic-serdes.js';
 
 export interface PipelineBenchOptions {
   samples?: number;
@@ -62,7 +62,6 @@ const METRICS = [
   'load.avg1',
   'http.latency_p99_ms',
 ];
-const schema = (name: string): string => fileURLToPath(new URL(`../../schemas/${name}`, import.meta.url));
 
 function sampleOf(i: number, hosts: number): HostSample {
   const h = i % hosts;
@@ -115,7 +114,7 @@ async function once(guarantee: Guarantee, o: Required<PipelineBenchOptions>): Pr
   const logger = createLogger('bench', 'warn');
   const running: StreamsApp[] = [];
   try {
-    const sampleSerde = avroSerde<HostSample>({ schemaPath: schema('host-sample.avsc') });
+    const sampleSerde = recordSerde(HOST_SAMPLE_RECORD);
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     for (let i = 0; i < o.samples; i += 1_000) {

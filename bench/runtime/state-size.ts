@@ -4,13 +4,13 @@
  * 10 s samples. Prints JSON; no broker needed. `node --import tsx bench/runtime/state-size.ts`
  */
 
+import type { HostSample } from '../../schemas/records/host-sample.js';
 import { newModel } from '../../streams/processors/failure-risk/model.js';
 import { evaluateSample, newHostRiskState } from '../../streams/processors/failure-risk/risk-engine.js';
 import {
   newHostBaselineState,
   updateHostBaseline,
 } from '../../streams/processors/host-baseline/host-baseline-processor.js';
-import type { HostSample } from '../../streams/processors/metric-ingest/types.js';
 import { jsonSerde, packedJsonSerde, type Serde } from '../../streams/runtime/serdes.js';
 
 const METRICS = [

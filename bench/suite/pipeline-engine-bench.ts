@@ -10,7 +10,10 @@
  * CPU time, medians of `--repeats`; prints JSON.
  *   node --import tsx bench/suite/pipeline-engine-bench.ts --hosts=50 --warm=400 --samples=200 --repeats=5
  */
-import { HOST_STORE, SAMPLES_TOPIC } from '../../streams/processors/failure-risk/failure-risk-processor.js';
+
+import type { HostSample } from '../../schemas/records/host-sample.js';
+import { SAMPLES_TOPIC } from '../../streams/catalogue.js';
+import { HOST_STORE } from '../../streams/processors/failure-risk/failure-risk-processor.js';
 import { newModel } from '../../streams/processors/failure-risk/model.js';
 import {
   evaluateSample,
@@ -25,7 +28,6 @@ import {
   updateHostBaseline,
 } from '../../streams/processors/host-baseline/host-baseline-processor.js';
 import { buildHostBaselineTopology } from '../../streams/processors/host-baseline/topology.js';
-import type { HostSample } from '../../streams/processors/metric-ingest/types.js';
 import { jsonSerde, type Serde } from '../../streams/runtime/serdes.js';
 import type { Topology } from '../../streams/runtime/topology.js';
 import { TopologyTestDriver } from '../../streams/testing/topology-test-driver.js';

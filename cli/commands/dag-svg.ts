@@ -6,8 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import type { DependencyDag } from '../../schemas/records/dependency-dag.js';
+import { DEPENDENCIES_TOPIC } from '../../streams/catalogue.js';
 import { DAG_FORMAT, type DagDocument } from '../../streams/processors/dependency-map/dag.js';
-import { DEPENDENCIES_TOPIC, type DependencyDagRecord } from '../../streams/processors/dependency-map/processor.js';
 import { renderDagSvg } from '../../streams/processors/dependency-map/svg.js';
 import { loadConnection } from '../../streams/runtime/config.js';
 import { ForeshadowError } from '../../streams/runtime/errors.js';
@@ -72,9 +73,9 @@ export async function latestDagFromKafka(region: string, topic: string, timeoutM
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
   const remaining = new Map(ends.filter((p) => p.high !== p.low).map((p) => [p.partition, BigInt(p.high)]));
-  const serde = avroSerde<DependencyDagRecord>();
+  const serde = avroSerde<DependencyDag>();
   const consumer = kafka.consumer({ groupId: `foreshadow-dag-svg-${randomUUID()}`, readUncommitted: false });
-  let latest: DependencyDagRecord | undefined;
+  let latest: DependencyDag | undefined;
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });

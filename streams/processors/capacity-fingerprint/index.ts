@@ -11,9 +11,7 @@ export {
 } from './fingerprint-codec.js';
 export { CAPACITY_METRICS, type CapacityMetric, DEFAULT_METRIC_NAMES } from './metrics.js';
 export {
-  CAPACITY_TOPIC,
   CapacityFingerprintProcessor,
-  type CapacityFingerprintRecord,
   type CapacityOptionsInput,
   type CapacitySample,
   fingerprintRecord,

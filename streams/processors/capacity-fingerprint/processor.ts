@@ -14,6 +14,8 @@
  * it changed materially or `emitIntervalMs` passed since the last one.
  */
 import { z } from 'zod';
+import type { CapacityFingerprint } from '../../../schemas/records/capacity-fingerprint.js';
+import type { HostSample } from '../../../schemas/records/host-sample.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
@@ -41,8 +43,6 @@ import {
 } from './profile.js';
 import type { EmittedFingerprint } from './state-serde.js';
 
-export const SAMPLES_TOPIC = 'metrics.samples';
-export const CAPACITY_TOPIC = 'region.capacity';
 export const PANES_STORE = 'capacity-fingerprint-panes';
 export const MEANS_STORE = 'capacity-fingerprint-means';
 export const EMITTED_STORE = 'capacity-fingerprint-emitted';
@@ -72,28 +72,9 @@ export const capacityOptionsSchema = z.object({
 export type CapacityOptions = z.output<typeof capacityOptionsSchema>;
 export type CapacityOptionsInput = z.input<typeof capacityOptionsSchema>;
 
-/** The HostSample fields this processor reads (schemas/host-sample.avsc). */
-export interface CapacitySample {
-  host: string;
-  region: string;
-  timestamp: number;
-  metrics: Record<string, number>;
-  tags?: Record<string, string>;
-}
-
-/** The CapacityFingerprint record (schemas/capacity-fingerprint.avsc). */
-export interface CapacityFingerprintRecord {
-  region: string;
-  version: number;
-  formatVersion: number;
-  windowStart: number;
-  windowEnd: number;
-  hostCount: number;
-  instanceCount: number;
-  serviceCount: number;
-  encoded: Buffer;
-  emittedAt: number;
-}
+/** The fields of a HostSample (schemas/records/host-sample.ts) this processor reads. */
+export type CapacitySample = Pick<HostSample, 'host' | 'region' | 'timestamp' | 'metrics'> &
+  Partial<Pick<HostSample, 'tags'>>;
 
 export function paneKey(region: string, scope: string, paneStart: number): string {
   // Zero-padded so the store's byte order is time order within a scope.
@@ -136,7 +117,7 @@ export function fingerprintRecord(
   version: number,
   emittedAt: number,
   relativeAccuracy: number,
-): CapacityFingerprintRecord {
+): CapacityFingerprint {
   return {
     region: profile.region,
     version,
@@ -151,11 +132,9 @@ export function fingerprintRecord(
   };
 }
 
-export class CapacityFingerprintProcessor
-  implements Processor<string, CapacitySample, string, CapacityFingerprintRecord>
-{
+export class CapacityFingerprintProcessor implements Processor<string, CapacitySample, string, CapacityFingerprint> {
   private readonly options: CapacityOptions;
-  private ctx!: ProcessorContext<string, CapacityFingerprintRecord>;
+  private ctx!: ProcessorContext<string, CapacityFingerprint>;
   private panes!: KeyValueStore<string, PaneState>;
   private means!: KeyValueStore<string, DecayedMeans>;
   private emitted!: KeyValueStore<string, EmittedFingerprint>;
@@ -164,7 +143,7 @@ export class CapacityFingerprintProcessor
     this.options = capacityOptionsSchema.parse(options);
   }
 
-  init(context: ProcessorContext<string, CapacityFingerprintRecord>): void {
+  init(context: ProcessorContext<string, CapacityFingerprint>): void {
     this.ctx = context;
     this.panes = context.getKeyValueStore(PANES_STORE);
     this.means = context.getKeyValueStore(MEANS_STORE);

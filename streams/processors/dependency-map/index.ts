@@ -10,8 +10,6 @@ export {
 export { EVIDENCE_KINDS, type EvidenceKind } from './evidence.js';
 export { currentDag, ingestEvidence, newRegionState, nextDag, type RegionDependencyState } from './mapper.js';
 export {
-  DEPENDENCIES_TOPIC,
-  type DependencyDagRecord,
   DependencyMapProcessor,
   dagRecord,
   EvidenceTagger,

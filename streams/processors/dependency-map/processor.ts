@@ -14,6 +14,8 @@
  * or `emitIntervalMs` passed.
  */
 import { z } from 'zod';
+import type { DependencyDag } from '../../../schemas/records/dependency-dag.js';
+import { CONFIGS_TOPIC, DISCOVERY_TOPIC, FLOWS_TOPIC, SPANS_TOPIC } from '../../catalogue.js';
 import { ForeshadowError } from '../../runtime/errors.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
@@ -32,11 +34,6 @@ import {
   type RegionDependencyState,
 } from './mapper.js';
 
-export const CONFIGS_TOPIC = 'topology.configs';
-export const DISCOVERY_TOPIC = 'topology.discovery';
-export const FLOWS_TOPIC = 'topology.flows';
-export const SPANS_TOPIC = 'topology.spans';
-export const DEPENDENCIES_TOPIC = 'region.dependencies';
 export const STATE_STORE = 'dependency-map-state';
 
 export const dependencyMapOptionsSchema = z.object({
@@ -82,19 +79,7 @@ export interface TaggedEvidence {
   value: unknown;
 }
 
-/** The DependencyDag record (schemas/dependency-dag.avsc). */
-export interface DependencyDagRecord {
-  region: string;
-  version: number;
-  generatedAt: number;
-  nodeCount: number;
-  edgeCount: number;
-  cycleCount: number;
-  levelCount: number;
-  dag: string;
-}
-
-export function dagRecord(dag: DagDocument): DependencyDagRecord {
+export function dagRecord(dag: DagDocument): DependencyDag {
   return {
     region: dag.region,
     version: dag.version,
@@ -161,10 +146,10 @@ export class EvidenceTagger implements Processor<string | null, unknown, string,
   }
 }
 
-export class DependencyMapProcessor implements Processor<string, TaggedEvidence, string, DependencyDagRecord> {
+export class DependencyMapProcessor implements Processor<string, TaggedEvidence, string, DependencyDag> {
   private readonly options: DependencyMapOptions;
   private readonly mapper: MapperOptions;
-  private ctx!: ProcessorContext<string, DependencyDagRecord>;
+  private ctx!: ProcessorContext<string, DependencyDag>;
   private store!: KeyValueStore<string, RegionDependencyState>;
 
   constructor(options: DependencyMapOptionsInput = {}) {
@@ -172,7 +157,7 @@ export class DependencyMapProcessor implements Processor<string, TaggedEvidence,
     this.mapper = mapperOptions(this.options);
   }
 
-  init(context: ProcessorContext<string, DependencyDagRecord>): void {
+  init(context: ProcessorContext<string, DependencyDag>): void {
     this.ctx = context;
     this.store = context.getKeyValueStore(STATE_STORE);
     context.schedule(this.options.checkIntervalMs, 'stream-time', (ts) => this.publish(ts));

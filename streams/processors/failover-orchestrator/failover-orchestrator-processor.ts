@@ -16,11 +16,20 @@
  * epochs; their pure plan lives beside this file (`host-failover.ts`), as does heartbeat detection.
  */
 import { z } from 'zod';
+import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
+import {
+  FAILOVER_COMMAND_TYPES,
+  type FailoverCommand,
+  type FailoverCommandType,
+} from '../../../schemas/records/failover-command.js';
+import type { FailoverEvent } from '../../../schemas/records/failover-event.js';
+import type { OperatorRequest } from '../../../schemas/records/operator-request.js';
+import type { RegionHealth, RegionStatus } from '../../../schemas/records/region-health.js';
+import type { ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
 import { ConfigError } from '../../runtime/errors.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
-import type { ActuationResult, OperatorRequest } from '../shadow-manager/types.js';
 import {
   abortRegionFailover,
   isRegionFailoverOpen,
@@ -31,15 +40,6 @@ import {
   regionEvent,
   startRegionFailover,
 } from './region-failover.js';
-import {
-  FAILOVER_COMMAND_TYPES,
-  type FailoverCommand,
-  type FailoverCommandType,
-  type FailoverEvent,
-  type RegionHealth,
-  type RegionStatus,
-  type ShadowBlueprint,
-} from './types.js';
 
 export const FAILOVER_ORCHESTRATOR_APPLICATION_ID = 'foreshadow-failover-orchestrator';
 

@@ -6,15 +6,13 @@
  * a failover event with the time since detection. The shadow manager runs these plans because it
  * owns the per-resource shadows and epochs (a single writer per epoch is what makes fencing sound).
  */
+
+import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
+import type { Deployment } from '../../../schemas/records/deployment.js';
+import type { FailoverEvent } from '../../../schemas/records/failover-event.js';
+import type { ShadowCommand, ShadowCommandType } from '../../../schemas/records/shadow-command.js';
 import { shadowCommandId } from '../shadow-manager/commands.js';
-import type {
-  ActuationResult,
-  Deployment,
-  ShadowCommand,
-  ShadowCommandType,
-  ShadowRecord,
-} from '../shadow-manager/types.js';
-import type { FailoverEvent } from './types.js';
+import type { ShadowRecord } from '../shadow-manager/types.js';
 
 export type ResourceFailoverMode = 'SHADOW' | 'STANDARD';
 export type ResourceFailoverPhase = 'PROMOTING' | 'DEPLOYING' | 'REDIRECTING' | 'DONE' | 'FAILED';

@@ -20,4 +20,3 @@ export {
   DEFAULT_REGION_TOPICS,
   type FailoverOrchestratorTopologyOptions,
 } from './topology.js';
-export type { FailoverCommand, FailoverEvent, ShadowBlueprint } from './types.js';

@@ -2,15 +2,20 @@
  * Wiring of the failover orchestrator: four region-keyed, co-partitioned inputs wrapped into
  * `RegionInput` envelopes feed one processor; no repartition is needed (see its module comment).
  */
+
+import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
+import { FAILOVER_COMMAND_TYPES, type FailoverCommandType } from '../../../schemas/records/failover-command.js';
+import type { OperatorRequest } from '../../../schemas/records/operator-request.js';
+import type { RegionHealth } from '../../../schemas/records/region-health.js';
+import type { ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
 import { topicSpec } from '../../catalogue.js';
 import { ForeshadowError } from '../../runtime/errors.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import type { StreamRecord } from '../../runtime/record.js';
 import { jsonSerde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import { avroValueSerdes, type ValueSerdeFactory } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
-import { avroValueSerdes, type ValueSerdeFactory } from '../shadow-manager/topology.js';
-import type { ActuationResult, OperatorRequest } from '../shadow-manager/types.js';
 import {
   BLUEPRINTS_STORE,
   FAILOVER_COMMANDS_CHILD,
@@ -22,7 +27,6 @@ import {
   REGIONS_STORE,
   type RegionInput,
 } from './failover-orchestrator-processor.js';
-import { FAILOVER_COMMAND_TYPES, type FailoverCommandType, type RegionHealth, type ShadowBlueprint } from './types.js';
 
 export interface RegionTopics {
   blueprints: string;

@@ -13,26 +13,24 @@
  * Time: event time of samples and of outcomes; labels are assigned one horizon after a sample.
  */
 import { z } from 'zod';
+import type { Deployment } from '../../../schemas/records/deployment.js';
+import type { HostFailure } from '../../../schemas/records/host-failure.js';
+import type { HostRisk } from '../../../schemas/records/host-risk.js';
+import type { HostSample } from '../../../schemas/records/host-sample.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
-import type { HostSample } from '../metric-ingest/types.js';
 import { type ModelState, newModel } from './model.js';
 import {
   applyOutcome,
   DEFAULT_RISK_OPTIONS,
   evaluateSample,
   evaluateSilence,
-  type HostRisk,
   type HostRiskState,
   newHostRiskState,
   type RiskOptions,
 } from './risk-engine.js';
 
-export const SAMPLES_TOPIC = 'metrics.samples';
-export const FAILURES_TOPIC = 'host.failures';
-export const DEPLOYMENTS_TOPIC = 'deployments';
-export const RISK_TOPIC = 'health.risk';
 export const HOST_STORE = 'failure-risk-hosts';
 export const MODEL_STORE = 'failure-risk-model';
 export const DEPLOYMENT_STORE = 'failure-risk-deployments';
@@ -64,25 +62,8 @@ export function riskOptions(o: FailureRiskOptions): RiskOptions {
   };
 }
 
-/** The host.failures record (schemas/host-failure.avsc). */
-export interface HostFailure {
-  host: string;
-  region: string;
-  timestamp: number;
-  kind: string;
-  source: string;
-  detail: string;
-}
-
-/** The deployments record (schemas/deployment.avsc), the fields the risk model reads. */
-export interface Deployment {
-  resourceId: string;
-  host: string;
-  region: string;
-  outcome: 'SUCCEEDED' | 'FAILED' | 'PENDING' | 'REMOVED';
-  deployedAt: number;
-  [field: string]: unknown;
-}
+/** The fields of a deployments record (schemas/records/deployment.ts) the risk model reads. */
+export type DeploymentInput = Pick<Deployment, 'resourceId' | 'host' | 'region' | 'outcome' | 'deployedAt'>;
 
 /** A failed deployment, re-keyed by host. */
 export interface DeploymentLabel {
@@ -262,7 +243,7 @@ export class RiskOutcomeProcessor
 }
 
 /** deployments (key = resourceId) -> a label keyed by host for each newly FAILED deployment. */
-export class DeploymentLabelProcessor implements Processor<string, Deployment | null, string, DeploymentLabel> {
+export class DeploymentLabelProcessor implements Processor<string, DeploymentInput | null, string, DeploymentLabel> {
   private ctx!: ProcessorContext<string, DeploymentLabel>;
   private seen!: KeyValueStore<string, string>;
 
@@ -271,7 +252,7 @@ export class DeploymentLabelProcessor implements Processor<string, Deployment | 
     this.seen = ctx.getKeyValueStore<string, string>(DEPLOYMENT_STORE);
   }
 
-  async process(record: StreamRecord<string, Deployment | null>): Promise<void> {
+  async process(record: StreamRecord<string, DeploymentInput | null>): Promise<void> {
     const d = record.value;
     if (d === null || d === undefined) return; // tombstone: the resource was removed
     const mark = `${d.outcome}@${d.deployedAt}`;

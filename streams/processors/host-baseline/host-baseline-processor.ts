@@ -13,17 +13,17 @@
  * least every `emitIntervalMs` of stream time (punctuator), so the compacted topic stays fresh.
  */
 import { z } from 'zod';
+import type { HostBaseline, MetricBaseline } from '../../../schemas/records/host-baseline.js';
+import type { HostSample } from '../../../schemas/records/host-sample.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore, WindowStore } from '../../state/store.js';
-import type { HostSample } from '../metric-ingest/types.js';
 import {
   type BaselineOptions,
   DEFAULT_BASELINE_OPTIONS,
   hourStart,
   isWarm,
   type MetricBaselineState,
-  type MetricBaselineSummary,
   newMetricBaseline,
   quantileSorted,
   robustScale,
@@ -32,8 +32,6 @@ import {
   WEEK_MS,
 } from './baseline.js';
 
-export const SAMPLES_TOPIC = 'metrics.samples';
-export const BASELINES_TOPIC = 'health.baselines';
 export const BASELINE_STORE = 'host-baseline-state';
 export const HOURLY_STORE = 'host-baseline-hourly';
 export const HOURLY_RETENTION_MS = 5 * WEEK_MS;
@@ -50,17 +48,6 @@ export const hostBaselineOptionsSchema = z.object({
   seasonalWeeks: z.number().int().min(2).max(5).default(4),
 });
 export type HostBaselineOptions = z.infer<typeof hostBaselineOptionsSchema>;
-
-/** The health.baselines record (schemas/host-baseline.avsc). */
-export interface HostBaseline {
-  host: string;
-  region: string;
-  zone: string;
-  timestamp: number;
-  warm: boolean;
-  sampleCount: number;
-  metrics: Record<string, MetricBaselineSummary>;
-}
 
 export interface HostBaselineState {
   host: string;
@@ -141,7 +128,7 @@ export function baselineRecord(
   seasonal: Record<string, number> = {},
   opts: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
 ): HostBaseline {
-  const metrics: Record<string, MetricBaselineSummary> = {};
+  const metrics: Record<string, MetricBaseline> = {};
   for (const [name, m] of Object.entries(state.metrics)) {
     const s = summariseBaseline(m, t, opts);
     if (seasonal[name] !== undefined) s.seasonalMedian = seasonal[name]!;

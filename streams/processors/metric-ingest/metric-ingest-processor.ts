@@ -17,16 +17,15 @@
  * The counter store is only written once the whole record has passed.
  */
 import { z } from 'zod';
+import type { HostSample } from '../../../schemas/records/host-sample.js';
 import { ForeshadowError } from '../../runtime/errors.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
 import { type CounterState, DEFAULT_NORMALISE_OPTIONS, normaliseSample, validateParsed } from './normalise.js';
 import { type AvroDecoder, parseRaw } from './parse-raw.js';
-import { type HostSample, IngestRejection, type ParsedSample } from './types.js';
+import { IngestRejection, type ParsedSample } from './types.js';
 
-export const RAW_TOPIC = 'metrics.raw';
-export const SAMPLES_TOPIC = 'metrics.samples';
 export const COUNTER_STORE = 'metric-ingest-counters';
 /** Internal topic suffix of parsed samples keyed by host. */
 export const PARSED_SUFFIX = 'parsed-repartition';

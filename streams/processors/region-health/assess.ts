@@ -4,9 +4,8 @@
  * A failure stands until it ages out or the host reports healthy risk again after a grace period;
  * a risk reading counts only while fresh.
  */
-
-export type RegionStatus = 'HEALTHY' | 'DEGRADED' | 'FAILED';
-export type RiskLevel = 'OK' | 'WATCH' | 'WARNING' | 'CRITICAL';
+import type { RiskLevel } from '../../../schemas/records/host-risk.js';
+import type { RegionHealth, RegionStatus } from '../../../schemas/records/region-health.js';
 
 export interface HostHealth {
   host: string;
@@ -18,18 +17,6 @@ export interface HostHealth {
   /** Event time of the latest standing failure, absent when none. */
   failedAt?: number;
   failureKind?: string;
-}
-
-/** The RegionHealth record (schemas/region-health.avsc). */
-export interface RegionHealth {
-  region: string;
-  timestamp: number;
-  status: RegionStatus;
-  hostCount: number;
-  hostsAtRisk: number;
-  hostsFailed: number;
-  meanPFail: number;
-  reasons: string[];
 }
 
 export interface HealthPolicy {

@@ -11,6 +11,9 @@
  * that failures and risk readings age out even when a region goes quiet.
  */
 import { z } from 'zod';
+import type { HostFailure } from '../../../schemas/records/host-failure.js';
+import type { HostRisk } from '../../../schemas/records/host-risk.js';
+import type { RegionHealth } from '../../../schemas/records/region-health.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
@@ -22,13 +25,8 @@ import {
   type HealthPolicy,
   type HostHealth,
   healthChanged,
-  type RegionHealth,
-  type RiskLevel,
 } from './assess.js';
 
-export const RISK_TOPIC = 'health.risk';
-export const FAILURES_TOPIC = 'host.failures';
-export const REGION_HEALTH_TOPIC = 'region.health';
 export const HOSTS_STORE = 'region-health-hosts';
 export const LAST_STORE = 'region-health-last';
 const SEP = '\u001f';
@@ -59,22 +57,11 @@ export const regionHealthOptionsSchema = z.object({
 export type RegionHealthOptions = z.output<typeof regionHealthOptionsSchema>;
 export type RegionHealthOptionsInput = z.input<typeof regionHealthOptionsSchema>;
 
-/** The HostRisk fields read (schemas/host-risk.avsc). */
-export interface HostRiskInput {
-  host: string;
-  region: string;
-  timestamp: number;
-  pFail: number;
-  level: RiskLevel;
-}
+/** The fields of a HostRisk (schemas/records/host-risk.ts) read. */
+export type HostRiskInput = Pick<HostRisk, 'host' | 'region' | 'timestamp' | 'pFail' | 'level'>;
 
-/** The HostFailure fields read (schemas/host-failure.avsc). */
-export interface HostFailureInput {
-  host: string;
-  region: string;
-  timestamp: number;
-  kind: string;
-}
+/** The fields of a HostFailure (schemas/records/host-failure.ts) read. */
+export type HostFailureInput = Pick<HostFailure, 'host' | 'region' | 'timestamp' | 'kind'>;
 
 export type HealthInput = HostRiskInput | HostFailureInput;
 

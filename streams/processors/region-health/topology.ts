@@ -5,25 +5,26 @@
  * partition count: the catalogue makes host.failures as wide as health.risk), so a failure meets
  * the region its host last reported risk from in the same task's store.
  */
-import { fileURLToPath } from 'node:url';
+import { HOST_FAILURE_RECORD } from '../../../schemas/records/host-failure.js';
+import { HOST_RISK_RECORD } from '../../../schemas/records/host-risk.js';
+import { REGION_HEALTH_RECORD, type RegionHealth } from '../../../schemas/records/region-health.js';
+import { FAILURES_TOPIC, REGION_HEALTH_TOPIC, RISK_TOPIC } from '../../catalogue.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import type { StreamRecord } from '../../runtime/record.js';
-import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
 import type { KeyValueStore } from '../../state/store.js';
+import { recordSerde } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
-import type { HostHealth, RegionHealth } from './assess.js';
+import type { HostHealth } from './assess.js';
 import {
-  FAILURES_TOPIC,
   type HealthInput,
   HOSTS_STORE,
   type HostFailureInput,
   type HostRiskInput,
   LAST_STORE,
-  REGION_HEALTH_TOPIC,
   type RegionHealthOptionsInput,
   RegionHealthProcessor,
-  RISK_TOPIC,
 } from './processor.js';
 
 export const REGION_HEALTH_APPLICATION_ID = 'foreshadow-region-health';
@@ -34,8 +35,6 @@ export interface RegionHealthTopologyOptions extends RegionHealthOptionsInput {
   topics?: { risk?: string; failures?: string; health?: string };
   serdes?: { risk?: Serde<HostRiskInput>; failure?: Serde<HostFailureInput>; health?: Serde<RegionHealth> };
 }
-
-const schema = (name: string): string => fileURLToPath(new URL(`../../../schemas/${name}.avsc`, import.meta.url));
 
 /**
  * Re-keys by region. A failure without a region (its schema default is "") takes the region the
@@ -74,20 +73,14 @@ export function regionHealthTopology(options: RegionHealthTopologyOptions = {}):
     name: 'risk',
     topics: [topics.risk ?? RISK_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde(
-      'health.risk',
-      serdes.risk ?? avroSerde<HostRiskInput>({ schemaPath: schema('host-risk') }),
-    ),
+    valueSerde: validatedSerde('health.risk', serdes.risk ?? recordSerde(HOST_RISK_RECORD)),
     timestampExtractor: ts,
   });
   t.addSource({
     name: 'failures',
     topics: [topics.failures ?? FAILURES_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde(
-      'host.failures',
-      serdes.failure ?? avroSerde<HostFailureInput>({ schemaPath: schema('host-failure') }),
-    ),
+    valueSerde: validatedSerde('host.failures', serdes.failure ?? recordSerde(HOST_FAILURE_RECORD)),
     timestampExtractor: ts,
   });
   t.addProcessor('by-region', () => new HostRegionKeyer(), ['risk', 'failures']);
@@ -121,7 +114,7 @@ export function regionHealthTopology(options: RegionHealthTopologyOptions = {}):
       name: 'health-out',
       topic: topics.health ?? REGION_HEALTH_TOPIC,
       keySerde: stringSerde,
-      valueSerde: serdes.health ?? avroSerde<RegionHealth>({ schemaPath: schema('region-health') }),
+      valueSerde: serdes.health ?? recordSerde(REGION_HEALTH_RECORD),
     },
     ['region-health'],
   );

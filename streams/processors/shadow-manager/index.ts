@@ -13,23 +13,11 @@ export {
   ShadowManagerProcessor,
 } from './shadow-manager-processor.js';
 export {
-  avroValueSerdes,
   buildShadowManagerTopology,
   buildShadowRouterTopologies,
   DEFAULT_SHADOW_TOPICS,
   ensureFleetTopic,
   FLEET_WRAPPERS,
   fleetTopic,
-  jsonValueSerdes,
   type ShadowManagerTopologyOptions,
 } from './topology.js';
-export type {
-  ActuationResult,
-  Deployment,
-  Host,
-  HostFailure,
-  HostRisk,
-  OperatorRequest,
-  ShadowCommand,
-  ShadowState,
-} from './types.js';

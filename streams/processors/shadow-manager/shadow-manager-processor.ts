@@ -23,6 +23,20 @@
  * wall-clock punctuator (`tickMs`) drives timeouts, retries, sync polls, retirement, queue draining
  * and heartbeat-loss detection, which must fire even when no record arrives.
  */
+
+import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
+import type { Deployment } from '../../../schemas/records/deployment.js';
+import type { FailoverEvent } from '../../../schemas/records/failover-event.js';
+import type { Host } from '../../../schemas/records/host.js';
+import type { HostFailure } from '../../../schemas/records/host-failure.js';
+import type { HostRisk } from '../../../schemas/records/host-risk.js';
+import type { OperatorRequest } from '../../../schemas/records/operator-request.js';
+import {
+  SHADOW_COMMAND_TYPES,
+  type ShadowCommand,
+  type ShadowCommandType,
+} from '../../../schemas/records/shadow-command.js';
+import type { ShadowState } from '../../../schemas/records/shadow-state.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
@@ -41,7 +55,6 @@ import {
   snapshotOf,
   usableShadow,
 } from '../failover-orchestrator/host-failover.js';
-import type { FailoverEvent } from '../failover-orchestrator/types.js';
 import { admit, fullBucket, type QueueEntry, type RateBucket, refill } from './budget.js';
 import {
   isActive,
@@ -60,19 +73,7 @@ import { type ShadowManagerOptions, shadowManagerOptions } from './options.js';
 import { choosePlacement, type HostCandidate, type PlacementRequest, recentFailures } from './placement.js';
 import { nextCalmSince, riskSubsided, shadowPriority, shouldShadow } from './priority.js';
 import { retirementDue } from './retirement.js';
-import {
-  type ActuationResult,
-  type Deployment,
-  type Host,
-  type HostFailure,
-  type HostRisk,
-  type OperatorRequest,
-  SHADOW_COMMAND_TYPES,
-  type ShadowCommand,
-  type ShadowCommandType,
-  type ShadowRecord,
-  type ShadowState,
-} from './types.js';
+import type { ShadowRecord } from './types.js';
 
 export const SHADOW_MANAGER_APPLICATION_ID = 'foreshadow-shadow-manager';
 export const FLEET_KEY = 'fleet';

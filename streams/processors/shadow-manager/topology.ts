@@ -13,14 +13,20 @@
  * catalogue because only this module reads it). Value serdes are Avro through the registry by
  * default; tests pass JSON serdes so they need no registry.
  */
-import { fileURLToPath } from 'node:url';
 import type { Admin } from 'kafkajs';
+import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
+import type { Deployment } from '../../../schemas/records/deployment.js';
+import type { Host } from '../../../schemas/records/host.js';
+import type { HostFailure } from '../../../schemas/records/host-failure.js';
+import type { HostRisk } from '../../../schemas/records/host-risk.js';
+import type { OperatorRequest } from '../../../schemas/records/operator-request.js';
 import { topicSpec } from '../../catalogue.js';
 import { ForeshadowError } from '../../runtime/errors.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import type { StreamRecord } from '../../runtime/record.js';
-import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { jsonSerde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import { avroValueSerdes, type ValueSerdeFactory } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
 import type { ShadowManagerOptions } from './options.js';
 import {
@@ -34,7 +40,6 @@ import {
   SHADOW_STATE_CHILD,
   ShadowManagerProcessor,
 } from './shadow-manager-processor.js';
-import type { ActuationResult, Deployment, Host, HostFailure, HostRisk, OperatorRequest } from './types.js';
 
 export interface ShadowTopics {
   risk: string;
@@ -59,18 +64,6 @@ export const DEFAULT_SHADOW_TOPICS: ShadowTopics = {
   state: 'shadow.state',
   events: 'failover.events',
 };
-
-/** Serde of a catalogue topic's values; the catalogue topic name selects the schema. */
-export type ValueSerdeFactory = <T>(catalogueTopic: string) => Serde<T>;
-
-/** Avro with the catalogue's schema file, registered under `<topic>-value`. */
-export const avroValueSerdes: ValueSerdeFactory = <T>(catalogueTopic: string): Serde<T> => {
-  const schema = topicSpec(catalogueTopic).valueSchema;
-  if (!schema) return jsonSerde<T>();
-  return avroSerde<T>({ schemaPath: fileURLToPath(new URL(`../../../schemas/${schema}.avsc`, import.meta.url)) });
-};
-
-export const jsonValueSerdes: ValueSerdeFactory = <T>(_topic: string): Serde<T> => jsonSerde<T>();
 
 export interface ShadowManagerTopologyOptions {
   applicationId?: string;

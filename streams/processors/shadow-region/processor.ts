@@ -13,25 +13,16 @@
  * published when its content changed.
  */
 import { z } from 'zod';
+import type { CapacityFingerprint } from '../../../schemas/records/capacity-fingerprint.js';
+import type { DependencyDag } from '../../../schemas/records/dependency-dag.js';
+import type { ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
 import { decodeFingerprint } from '../capacity-fingerprint/fingerprint-codec.js';
-import type { CapacityFingerprintRecord } from '../capacity-fingerprint/processor.js';
 import type { DagDocument } from '../dependency-map/dag.js';
-import type { DependencyDagRecord } from '../dependency-map/processor.js';
-import {
-  blueprintShape,
-  buildBlueprint,
-  DEFAULT_SIZING,
-  type DeploymentRow,
-  type ShadowBlueprint,
-} from './blueprint.js';
+import { blueprintShape, buildBlueprint, DEFAULT_SIZING, type DeploymentRow } from './blueprint.js';
 
-export const FINGERPRINTS_TOPIC = 'region.capacity';
-export const DAGS_TOPIC = 'region.dependencies';
-export const DEPLOYMENTS_TOPIC = 'deployments';
-export const BLUEPRINTS_TOPIC = 'region.blueprints';
 export const INPUTS_STORE = 'shadow-region-inputs';
 export const DEPLOYMENTS_STORE = 'shadow-region-deployments';
 export const BLUEPRINTS_STORE = 'shadow-region-blueprints';
@@ -66,7 +57,7 @@ export interface BlueprintMemo {
   builtAt: number;
 }
 
-export type ShadowInput = CapacityFingerprintRecord | DependencyDagRecord | DeploymentRow;
+export type ShadowInput = CapacityFingerprint | DependencyDag | DeploymentRow;
 
 export function shadowRegionName(
   primary: string,
@@ -75,11 +66,11 @@ export function shadowRegionName(
   return options.shadowRegions[primary] ?? `${primary}${options.shadowSuffix}`;
 }
 
-function isFingerprint(v: ShadowInput): v is CapacityFingerprintRecord {
+function isFingerprint(v: ShadowInput): v is CapacityFingerprint {
   return 'encoded' in v;
 }
 
-function isDag(v: ShadowInput): v is DependencyDagRecord {
+function isDag(v: ShadowInput): v is DependencyDag {
   return 'dag' in v && typeof v.dag === 'string';
 }
 

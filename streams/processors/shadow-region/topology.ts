@@ -3,23 +3,25 @@
  * deployments table re-keyed by region through a repartition topic → ShadowRegionProcessor →
  * region.blueprints. Serdes default to Avro through the registry; tests may pass JSON serdes.
  */
-import { fileURLToPath } from 'node:url';
+import {
+  CAPACITY_FINGERPRINT_RECORD,
+  type CapacityFingerprint,
+} from '../../../schemas/records/capacity-fingerprint.js';
+import { DEPENDENCY_DAG_RECORD, type DependencyDag } from '../../../schemas/records/dependency-dag.js';
+import { DEPLOYMENT_RECORD } from '../../../schemas/records/deployment.js';
+import { SHADOW_BLUEPRINT_RECORD, type ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
+import { BLUEPRINTS_TOPIC, CAPACITY_TOPIC, DEPENDENCIES_TOPIC, DEPLOYMENTS_TOPIC } from '../../catalogue.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import type { StreamRecord } from '../../runtime/record.js';
-import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import { recordSerde } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
-import type { CapacityFingerprintRecord } from '../capacity-fingerprint/processor.js';
-import type { DependencyDagRecord } from '../dependency-map/processor.js';
-import type { DeploymentRow, ShadowBlueprint } from './blueprint.js';
+import type { DeploymentRow } from './blueprint.js';
 import {
   BLUEPRINTS_STORE,
-  BLUEPRINTS_TOPIC,
   type BlueprintMemo,
-  DAGS_TOPIC,
   DEPLOYMENTS_STORE,
-  DEPLOYMENTS_TOPIC,
-  FINGERPRINTS_TOPIC,
   INPUTS_STORE,
   type RegionInputs,
   type ShadowRegionOptionsInput,
@@ -32,14 +34,12 @@ export interface ShadowRegionTopologyOptions extends ShadowRegionOptionsInput {
   applicationId?: string;
   topics?: { fingerprints?: string; dags?: string; deployments?: string; blueprints?: string };
   serdes?: {
-    fingerprint?: Serde<CapacityFingerprintRecord>;
-    dag?: Serde<DependencyDagRecord>;
+    fingerprint?: Serde<CapacityFingerprint>;
+    dag?: Serde<DependencyDag>;
     deployment?: Serde<DeploymentRow>;
     blueprint?: Serde<ShadowBlueprint>;
   };
 }
-
-const schema = (name: string): string => fileURLToPath(new URL(`../../../schemas/${name}.avsc`, import.meta.url));
 
 /** Re-keys deployment rows by region (rows without one, and tombstones, cannot be routed). */
 export class DeploymentRegionKeyer implements Processor<string, DeploymentRow | null, string, DeploymentRow> {
@@ -62,30 +62,21 @@ export function shadowRegionTopology(options: ShadowRegionTopologyOptions = {}):
   const t = new Topology(applicationId);
   t.addSource({
     name: 'fingerprints',
-    topics: [topics.fingerprints ?? FINGERPRINTS_TOPIC],
+    topics: [topics.fingerprints ?? CAPACITY_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde(
-      'region.capacity',
-      serdes.fingerprint ?? avroSerde<CapacityFingerprintRecord>({ schemaPath: schema('capacity-fingerprint') }),
-    ),
+    valueSerde: validatedSerde('region.capacity', serdes.fingerprint ?? recordSerde(CAPACITY_FINGERPRINT_RECORD)),
   });
   t.addSource({
     name: 'dags',
-    topics: [topics.dags ?? DAGS_TOPIC],
+    topics: [topics.dags ?? DEPENDENCIES_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde(
-      'region.dependencies',
-      serdes.dag ?? avroSerde<DependencyDagRecord>({ schemaPath: schema('dependency-dag') }),
-    ),
+    valueSerde: validatedSerde('region.dependencies', serdes.dag ?? recordSerde(DEPENDENCY_DAG_RECORD)),
   });
   t.addSource({
     name: 'deployments',
     topics: [topics.deployments ?? DEPLOYMENTS_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde(
-      'deployments',
-      serdes.deployment ?? avroSerde<DeploymentRow>({ schemaPath: schema('deployment') }),
-    ),
+    valueSerde: validatedSerde('deployments', serdes.deployment ?? recordSerde(DEPLOYMENT_RECORD)),
   });
   t.addProcessor('deployments-by-region', () => new DeploymentRegionKeyer(), ['deployments']);
   t.addInternalTopic({ name: repartition, kind: 'repartition' });
@@ -126,7 +117,7 @@ export function shadowRegionTopology(options: ShadowRegionTopologyOptions = {}):
       name: 'blueprints-out',
       topic: topics.blueprints ?? BLUEPRINTS_TOPIC,
       keySerde: stringSerde,
-      valueSerde: serdes.blueprint ?? avroSerde<ShadowBlueprint>({ schemaPath: schema('shadow-blueprint') }),
+      valueSerde: serdes.blueprint ?? recordSerde(SHADOW_BLUEPRINT_RECORD),
     },
     ['shadow-region'],
   );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
 import { heartbeatLost } from '../../../streams/processors/failover-orchestrator/heartbeat.js';
 import {
   onFailoverResult,
@@ -7,7 +8,6 @@ import {
 } from '../../../streams/processors/failover-orchestrator/host-failover.js';
 import { planLevels, startRegionFailover } from '../../../streams/processors/failover-orchestrator/region-failover.js';
 import { newShadowRecord, requestShadow } from '../../../streams/processors/shadow-manager/lifecycle.js';
-import type { ActuationResult } from '../../../streams/processors/shadow-manager/types.js';
 import { blueprint, deployment, T0 } from '../shadow-manager/fixtures.js';
 
 const limits = { failoverStepTimeoutMs: 1_000, failoverMaxAttempts: 2, promoteSyncing: false };

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CapacityFingerprintRecord,
-  fingerprintRecord,
-} from '../../../streams/processors/capacity-fingerprint/processor.js';
+import type { CapacityFingerprint } from '../../../schemas/records/capacity-fingerprint.js';
+import type { DependencyDag } from '../../../schemas/records/dependency-dag.js';
+import type { ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
+import { fingerprintRecord } from '../../../streams/processors/capacity-fingerprint/processor.js';
 import { buildDag } from '../../../streams/processors/dependency-map/dag.js';
-import { type DependencyDagRecord, dagRecord } from '../../../streams/processors/dependency-map/processor.js';
-import type { DeploymentRow, ShadowBlueprint } from '../../../streams/processors/shadow-region/blueprint.js';
+import { dagRecord } from '../../../streams/processors/dependency-map/processor.js';
+import type { DeploymentRow } from '../../../streams/processors/shadow-region/blueprint.js';
 import { shadowRegionTopology } from '../../../streams/processors/shadow-region/topology.js';
 import { loadConnection } from '../../../streams/runtime/config.js';
 import { avroSerde } from '../../../streams/runtime/serdes.js';
@@ -56,8 +56,8 @@ describe('shadow region manager on the real broker', () => {
   it('keeps a 50-service blueprint sized from p95 + headroom and resizes it when load changes', async () => {
     const region = generateRegion({ region: 'eu-shadow-it', services: 50, edges: 200, cycles: 3, seed: 4 });
     const now = Date.now();
-    const fpSerde = avroSerde<CapacityFingerprintRecord>({ schemaPath: schema('capacity-fingerprint') });
-    const dagSerde = avroSerde<DependencyDagRecord>({ schemaPath: schema('dependency-dag') });
+    const fpSerde = avroSerde<CapacityFingerprint>({ schemaPath: schema('capacity-fingerprint') });
+    const dagSerde = avroSerde<DependencyDag>({ schemaPath: schema('dependency-dag') });
     const depSerde = avroSerde<DeploymentRow>({ schemaPath: schema('deployment') });
     producer = testKafka('shadow-region-it-producer').producer();
     await producer.connect();
