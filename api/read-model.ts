@@ -14,6 +14,16 @@ import type { HostRisk } from '../schemas/records/host-risk.js';
 import type { RegionHealth } from '../schemas/records/region-health.js';
 import type { ShadowBlueprint } from '../schemas/records/shadow-blueprint.js';
 import type { ShadowLifecycle, ShadowState } from '../schemas/records/shadow-state.js';
+import {
+  BLUEPRINTS_TOPIC,
+  DEPENDENCIES_TOPIC,
+  DEPLOYMENTS_TOPIC,
+  FAILOVER_EVENTS_TOPIC,
+  HOSTS_TOPIC,
+  REGION_HEALTH_TOPIC,
+  RISK_TOPIC,
+  SHADOW_STATE_TOPIC,
+} from '../streams/catalogue.js';
 import { planLevels } from '../streams/processors/failover-orchestrator/region-failover.js';
 import { isActive } from '../streams/processors/shadow-manager/lifecycle.js';
 import { type ShadowHoursReport, shadowHours } from '../streams/processors/shadow-manager/retirement.js';
@@ -30,14 +40,14 @@ export type ReadModelTable =
 
 /** Which catalogue topic feeds which table. */
 export const READ_MODEL_TOPICS: Readonly<Record<ReadModelTable, string>> = {
-  hosts: 'hosts',
-  deployments: 'deployments',
-  risk: 'health.risk',
-  shadows: 'shadow.state',
-  blueprints: 'region.blueprints',
-  dags: 'region.dependencies',
-  regionHealth: 'region.health',
-  events: 'failover.events',
+  hosts: HOSTS_TOPIC,
+  deployments: DEPLOYMENTS_TOPIC,
+  risk: RISK_TOPIC,
+  shadows: SHADOW_STATE_TOPIC,
+  blueprints: BLUEPRINTS_TOPIC,
+  dags: DEPENDENCIES_TOPIC,
+  regionHealth: REGION_HEALTH_TOPIC,
+  events: FAILOVER_EVENTS_TOPIC,
 };
 
 export interface FleetHost {

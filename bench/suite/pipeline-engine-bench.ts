@@ -12,7 +12,7 @@
  */
 
 import type { HostSample } from '../../schemas/records/host-sample.js';
-import { SAMPLES_TOPIC } from '../../streams/catalogue.js';
+import { BASELINES_TOPIC, RISK_TOPIC, SAMPLES_TOPIC } from '../../streams/catalogue.js';
 import { HOST_STORE } from '../../streams/processors/failure-risk/failure-risk-processor.js';
 import { newModel } from '../../streams/processors/failure-risk/model.js';
 import {
@@ -124,8 +124,8 @@ async function throughDriver<S>(
     for (let h = 0; h < states.length; h++, n++) {
       await driver.pipeInput(SAMPLES_TOPIC, `h-${h}`, sample(h, i), T0 + i * STEP_MS);
     }
-    driver.readOutput('health.risk');
-    driver.readOutput('health.baselines');
+    driver.readOutput(RISK_TOPIC);
+    driver.readOutput(BASELINES_TOPIC);
   }
   const us = cpuUs(t0) / n;
   await driver.close();

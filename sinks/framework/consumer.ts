@@ -26,6 +26,7 @@
 import { hostname } from 'node:os';
 import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { type Logger, pino } from 'pino';
+import { ACTUATION_RESULTS_TOPIC, FAILOVER_COMMANDS_TOPIC, SHADOW_COMMANDS_TOPIC } from '../../streams/catalogue.js';
 import { DLQ_HEADERS, deadLetterTopic, fitDeadLetter, recordBytes } from '../../streams/runtime/dead-letter.js';
 import { describeError, ForeshadowError } from '../../streams/runtime/errors.js';
 import type { CommandCodec } from './codec.js';
@@ -50,9 +51,7 @@ import {
   VERB_OF_SHADOW_TYPE,
 } from './types.js';
 
-export const SHADOW_COMMANDS_TOPIC = 'shadow.commands';
-export const FAILOVER_COMMANDS_TOPIC = 'failover.commands';
-export const ACTUATION_RESULTS_TOPIC = 'actuation.results';
+export { ACTUATION_RESULTS_TOPIC, FAILOVER_COMMANDS_TOPIC, SHADOW_COMMANDS_TOPIC };
 
 /** Points in handling a command where a test can inject a fault (see `faultInjection`). */
 export type FaultPoint =

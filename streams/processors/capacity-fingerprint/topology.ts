@@ -59,7 +59,7 @@ export function capacityTopology(options: CapacityTopologyOptions = {}): Topolog
     ...rest
   } = options;
   const repartition = `${applicationId}-samples-by-region-repartition`;
-  const samples = validatedSerde('metrics.samples', sampleSerde ?? recordSerde(HOST_SAMPLE_RECORD));
+  const samples = validatedSerde(SAMPLES_TOPIC, sampleSerde ?? recordSerde(HOST_SAMPLE_RECORD));
   const t = new Topology(applicationId);
   t.addSource({
     name: 'samples',

@@ -63,21 +63,21 @@ export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): To
     name: 'samples',
     topics: [o.samplesTopic ?? SAMPLES_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde('metrics.samples', o.sampleSerde ?? recordSerde(HOST_SAMPLE_RECORD)),
+    valueSerde: validatedSerde(SAMPLES_TOPIC, o.sampleSerde ?? recordSerde(HOST_SAMPLE_RECORD)),
     timestampExtractor: (r) => r.value.timestamp,
   });
   t.addSource({
     name: 'failures',
     topics: [o.failuresTopic ?? FAILURES_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde('host.failures', o.failureSerde ?? recordSerde(HOST_FAILURE_RECORD)),
+    valueSerde: validatedSerde(FAILURES_TOPIC, o.failureSerde ?? recordSerde(HOST_FAILURE_RECORD)),
     timestampExtractor: (r) => r.value.timestamp,
   });
   t.addSource({
     name: 'deployments',
     topics: [o.deploymentsTopic ?? DEPLOYMENTS_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde('deployments', o.deploymentSerde ?? recordSerde(DEPLOYMENT_RECORD)),
+    valueSerde: validatedSerde(DEPLOYMENTS_TOPIC, o.deploymentSerde ?? recordSerde(DEPLOYMENT_RECORD)),
   });
   t.addSource({
     name: 'deployment-failures',

@@ -42,7 +42,7 @@ export function buildHostBaselineTopology(o: HostBaselineTopologyOptions = {}): 
     name: 'samples',
     topics: [input],
     keySerde: stringSerde,
-    valueSerde: validatedSerde('metrics.samples', o.sampleSerde ?? recordSerde(HOST_SAMPLE_RECORD)),
+    valueSerde: validatedSerde(SAMPLES_TOPIC, o.sampleSerde ?? recordSerde(HOST_SAMPLE_RECORD)),
     timestampExtractor: (r) => r.value.timestamp,
   });
   t.addProcessor('host-baseline', () => new HostBaselineProcessor(o.processor, o.baseline), ['samples']);

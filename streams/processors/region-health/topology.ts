@@ -73,14 +73,14 @@ export function regionHealthTopology(options: RegionHealthTopologyOptions = {}):
     name: 'risk',
     topics: [topics.risk ?? RISK_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde('health.risk', serdes.risk ?? recordSerde(HOST_RISK_RECORD)),
+    valueSerde: validatedSerde(RISK_TOPIC, serdes.risk ?? recordSerde(HOST_RISK_RECORD)),
     timestampExtractor: ts,
   });
   t.addSource({
     name: 'failures',
     topics: [topics.failures ?? FAILURES_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde('host.failures', serdes.failure ?? recordSerde(HOST_FAILURE_RECORD)),
+    valueSerde: validatedSerde(FAILURES_TOPIC, serdes.failure ?? recordSerde(HOST_FAILURE_RECORD)),
     timestampExtractor: ts,
   });
   t.addProcessor('by-region', () => new HostRegionKeyer(), ['risk', 'failures']);

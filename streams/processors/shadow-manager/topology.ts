@@ -20,7 +20,18 @@ import type { Host } from '../../../schemas/records/host.js';
 import type { HostFailure } from '../../../schemas/records/host-failure.js';
 import type { HostRisk } from '../../../schemas/records/host-risk.js';
 import type { OperatorRequest } from '../../../schemas/records/operator-request.js';
-import { topicSpec } from '../../catalogue.js';
+import {
+  ACTUATION_RESULTS_TOPIC,
+  DEPLOYMENTS_TOPIC,
+  FAILOVER_EVENTS_TOPIC,
+  FAILURES_TOPIC,
+  HOSTS_TOPIC,
+  OPERATOR_REQUESTS_TOPIC,
+  RISK_TOPIC,
+  SHADOW_COMMANDS_TOPIC,
+  SHADOW_STATE_TOPIC,
+  topicSpec,
+} from '../../catalogue.js';
 import { ForeshadowError } from '../../runtime/errors.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import type { StreamRecord } from '../../runtime/record.js';
@@ -54,15 +65,15 @@ export interface ShadowTopics {
 }
 
 export const DEFAULT_SHADOW_TOPICS: ShadowTopics = {
-  risk: 'health.risk',
-  hosts: 'hosts',
-  deployments: 'deployments',
-  failures: 'host.failures',
-  results: 'actuation.results',
-  requests: 'operator.requests',
-  commands: 'shadow.commands',
-  state: 'shadow.state',
-  events: 'failover.events',
+  risk: RISK_TOPIC,
+  hosts: HOSTS_TOPIC,
+  deployments: DEPLOYMENTS_TOPIC,
+  failures: FAILURES_TOPIC,
+  results: ACTUATION_RESULTS_TOPIC,
+  requests: OPERATOR_REQUESTS_TOPIC,
+  commands: SHADOW_COMMANDS_TOPIC,
+  state: SHADOW_STATE_TOPIC,
+  events: FAILOVER_EVENTS_TOPIC,
 };
 
 export interface ShadowManagerTopologyOptions {
@@ -96,12 +107,12 @@ export const FLEET_WRAPPERS: { [K in FleetInputTopic]: (key: string, value: unkn
 };
 
 const CATALOGUE_NAME: { [K in FleetInputTopic]: string } = {
-  risk: 'health.risk',
-  hosts: 'hosts',
-  deployments: 'deployments',
-  failures: 'host.failures',
-  results: 'actuation.results',
-  requests: 'operator.requests',
+  risk: RISK_TOPIC,
+  hosts: HOSTS_TOPIC,
+  deployments: DEPLOYMENTS_TOPIC,
+  failures: FAILURES_TOPIC,
+  results: ACTUATION_RESULTS_TOPIC,
+  requests: OPERATOR_REQUESTS_TOPIC,
 };
 
 /**
@@ -192,10 +203,10 @@ export function buildShadowManagerTopology(options: ShadowManagerTopologyOptions
   const out = (name: string, topic: string, catalogue: string): void => {
     t.addSink({ name, topic, keySerde: stringSerde, valueSerde: serdes(catalogue) }, ['shadow-manager']);
   };
-  out(SHADOW_COMMANDS_CHILD, topics.commands, 'shadow.commands');
-  out(SHADOW_STATE_CHILD, topics.state, 'shadow.state');
-  out(FAILOVER_EVENTS_CHILD, topics.events, 'failover.events');
-  out(HOST_FAILURES_CHILD, topics.failures, 'host.failures');
+  out(SHADOW_COMMANDS_CHILD, topics.commands, SHADOW_COMMANDS_TOPIC);
+  out(SHADOW_STATE_CHILD, topics.state, SHADOW_STATE_TOPIC);
+  out(FAILOVER_EVENTS_CHILD, topics.events, FAILOVER_EVENTS_TOPIC);
+  out(HOST_FAILURES_CHILD, topics.failures, FAILURES_TOPIC);
   return t;
 }
 

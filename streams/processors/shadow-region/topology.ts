@@ -64,19 +64,19 @@ export function shadowRegionTopology(options: ShadowRegionTopologyOptions = {}):
     name: 'fingerprints',
     topics: [topics.fingerprints ?? CAPACITY_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde('region.capacity', serdes.fingerprint ?? recordSerde(CAPACITY_FINGERPRINT_RECORD)),
+    valueSerde: validatedSerde(CAPACITY_TOPIC, serdes.fingerprint ?? recordSerde(CAPACITY_FINGERPRINT_RECORD)),
   });
   t.addSource({
     name: 'dags',
     topics: [topics.dags ?? DEPENDENCIES_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde('region.dependencies', serdes.dag ?? recordSerde(DEPENDENCY_DAG_RECORD)),
+    valueSerde: validatedSerde(DEPENDENCIES_TOPIC, serdes.dag ?? recordSerde(DEPENDENCY_DAG_RECORD)),
   });
   t.addSource({
     name: 'deployments',
     topics: [topics.deployments ?? DEPLOYMENTS_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde('deployments', serdes.deployment ?? recordSerde(DEPLOYMENT_RECORD)),
+    valueSerde: validatedSerde(DEPLOYMENTS_TOPIC, serdes.deployment ?? recordSerde(DEPLOYMENT_RECORD)),
   });
   t.addProcessor('deployments-by-region', () => new DeploymentRegionKeyer(), ['deployments']);
   t.addInternalTopic({ name: repartition, kind: 'repartition' });
