@@ -7,10 +7,7 @@
 import type { HostSample } from '../../schemas/records/host-sample.js';
 import { newModel } from '../../streams/processors/failure-risk/model.js';
 import { evaluateSample, newHostRiskState } from '../../streams/processors/failure-risk/risk-engine.js';
-import {
-  newHostBaselineState,
-  updateHostBaseline,
-} from '../../streams/processors/host-baseline/host-baseline-processor.js';
+import { newHostBaselineState, updateHostBaseline } from '../../streams/processors/host-baseline/host-state.js';
 import { jsonSerde, packedJsonSerde, type Serde } from '../../streams/runtime/serdes.js';
 
 const METRICS = [

@@ -13,8 +13,8 @@
 
 import type { HostSample } from '../../schemas/records/host-sample.js';
 import { BASELINES_TOPIC, RISK_TOPIC, SAMPLES_TOPIC } from '../../streams/catalogue.js';
-import { HOST_STORE } from '../../streams/processors/failure-risk/failure-risk-processor.js';
 import { newModel } from '../../streams/processors/failure-risk/model.js';
+import { HOST_STORE } from '../../streams/processors/failure-risk/names.js';
 import {
   evaluateSample,
   type HostRiskState,
@@ -22,11 +22,11 @@ import {
 } from '../../streams/processors/failure-risk/risk-engine.js';
 import { buildFailureRiskTopology } from '../../streams/processors/failure-risk/topology.js';
 import {
-  BASELINE_STORE,
   type HostBaselineState,
   newHostBaselineState,
   updateHostBaseline,
-} from '../../streams/processors/host-baseline/host-baseline-processor.js';
+} from '../../streams/processors/host-baseline/host-state.js';
+import { BASELINE_STORE } from '../../streams/processors/host-baseline/names.js';
 import { buildHostBaselineTopology } from '../../streams/processors/host-baseline/topology.js';
 import { jsonSerde, type Serde } from '../../streams/runtime/serdes.js';
 import type { Topology } from '../../streams/runtime/topology.js';

@@ -15,17 +15,10 @@ import { jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
 import { recordSerde } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
-import {
-  CapacityFingerprintProcessor,
-  type CapacityOptionsInput,
-  type CapacitySample,
-  EMITTED_STORE,
-  MEANS_STORE,
-  PANES_STORE,
-} from './processor.js';
+import { CAPACITY_APPLICATION_ID, EMITTED_STORE, MEANS_STORE, PANES_STORE, SAMPLES_BY_REGION_SUFFIX } from './names.js';
+import type { CapacityOptionsInput } from './options.js';
+import { CapacityFingerprintProcessor, type CapacitySample } from './processor.js';
 import { decayedMeansSerde, emittedSerde, paneSerde } from './state-serde.js';
-
-export const CAPACITY_APPLICATION_ID = 'foreshadow-capacity-fingerprint';
 
 export interface CapacityTopologyOptions extends CapacityOptionsInput {
   applicationId?: string;
@@ -58,7 +51,7 @@ export function capacityTopology(options: CapacityTopologyOptions = {}): Topolog
     fingerprintSerde,
     ...rest
   } = options;
-  const repartition = `${applicationId}-samples-by-region-repartition`;
+  const repartition = `${applicationId}-${SAMPLES_BY_REGION_SUFFIX}`;
   const samples = validatedSerde(SAMPLES_TOPIC, sampleSerde ?? recordSerde(HOST_SAMPLE_RECORD));
   const t = new Topology(applicationId);
   t.addSource({

@@ -9,16 +9,9 @@ import { jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
 import { recordSerde } from '../../topic-serdes.js';
 import type { RegionDependencyState } from './mapper.js';
-import {
-  type DependencyMapOptionsInput,
-  DependencyMapProcessor,
-  dependencyMapOptionsSchema,
-  EvidenceTagger,
-  STATE_STORE,
-  type TaggedEvidence,
-} from './processor.js';
-
-export const DEPENDENCY_MAP_APPLICATION_ID = 'foreshadow-dependency-map';
+import { DEPENDENCY_MAP_APPLICATION_ID, EVIDENCE_BY_REGION_SUFFIX, STATE_STORE } from './names.js';
+import { type DependencyMapOptionsInput, dependencyMapOptions } from './options.js';
+import { DependencyMapProcessor, EvidenceTagger, type TaggedEvidence } from './processor.js';
 
 export interface DependencyMapTopologyOptions extends DependencyMapOptionsInput {
   applicationId?: string;
@@ -39,8 +32,8 @@ export function dependencyMapTopology(options: DependencyMapTopologyOptions = {}
     dagSerde,
     ...rest
   } = options;
-  const parsed = dependencyMapOptionsSchema.parse(rest);
-  const repartition = `${applicationId}-dependency-evidence-repartition`;
+  const parsed = dependencyMapOptions(rest);
+  const repartition = `${applicationId}-${EVIDENCE_BY_REGION_SUFFIX}`;
   const t = new Topology(applicationId);
   const topics = parsed.topics;
   t.addSource({

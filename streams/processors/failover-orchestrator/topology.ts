@@ -26,15 +26,17 @@ import { avroValueSerdes, type ValueSerdeFactory } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
 import {
   BLUEPRINTS_STORE,
-  FAILOVER_COMMANDS_CHILD,
   FAILOVER_ORCHESTRATOR_APPLICATION_ID,
-  type FailoverOrchestratorOptions,
-  FailoverOrchestratorProcessor,
-  REGION_EVENTS_CHILD,
   REGION_REQUESTS_STORE,
   REGIONS_STORE,
+} from './names.js';
+import type { FailoverOrchestratorOptions } from './options.js';
+import {
+  FAILOVER_COMMANDS_CHILD,
+  FailoverOrchestratorProcessor,
+  REGION_EVENTS_CHILD,
   type RegionInput,
-} from './failover-orchestrator-processor.js';
+} from './processor.js';
 
 export interface RegionTopics {
   blueprints: string;

@@ -23,19 +23,22 @@ import {
   HOST_STATE_UNCOMMITTED_WRITES,
   type StateCacheBudget,
 } from '../host-baseline/state-cache-budget.js';
+import type { ModelState } from './model.js';
 import {
   DEPLOYMENT_LABELS_SUFFIX,
   DEPLOYMENT_STORE,
+  FAILURE_RISK_APPLICATION_ID,
+  HOST_STORE,
+  MODEL_STORE,
+} from './names.js';
+import type { FailureRiskOptions } from './options.js';
+import {
   type DeploymentInput,
   type DeploymentLabel,
   DeploymentLabelProcessor,
-  type FailureRiskOptions,
   FailureRiskProcessor,
-  HOST_STORE,
-  MODEL_STORE,
   RiskOutcomeProcessor,
-} from './failure-risk-processor.js';
-import type { ModelState } from './model.js';
+} from './processor.js';
 import type { HostRiskState } from './risk-engine.js';
 import { hostRiskHeapBytes, hostRiskStateSerde } from './risk-state-codec.js';
 
@@ -55,7 +58,7 @@ export interface FailureRiskTopologyOptions {
 }
 
 export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): Topology {
-  const appId = o.applicationId ?? 'foreshadow-failure-risk';
+  const appId = o.applicationId ?? FAILURE_RISK_APPLICATION_ID;
   const labelsTopic = `${appId}-${DEPLOYMENT_LABELS_SUFFIX}`;
   const t = new Topology(appId);
   t.limitUncommittedWrites(HOST_STATE_UNCOMMITTED_WRITES);

@@ -9,18 +9,16 @@ import { jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, recordKeyString, Topology, windowStoreSpec } from '../../runtime/topology.js';
 import { recordSerde } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
-import { type BaselineOptions, HOUR_MS, hourStart } from './baseline.js';
+import { type BaselineOptions, HOUR_MS, hourStart, WEEK_MS } from './baseline.js';
 import { hostBaselineHeapBytes, hostBaselineStateSerde } from './baseline-state-codec.js';
-import {
-  BASELINE_STORE,
-  HOURLY_RETENTION_MS,
-  HOURLY_STORE,
-  type HostBaselineOptions,
-  HostBaselineProcessor,
-  type HostBaselineState,
-  type HourlyMeans,
-} from './host-baseline-processor.js';
+import type { HostBaselineState, HourlyMeans } from './host-state.js';
+import { BASELINE_STORE, HOST_BASELINE_APPLICATION_ID, HOURLY_STORE } from './names.js';
+import type { HostBaselineOptions } from './options.js';
+import { HostBaselineProcessor } from './processor.js';
 import { DEFAULT_STATE_CACHE, HOST_STATE_UNCOMMITTED_WRITES, type StateCacheBudget } from './state-cache-budget.js';
+
+/** Hourly means kept: the four past weeks behind the seasonal median, plus the current one. */
+export const HOURLY_RETENTION_MS = 5 * WEEK_MS;
 
 export interface HostBaselineTopologyOptions {
   applicationId?: string;
@@ -36,7 +34,7 @@ export interface HostBaselineTopologyOptions {
 
 export function buildHostBaselineTopology(o: HostBaselineTopologyOptions = {}): Topology {
   const input = o.inputTopic ?? SAMPLES_TOPIC;
-  const t = new Topology(o.applicationId ?? 'foreshadow-host-baseline');
+  const t = new Topology(o.applicationId ?? HOST_BASELINE_APPLICATION_ID);
   t.limitUncommittedWrites(HOST_STATE_UNCOMMITTED_WRITES);
   t.addSource({
     name: 'samples',

@@ -9,15 +9,11 @@ import { RAW_METRICS_TOPIC, SAMPLES_TOPIC } from '../../catalogue.js';
 import { bytesSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
 import { recordSerde } from '../../topic-serdes.js';
-import {
-  COUNTER_STORE,
-  type MetricIngestOptions,
-  MetricIngestProcessor,
-  MetricParseProcessor,
-  PARSED_SUFFIX,
-} from './metric-ingest-processor.js';
+import { COUNTER_STORE, METRIC_INGEST_APPLICATION_ID, PARSED_SUFFIX } from './names.js';
 import type { CounterState } from './normalise.js';
+import type { MetricIngestOptions } from './options.js';
 import type { AvroDecoder } from './parse-raw.js';
+import { MetricIngestProcessor, MetricParseProcessor } from './processor.js';
 import type { ParsedSample } from './types.js';
 
 export interface MetricIngestTopologyOptions {
@@ -36,7 +32,7 @@ export function buildMetricIngestTopology(o: MetricIngestTopologyOptions = {}): 
   const output = o.outputTopic ?? SAMPLES_TOPIC;
   const sampleSerde = o.sampleSerde ?? recordSerde(HOST_SAMPLE_RECORD);
   const decodeAvro: AvroDecoder = o.decodeAvro ?? (async (data) => sampleSerde.deserialize(input, data));
-  const appId = o.applicationId ?? 'foreshadow-metric-ingest';
+  const appId = o.applicationId ?? METRIC_INGEST_APPLICATION_ID;
   const parsedTopic = `${appId}-${PARSED_SUFFIX}`;
   const t = new Topology(appId);
   t.addSource({ name: 'raw', topics: [input], keySerde: bytesSerde, valueSerde: bytesSerde });

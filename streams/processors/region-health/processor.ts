@@ -10,52 +10,17 @@
  * Time: event time; a stream-time punctuator every `checkIntervalMs` re-assesses every region so
  * that failures and risk readings age out even when a region goes quiet.
  */
-import { z } from 'zod';
 import type { HostFailure } from '../../../schemas/records/host-failure.js';
 import type { HostRisk } from '../../../schemas/records/host-risk.js';
 import type { RegionHealth } from '../../../schemas/records/region-health.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
-import {
-  applyFailure,
-  applyRisk,
-  assessRegion,
-  DEFAULT_HEALTH_POLICY,
-  type HealthPolicy,
-  type HostHealth,
-  healthChanged,
-} from './assess.js';
+import { applyFailure, applyRisk, assessRegion, type HostHealth, healthChanged } from './assess.js';
+import { HOSTS_STORE, LAST_STORE } from './names.js';
+import { type RegionHealthOptions, type RegionHealthOptionsInput, regionHealthOptions } from './options.js';
 
-export const HOSTS_STORE = 'region-health-hosts';
-export const LAST_STORE = 'region-health-last';
 const SEP = '\u001f';
-
-export const regionHealthOptionsSchema = z.object({
-  policy: z
-    .object({
-      riskTtlMs: z.number().int().positive(),
-      failureTtlMs: z.number().int().positive(),
-      recoveryGraceMs: z.number().int().min(0),
-      atRiskPFail: z.number().min(0).max(1),
-      failedFractionForFailed: z.number().min(0).max(1),
-      failedFractionForDegraded: z.number().min(0).max(1),
-      atRiskFractionForDegraded: z.number().min(0).max(1),
-      meanPFailForDegraded: z.number().min(0).max(1),
-    })
-    .partial()
-    .default({})
-    .transform((p): HealthPolicy => ({ ...DEFAULT_HEALTH_POLICY, ...p })),
-  checkIntervalMs: z.number().int().positive().default(30_000),
-  emitIntervalMs: z
-    .number()
-    .int()
-    .positive()
-    .default(5 * 60_000),
-});
-
-export type RegionHealthOptions = z.output<typeof regionHealthOptionsSchema>;
-export type RegionHealthOptionsInput = z.input<typeof regionHealthOptionsSchema>;
 
 /** The fields of a HostRisk (schemas/records/host-risk.ts) read. */
 export type HostRiskInput = Pick<HostRisk, 'host' | 'region' | 'timestamp' | 'pFail' | 'level'>;
@@ -80,7 +45,7 @@ export class RegionHealthProcessor implements Processor<string, HealthInput, str
   private last!: KeyValueStore<string, RegionHealth>;
 
   constructor(options: RegionHealthOptionsInput = {}) {
-    this.options = regionHealthOptionsSchema.parse(options);
+    this.options = regionHealthOptions(options);
   }
 
   init(context: ProcessorContext<string, RegionHealth>): void {

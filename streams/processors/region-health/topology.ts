@@ -18,17 +18,14 @@ import { recordSerde } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
 import type { HostHealth } from './assess.js';
 import {
-  type HealthInput,
+  HEALTH_BY_REGION_SUFFIX,
+  HOST_REGIONS_STORE,
   HOSTS_STORE,
-  type HostFailureInput,
-  type HostRiskInput,
   LAST_STORE,
-  type RegionHealthOptionsInput,
-  RegionHealthProcessor,
-} from './processor.js';
-
-export const REGION_HEALTH_APPLICATION_ID = 'foreshadow-region-health';
-export const HOST_REGIONS_STORE = 'region-health-host-regions';
+  REGION_HEALTH_APPLICATION_ID,
+} from './names.js';
+import type { RegionHealthOptionsInput } from './options.js';
+import { type HealthInput, type HostFailureInput, type HostRiskInput, RegionHealthProcessor } from './processor.js';
 
 export interface RegionHealthTopologyOptions extends RegionHealthOptionsInput {
   applicationId?: string;
@@ -66,7 +63,7 @@ export class HostRegionKeyer implements Processor<string, HealthInput, string, H
 
 export function regionHealthTopology(options: RegionHealthTopologyOptions = {}): Topology {
   const { applicationId = REGION_HEALTH_APPLICATION_ID, topics = {}, serdes = {}, ...rest } = options;
-  const repartition = `${applicationId}-health-by-region-repartition`;
+  const repartition = `${applicationId}-${HEALTH_BY_REGION_SUFFIX}`;
   const t = new Topology(applicationId);
   const ts = (r: { value: { timestamp: number } }): number => Number(r.value.timestamp);
   t.addSource({

@@ -39,18 +39,19 @@ import { jsonSerde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
 import { avroValueSerdes, type ValueSerdeFactory } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
-import type { ShadowManagerOptions } from './options.js';
 import {
   FAILOVER_EVENTS_CHILD,
-  FLEET_KEY,
-  type FleetInput,
   HOST_FAILURES_CHILD,
   SHADOW_COMMANDS_CHILD,
-  SHADOW_MANAGER_APPLICATION_ID,
-  SHADOW_MANAGER_STORES,
   SHADOW_STATE_CHILD,
-  ShadowManagerProcessor,
-} from './shadow-manager-processor.js';
+} from './fleet-state.js';
+import { SHADOW_MANAGER_APPLICATION_ID, SHADOW_MANAGER_STORES } from './names.js';
+import type { ShadowManagerOptions } from './options.js';
+import { ShadowManagerProcessor } from './processor.js';
+import type { FleetInput } from './types.js';
+
+/** The one key of the fleet topic: every envelope lands on its one partition, in order. */
+export const FLEET_KEY = 'fleet';
 
 export interface ShadowTopics {
   risk: string;

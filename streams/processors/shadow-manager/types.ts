@@ -1,9 +1,41 @@
 /**
- * The shadow manager's own store records. The topic records it reads and writes are defined once
- * in schemas/records/.
+ * The shadow manager's own records: the fleet envelope on its one-partition topic and the values of
+ * its stores. The topic records it reads and writes are defined once in schemas/records/.
  */
-import type { CriticalityTier } from '../../../schemas/records/deployment.js';
+import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
+import type { CriticalityTier, Deployment } from '../../../schemas/records/deployment.js';
+import type { Host } from '../../../schemas/records/host.js';
+import type { HostFailure } from '../../../schemas/records/host-failure.js';
+import type { HostRisk } from '../../../schemas/records/host-risk.js';
+import type { OperatorRequest } from '../../../schemas/records/operator-request.js';
 import type { ShadowLifecycle } from '../../../schemas/records/shadow-state.js';
+import type { RateBucket } from './budget.js';
+
+/** Every input, wrapped so one processor can read six topics through one repartition topic. */
+export type FleetInput =
+  | { type: 'RISK'; risk: HostRisk }
+  | { type: 'HOST'; hostId: string; host: Host | null }
+  | { type: 'DEPLOYMENT'; resourceId: string; deployment: Deployment | null }
+  | { type: 'FAILURE'; failure: HostFailure }
+  | { type: 'RESULT'; result: ActuationResult }
+  | { type: 'REQUEST'; request: OperatorRequest };
+
+/** What the manager knows of a host (store `shadow-manager-hosts`). */
+export interface HostView {
+  hostId: string;
+  host: Host | null;
+  risk: HostRisk | null;
+  /** Wall-clock arrival of the latest risk record (heartbeat). */
+  lastSeenAt: number | null;
+  calmSince: number | null;
+  failedAt: number | null;
+  deployFailures: number[];
+}
+
+/** Store `shadow-manager-meta`: the creation rate bucket. */
+export interface MetaRecord {
+  bucket: RateBucket;
+}
 
 /** Why a shadow exists: predicted by risk, or asked for by an operator (never retired by TTL). */
 export type ShadowOrigin = 'PREDICTED' | 'OPERATOR';

@@ -20,15 +20,13 @@ import { validatedSerde } from '../../validation/topic-validators.js';
 import type { DeploymentRow } from './blueprint.js';
 import {
   BLUEPRINTS_STORE,
-  type BlueprintMemo,
+  DEPLOYMENTS_BY_REGION_SUFFIX,
   DEPLOYMENTS_STORE,
   INPUTS_STORE,
-  type RegionInputs,
-  type ShadowRegionOptionsInput,
-  ShadowRegionProcessor,
-} from './processor.js';
-
-export const SHADOW_REGION_APPLICATION_ID = 'foreshadow-shadow-region';
+  SHADOW_REGION_APPLICATION_ID,
+} from './names.js';
+import type { ShadowRegionOptionsInput } from './options.js';
+import { type BlueprintMemo, type RegionInputs, ShadowRegionProcessor } from './processor.js';
 
 export interface ShadowRegionTopologyOptions extends ShadowRegionOptionsInput {
   applicationId?: string;
@@ -58,7 +56,7 @@ export class DeploymentRegionKeyer implements Processor<string, DeploymentRow | 
 
 export function shadowRegionTopology(options: ShadowRegionTopologyOptions = {}): Topology {
   const { applicationId = SHADOW_REGION_APPLICATION_ID, topics = {}, serdes = {}, ...rest } = options;
-  const repartition = `${applicationId}-deployments-by-region-repartition`;
+  const repartition = `${applicationId}-${DEPLOYMENTS_BY_REGION_SUFFIX}`;
   const t = new Topology(applicationId);
   t.addSource({
     name: 'fingerprints',

@@ -3,13 +3,9 @@ import type { HostFailure } from '../../../schemas/records/host-failure.js';
 import type { HostRisk } from '../../../schemas/records/host-risk.js';
 import type { HostSample } from '../../../schemas/records/host-sample.js';
 import { DEPLOYMENTS_TOPIC, FAILURES_TOPIC, RISK_TOPIC, SAMPLES_TOPIC } from '../../../streams/catalogue.js';
-import {
-  type DeploymentInput,
-  HOST_STORE,
-  MODEL_KEY,
-  MODEL_STORE,
-} from '../../../streams/processors/failure-risk/failure-risk-processor.js';
 import type { ModelState } from '../../../streams/processors/failure-risk/model.js';
+import { HOST_STORE, MODEL_KEY, MODEL_STORE } from '../../../streams/processors/failure-risk/names.js';
+import type { DeploymentInput } from '../../../streams/processors/failure-risk/processor.js';
 import type { HostRiskState } from '../../../streams/processors/failure-risk/risk-engine.js';
 import { buildFailureRiskTopology } from '../../../streams/processors/failure-risk/topology.js';
 import { jsonSerde } from '../../../streams/runtime/serdes.js';

@@ -4,7 +4,7 @@ import type { HostFailure } from '../../../schemas/records/host-failure.js';
 import type { HostRisk } from '../../../schemas/records/host-risk.js';
 import type { HostSample } from '../../../schemas/records/host-sample.js';
 import { RISK_TOPIC, SAMPLES_TOPIC } from '../../../streams/catalogue.js';
-import { SILENCE_SLICE } from '../../../streams/processors/failure-risk/failure-risk-processor.js';
+import { SILENCE_SLICE } from '../../../streams/processors/failure-risk/processor.js';
 import { buildFailureRiskTopology } from '../../../streams/processors/failure-risk/topology.js';
 import { jsonSerde } from '../../../streams/runtime/serdes.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';

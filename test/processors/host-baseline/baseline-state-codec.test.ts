@@ -7,7 +7,7 @@ import {
   type HostBaselineState,
   newHostBaselineState,
   updateHostBaseline,
-} from '../../../streams/processors/host-baseline/host-baseline-processor.js';
+} from '../../../streams/processors/host-baseline/host-state.js';
 import { jsonSerde, packedJsonSerde } from '../../../streams/runtime/serdes.js';
 
 const serde = hostBaselineStateSerde();

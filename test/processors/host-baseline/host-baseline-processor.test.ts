@@ -3,11 +3,8 @@ import type { HostBaseline } from '../../../schemas/records/host-baseline.js';
 import type { HostSample } from '../../../schemas/records/host-sample.js';
 import { BASELINES_TOPIC, SAMPLES_TOPIC } from '../../../streams/catalogue.js';
 import { DAY_MS, WEEK_MS } from '../../../streams/processors/host-baseline/baseline.js';
-import {
-  BASELINE_STORE,
-  type HostBaselineState,
-  seasonalMedians,
-} from '../../../streams/processors/host-baseline/host-baseline-processor.js';
+import { type HostBaselineState, seasonalMedians } from '../../../streams/processors/host-baseline/host-state.js';
+import { BASELINE_STORE } from '../../../streams/processors/host-baseline/names.js';
 import { buildHostBaselineTopology } from '../../../streams/processors/host-baseline/topology.js';
 import { jsonSerde } from '../../../streams/runtime/serdes.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HostSample } from '../../../schemas/records/host-sample.js';
 import { RAW_METRICS_TOPIC, SAMPLES_TOPIC } from '../../../streams/catalogue.js';
-import { COUNTER_STORE } from '../../../streams/processors/metric-ingest/metric-ingest-processor.js';
+import { COUNTER_STORE } from '../../../streams/processors/metric-ingest/names.js';
 import type { CounterState } from '../../../streams/processors/metric-ingest/normalise.js';
 import { buildMetricIngestTopology } from '../../../streams/processors/metric-ingest/topology.js';
 import { jsonSerde } from '../../../streams/runtime/serdes.js';

@@ -16,27 +16,16 @@
  * the rare rejection only visible after rate conversion lands in the repartition topic's .dlq.
  * The counter store is only written once the whole record has passed.
  */
-import { z } from 'zod';
 import type { HostSample } from '../../../schemas/records/host-sample.js';
 import { ForeshadowError } from '../../runtime/errors.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
-import { type CounterState, DEFAULT_NORMALISE_OPTIONS, normaliseSample, validateParsed } from './normalise.js';
+import { COUNTER_STORE } from './names.js';
+import { type CounterState, normaliseSample, validateParsed } from './normalise.js';
+import { type MetricIngestOptions, metricIngestOptions } from './options.js';
 import { type AvroDecoder, parseRaw } from './parse-raw.js';
 import { IngestRejection, type ParsedSample } from './types.js';
-
-export const COUNTER_STORE = 'metric-ingest-counters';
-/** Internal topic suffix of parsed samples keyed by host. */
-export const PARSED_SUFFIX = 'parsed-repartition';
-
-export const metricIngestOptionsSchema = z.object({
-  maxFutureMs: z.number().int().positive().default(DEFAULT_NORMALISE_OPTIONS.maxFutureMs),
-  maxAgeMs: z.number().int().positive().default(DEFAULT_NORMALISE_OPTIONS.maxAgeMs),
-  counterTtlMs: z.number().int().positive().default(DEFAULT_NORMALISE_OPTIONS.counterTtlMs),
-  instanceMergeMs: z.number().int().min(0).default(DEFAULT_NORMALISE_OPTIONS.instanceMergeMs),
-});
-export type MetricIngestOptions = z.infer<typeof metricIngestOptionsSchema>;
 
 /** Step 1: raw bytes -> validated ParsedSamples keyed by host. Stateless. */
 export class MetricParseProcessor implements Processor<Buffer | null, Buffer, string, ParsedSample> {
@@ -47,7 +36,7 @@ export class MetricParseProcessor implements Processor<Buffer | null, Buffer, st
     options: Partial<MetricIngestOptions> = {},
     private readonly decodeAvro?: AvroDecoder,
   ) {
-    this.opts = metricIngestOptionsSchema.parse(options);
+    this.opts = metricIngestOptions(options);
   }
 
   init(ctx: ProcessorContext<string, ParsedSample>): void {
@@ -82,7 +71,7 @@ export class MetricIngestProcessor implements Processor<string, ParsedSample, st
   private readonly opts: MetricIngestOptions;
 
   constructor(options: Partial<MetricIngestOptions> = {}) {
-    this.opts = metricIngestOptionsSchema.parse(options);
+    this.opts = metricIngestOptions(options);
   }
 
   init(ctx: ProcessorContext<string, HostSample>): void {

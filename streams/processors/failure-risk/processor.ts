@@ -12,7 +12,6 @@
  *   deployment record is not counted as a new failure.
  * Time: event time of samples and of outcomes; labels are assigned one horizon after a sample.
  */
-import { z } from 'zod';
 import type { Deployment } from '../../../schemas/records/deployment.js';
 import type { HostFailure } from '../../../schemas/records/host-failure.js';
 import type { HostRisk } from '../../../schemas/records/host-risk.js';
@@ -21,46 +20,16 @@ import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
 import { type ModelState, newModel } from './model.js';
+import { DEPLOYMENT_STORE, HOST_STORE, MODEL_KEY, MODEL_STORE } from './names.js';
+import { type FailureRiskOptions, failureRiskOptions, riskOptions } from './options.js';
 import {
   applyOutcome,
-  DEFAULT_RISK_OPTIONS,
   evaluateSample,
   evaluateSilence,
   type HostRiskState,
   newHostRiskState,
   type RiskOptions,
 } from './risk-engine.js';
-
-export const HOST_STORE = 'failure-risk-hosts';
-export const MODEL_STORE = 'failure-risk-model';
-export const DEPLOYMENT_STORE = 'failure-risk-deployments';
-export const MODEL_KEY = 'model';
-/** Internal topic suffix of failed deployments re-keyed by host. */
-export const DEPLOYMENT_LABELS_SUFFIX = 'deployment-failures-repartition';
-
-export const failureRiskOptionsSchema = z.object({
-  horizonMs: z.number().int().positive().default(DEFAULT_RISK_OPTIONS.features.horizonMs),
-  watch: z.number().min(0).max(1).default(DEFAULT_RISK_OPTIONS.watch),
-  warning: z.number().min(0).max(1).default(DEFAULT_RISK_OPTIONS.warning),
-  critical: z.number().min(0).max(1).default(DEFAULT_RISK_OPTIONS.critical),
-  /** Keep learning online (false freezes the model, e.g. for a canary). */
-  learn: z.boolean().default(true),
-  /** Wall-clock period of the silence check (hosts that stopped reporting). */
-  silenceCheckMs: z.number().int().positive().default(60_000),
-  /** Expected samples overdue before a host counts as silent. */
-  silentIntervals: z.number().positive().default(3),
-});
-export type FailureRiskOptions = z.infer<typeof failureRiskOptionsSchema>;
-
-export function riskOptions(o: FailureRiskOptions): RiskOptions {
-  return {
-    ...DEFAULT_RISK_OPTIONS,
-    features: { ...DEFAULT_RISK_OPTIONS.features, horizonMs: o.horizonMs },
-    watch: o.watch,
-    warning: o.warning,
-    critical: o.critical,
-  };
-}
 
 /** The fields of a deployments record (schemas/records/deployment.ts) the risk model reads. */
 export type DeploymentInput = Pick<Deployment, 'resourceId' | 'host' | 'region' | 'outcome' | 'deployedAt'>;
@@ -124,7 +93,7 @@ export class FailureRiskProcessor extends RiskStateAccess implements Processor<s
 
   constructor(options: Partial<FailureRiskOptions> = {}) {
     super();
-    this.opts = failureRiskOptionsSchema.parse(options);
+    this.opts = failureRiskOptions(options);
     this.risk = riskOptions(this.opts);
   }
 
@@ -221,7 +190,7 @@ export class RiskOutcomeProcessor
     options: Partial<FailureRiskOptions> = {},
   ) {
     super();
-    this.opts = failureRiskOptionsSchema.parse(options);
+    this.opts = failureRiskOptions(options);
     this.risk = riskOptions(this.opts);
   }
 

@@ -13,9 +13,8 @@
  * steps whose result does not come back in time.
  *
  * Host failovers are not run here but by the shadow manager, which owns per-resource shadows and
- * epochs; their pure plan lives beside this file (`host-failover.ts`), as does heartbeat detection.
+ * epochs (streams/processors/shadow-manager/host-failover.ts, heartbeat.ts).
  */
-import { z } from 'zod';
 import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
 import {
   FAILOVER_COMMAND_TYPES,
@@ -26,10 +25,11 @@ import type { FailoverEvent } from '../../../schemas/records/failover-event.js';
 import type { OperatorRequest } from '../../../schemas/records/operator-request.js';
 import type { RegionHealth, RegionStatus } from '../../../schemas/records/region-health.js';
 import type { ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
-import { ConfigError } from '../../runtime/errors.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
+import { BLUEPRINTS_STORE, REGION_REQUESTS_STORE, REGIONS_STORE } from './names.js';
+import { type FailoverOrchestratorOptions, failoverOrchestratorOptions } from './options.js';
 import {
   abortRegionFailover,
   isRegionFailoverOpen,
@@ -41,42 +41,8 @@ import {
   startRegionFailover,
 } from './region-failover.js';
 
-export const FAILOVER_ORCHESTRATOR_APPLICATION_ID = 'foreshadow-failover-orchestrator';
-
-export const BLUEPRINTS_STORE = 'failover-orchestrator-blueprints';
-export const REGIONS_STORE = 'failover-orchestrator-regions';
-export const REGION_REQUESTS_STORE = 'failover-orchestrator-requests';
-
 export const FAILOVER_COMMANDS_CHILD = 'failover-commands-out';
 export const REGION_EVENTS_CHILD = 'failover-events-out';
-
-export const failoverOrchestratorOptionsSchema = z.object({
-  regionStepTimeoutMs: z.number().int().positive().default(300_000),
-  regionMaxAttempts: z.number().int().positive().default(3),
-  /**
-   * Region start commands: one per wave of units startable together (default; suits an actuator
-   * that runs a region's commands one at a time, as sinks/framework's consumer does), or one per
-   * unit (faster with an actuator that runs them concurrently). See region-failover.ts.
-   */
-  startCommands: z.enum(['per-wave', 'per-unit']).default('per-wave'),
-  /** Whether a FAILED region.health status starts a real failover by itself (else operators decide). */
-  autoFailover: z.boolean().default(true),
-  tickMs: z.number().int().positive().default(1_000),
-});
-
-export type FailoverOrchestratorOptions = z.infer<typeof failoverOrchestratorOptionsSchema>;
-
-export function failoverOrchestratorOptions(
-  input: Partial<FailoverOrchestratorOptions> = {},
-): FailoverOrchestratorOptions {
-  const parsed = failoverOrchestratorOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new ConfigError(
-      `invalid failover orchestrator options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  return parsed.data;
-}
 
 export type RegionInput =
   | { type: 'BLUEPRINT'; region: string; blueprint: ShadowBlueprint | null }

@@ -11,8 +11,8 @@ import type { ActuationResult } from '../../../schemas/records/actuation-result.
 import type { Deployment } from '../../../schemas/records/deployment.js';
 import type { FailoverEvent } from '../../../schemas/records/failover-event.js';
 import type { ShadowCommand, ShadowCommandType } from '../../../schemas/records/shadow-command.js';
-import { shadowCommandId } from '../shadow-manager/commands.js';
-import type { ShadowRecord } from '../shadow-manager/types.js';
+import { shadowCommandId } from './commands.js';
+import type { ShadowRecord } from './types.js';
 
 export type ResourceFailoverMode = 'SHADOW' | 'STANDARD';
 export type ResourceFailoverPhase = 'PROMOTING' | 'DEPLOYING' | 'REDIRECTING' | 'DONE' | 'FAILED';
