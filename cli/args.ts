@@ -59,6 +59,20 @@ export function parseFlags<const O extends ParseArgsOptionsConfig>(args: readonl
   }
 }
 
+/**
+ * parseFlags for top-level scripts: a refused command line prints the reason and the usage and
+ * exits with 2 before any work starts.
+ */
+export function parseFlagsOrExit<const O extends ParseArgsOptionsConfig>(args: readonly string[], spec: FlagSpec<O>) {
+  try {
+    return parseFlags(args, spec);
+  } catch (err: unknown) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`${err.message}\n${err.usage}`);
+    process.exit(USAGE_EXIT_CODE);
+  }
+}
+
 /** A flag's value as a number; refuses text, NaN and (unless allowed) negatives. */
 export function numberFlag(
   value: string | undefined,
@@ -77,21 +91,24 @@ export function numberFlag(
 
 /**
  * Runs a script's main with the usage convention: a UsageError prints its message and the usage
- * and exits with 2; any other error prints and exits with 1.
+ * and exits with 2; any other error prints and exits with 1. `exit` ends the process with the code
+ * (for scripts whose clients keep the event loop alive after their work is done).
  */
-export function runMain(main: () => Promise<number | undefined>): void {
+export function runMain(main: () => Promise<number | undefined>, { exit = false }: { exit?: boolean } = {}): void {
+  const done = (code: number): void => {
+    if (exit) process.exit(code);
+    process.exitCode = code;
+  };
   main().then(
-    (code) => {
-      process.exitCode = code ?? 0;
-    },
+    (code) => done(code ?? 0),
     (err: unknown) => {
       if (err instanceof UsageError) {
         console.error(`${err.message}\n${err.usage}`);
-        process.exitCode = USAGE_EXIT_CODE;
+        done(USAGE_EXIT_CODE);
         return;
       }
       console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-      process.exitCode = 1;
+      done(1);
     },
   );
 }

@@ -8,12 +8,14 @@
  * Exported for the suite (`runPipelineBench`); run alone it writes bench/results/pipeline.json.
  * Env: PIPELINE_SAMPLES (default 40000), PIPELINE_HOSTS (default 2000), PIPELINE_REPEATS (default 3).
  */
+
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { parseFlagsOrExit } from '../../cli/args.js';
 import { HOST_SAMPLE_RECORD, type HostSample } from '../../schemas/records/host-sample.js';
 import { buildFailureRiskTopology } from '../../streams/processors/failure-risk/topology.js';
 import { buildHostBaselineTopology } from '../../streams/processors/host-baseline/topology.js';
@@ -228,6 +230,12 @@ export async function runPipelineBench(options: PipelineBenchOptions = {}): Prom
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  parseFlagsOrExit(process.argv.slice(2), {
+    command: 'pipeline-bench',
+    usage:
+      'usage: [PIPELINE_SAMPLES=N PIPELINE_HOSTS=N PIPELINE_REPEATS=N] node --import tsx bench/runtime/pipeline-bench.ts',
+    options: {},
+  });
   const result = await runPipelineBench({
     samples: Number(process.env.PIPELINE_SAMPLES ?? '40000'),
     hosts: Number(process.env.PIPELINE_HOSTS ?? '2000'),

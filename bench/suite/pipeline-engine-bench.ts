@@ -11,6 +11,7 @@
  *   node --import tsx bench/suite/pipeline-engine-bench.ts --hosts=50 --warm=400 --samples=200 --repeats=5
  */
 
+import { numberFlag, parseFlags, runMain } from '../../cli/args.js';
 import type { HostSample } from '../../schemas/records/host-sample.js';
 import { BASELINES_TOPIC, RISK_TOPIC, SAMPLES_TOPIC } from '../../streams/catalogue.js';
 import { newModel } from '../../streams/processors/failure-risk/model.js';
@@ -47,10 +48,20 @@ const METRICS = [
 const T0 = Date.UTC(2026, 0, 5);
 const STEP_MS = 10_000;
 
-function flag(name: string, fallback: number): number {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return hit === undefined ? fallback : Number(hit.slice(name.length + 3));
-}
+const FLAGS = {
+  command: 'pipeline-engine-bench',
+  usage:
+    'usage: node --import tsx bench/suite/pipeline-engine-bench.ts [--hosts=N] [--warm=N] [--samples=N] [--repeats=N] [--driver-samples=N]',
+  options: {
+    hosts: { type: 'string' },
+    warm: { type: 'string' },
+    samples: { type: 'string' },
+    repeats: { type: 'string' },
+    'driver-samples': { type: 'string' },
+  },
+} as const;
+
+type CountFlag = keyof typeof FLAGS.options;
 
 /** Deterministic, smooth plus noise, a slow leak on memory: every code path of the engine runs. */
 function sample(host: number, i: number): HostSample {
@@ -132,7 +143,10 @@ async function throughDriver<S>(
   return us;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
+  const { values } = parseFlags(process.argv.slice(2), FLAGS);
+  const flag = (name: CountFlag, fallback: number): number =>
+    numberFlag(values[name], name, FLAGS, { min: 1, integer: true }) ?? fallback;
   const hosts = flag('hosts', 50);
   const warm = flag('warm', 400);
   const samples = flag('samples', 200);
@@ -216,9 +230,7 @@ async function main(): Promise<void> {
       2,
     ),
   );
+  return 0;
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -14,6 +14,7 @@ import { loadConnection } from '../../streams/runtime/config.js';
 import { ForeshadowError } from '../../streams/runtime/errors.js';
 import { createKafka } from '../../streams/runtime/kafka-client.js';
 import { avroSerde } from '../../streams/runtime/serdes.js';
+import { numberFlag, parseFlags } from '../args.js';
 import type { CliCommand } from '../command.js';
 
 export interface DagSvgArgs {
@@ -24,23 +25,28 @@ export interface DagSvgArgs {
   timeoutMs: number;
 }
 
+const FLAGS = {
+  command: 'dag-svg',
+  usage: 'usage: foreshadow dag-svg --region R [--input file.json] [--out file.svg] [--topic T] [--timeout-ms N]',
+  options: {
+    region: { type: 'string' },
+    input: { type: 'string' },
+    out: { type: 'string' },
+    topic: { type: 'string' },
+    'timeout-ms': { type: 'string' },
+  },
+} as const;
+
+/** Throws UsageError on an unknown flag or a flag without its value. */
 export function parseDagSvgArgs(args: readonly string[]): DagSvgArgs {
-  const out: DagSvgArgs = { topic: DEPENDENCIES_TOPIC, timeoutMs: 15_000 };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined || v.startsWith('--')) throw new ForeshadowError('CONFIG_INVALID', `${a} needs a value`);
-      return v;
-    };
-    if (a === '--region') out.region = value();
-    else if (a === '--input') out.input = value();
-    else if (a === '--out') out.out = value();
-    else if (a === '--topic') out.topic = value();
-    else if (a === '--timeout-ms') out.timeoutMs = Number(value());
-    else throw new ForeshadowError('CONFIG_INVALID', `dag-svg: unknown argument ${a}`);
-  }
-  return out;
+  const { values } = parseFlags(args, FLAGS);
+  return {
+    ...(values.region === undefined ? {} : { region: values.region }),
+    ...(values.input === undefined ? {} : { input: values.input }),
+    ...(values.out === undefined ? {} : { out: values.out }),
+    topic: values.topic ?? DEPENDENCIES_TOPIC,
+    timeoutMs: numberFlag(values['timeout-ms'], 'timeout-ms', FLAGS, { min: 1, integer: true }) ?? 15_000,
+  };
 }
 
 function isDag(v: unknown): v is DagDocument {
@@ -115,7 +121,7 @@ export const command: CliCommand = {
   async run(args) {
     const opts = parseDagSvgArgs(args);
     if (!opts.input && !opts.region) {
-      console.error('usage: foreshadow dag-svg --region R [--input file.json] [--out file.svg]');
+      console.error(FLAGS.usage);
       return 2;
     }
     const dag = opts.input

@@ -14,19 +14,20 @@ import {
 } from '../../bench/nab/nab-corpus.js';
 import { type ProfileResult, scoreCorpus } from '../../bench/nab/nab-scorer.js';
 import { ConfigError } from '../../streams/runtime/errors.js';
+import { parseFlags, UsageError } from '../args.js';
 import type { CliCommand } from '../command.js';
 
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
+const FLAGS = {
+  command: 'nab',
+  usage: 'usage: foreshadow nab --data <nab folder> --out <results folder>',
+  options: { data: { type: 'string' }, out: { type: 'string' } },
+} as const;
 
 export const command: CliCommand = {
   summary: 'replay a NAB data folder through the streaming scorer and score it (--data <dir> --out <dir>)',
   async run(args: string[]): Promise<number> {
-    const data = option(args, '--data');
-    const out = option(args, '--out');
-    if (!data || !out) throw new ConfigError('usage: foreshadow nab --data <nab folder> --out <results folder>');
+    const { data, out } = parseFlags(args, FLAGS).values;
+    if (!data || !out) throw new UsageError('nab: --data and --out are both needed', FLAGS.usage);
     if (!existsSync(join(data, 'data'))) throw new ConfigError('no data/ folder under --data', { data });
     const started = Date.now();
     const corpus = loadNabCorpus(data);
