@@ -4,7 +4,8 @@
  * A failure stands until it ages out or the host reports healthy risk again after a grace period;
  * a risk reading counts only while fresh.
  */
-import type { RiskLevel } from '../../../schemas/records/host-risk.js';
+import type { HostFailure } from '../../../schemas/records/host-failure.js';
+import type { HostRisk, RiskLevel } from '../../../schemas/records/host-risk.js';
 import type { RegionHealth, RegionStatus } from '../../../schemas/records/region-health.js';
 
 export interface HostHealth {
@@ -45,24 +46,15 @@ export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
   meanPFailForDegraded: 0.3,
 };
 
-export interface RiskReading {
-  host: string;
-  region: string;
-  timestamp: number;
-  pFail: number;
-  level: RiskLevel;
-}
+/** The fields of a HostRisk (schemas/records/host-risk.ts) health is judged by. */
+export type HostRiskInput = Pick<HostRisk, 'host' | 'region' | 'timestamp' | 'pFail' | 'level'>;
 
-export interface FailureReading {
-  host: string;
-  region: string;
-  timestamp: number;
-  kind: string;
-}
+/** The fields of a HostFailure (schemas/records/host-failure.ts) health is judged by. */
+export type HostFailureInput = Pick<HostFailure, 'host' | 'region' | 'timestamp' | 'kind'>;
 
 export function applyRisk(
   state: HostHealth | undefined,
-  r: RiskReading,
+  r: HostRiskInput,
   policy: HealthPolicy = DEFAULT_HEALTH_POLICY,
 ): HostHealth {
   const next: HostHealth = state ? { ...state } : { host: r.host, region: r.region, pFail: 0, level: 'OK', riskAt: -1 };
@@ -79,7 +71,7 @@ export function applyRisk(
   return next;
 }
 
-export function applyFailure(state: HostHealth | undefined, f: FailureReading): HostHealth {
+export function applyFailure(state: HostHealth | undefined, f: HostFailureInput): HostHealth {
   const next: HostHealth = state ? { ...state } : { host: f.host, region: f.region, pFail: 0, level: 'OK', riskAt: -1 };
   if (next.failedAt === undefined || f.timestamp >= next.failedAt) {
     next.failedAt = f.timestamp;

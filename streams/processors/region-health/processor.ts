@@ -10,23 +10,23 @@
  * Time: event time; a stream-time punctuator every `checkIntervalMs` re-assesses every region so
  * that failures and risk readings age out even when a region goes quiet.
  */
-import type { HostFailure } from '../../../schemas/records/host-failure.js';
-import type { HostRisk } from '../../../schemas/records/host-risk.js';
 import type { RegionHealth } from '../../../schemas/records/region-health.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
-import { applyFailure, applyRisk, assessRegion, type HostHealth, healthChanged } from './assess.js';
+import {
+  applyFailure,
+  applyRisk,
+  assessRegion,
+  type HostFailureInput,
+  type HostHealth,
+  type HostRiskInput,
+  healthChanged,
+} from './assess.js';
 import { HOSTS_STORE, LAST_STORE } from './names.js';
 import { type RegionHealthOptions, type RegionHealthOptionsInput, regionHealthOptions } from './options.js';
 
 const SEP = '\u001f';
-
-/** The fields of a HostRisk (schemas/records/host-risk.ts) read. */
-export type HostRiskInput = Pick<HostRisk, 'host' | 'region' | 'timestamp' | 'pFail' | 'level'>;
-
-/** The fields of a HostFailure (schemas/records/host-failure.ts) read. */
-export type HostFailureInput = Pick<HostFailure, 'host' | 'region' | 'timestamp' | 'kind'>;
 
 export type HealthInput = HostRiskInput | HostFailureInput;
 
@@ -65,7 +65,7 @@ export class RegionHealthProcessor implements Processor<string, HealthInput, str
     const ts = record.timestamp;
     const next = isRisk(v)
       ? applyRisk(current, { host: v.host, region, timestamp: ts, pFail: v.pFail, level: v.level }, this.options.policy)
-      : applyFailure(current, { host: v.host, region, timestamp: ts, kind: String(v.kind ?? 'OTHER') });
+      : applyFailure(current, { host: v.host, region, timestamp: ts, kind: v.kind ?? 'OTHER' });
     this.hosts.put(key, next);
     await this.assess(region, ts, false);
   }

@@ -16,7 +16,7 @@ import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
 import type { KeyValueStore } from '../../state/store.js';
 import { recordSerde } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
-import type { HostHealth } from './assess.js';
+import type { HostFailureInput, HostHealth, HostRiskInput } from './assess.js';
 import {
   HEALTH_BY_REGION_SUFFIX,
   HOST_REGIONS_STORE,
@@ -25,7 +25,7 @@ import {
   REGION_HEALTH_APPLICATION_ID,
 } from './names.js';
 import type { RegionHealthOptionsInput } from './options.js';
-import { type HealthInput, type HostFailureInput, type HostRiskInput, RegionHealthProcessor } from './processor.js';
+import { type HealthInput, RegionHealthProcessor } from './processor.js';
 
 export interface RegionHealthTopologyOptions extends RegionHealthOptionsInput {
   applicationId?: string;

@@ -7,10 +7,11 @@ import {
   applyRisk,
   assessRegion,
   DEFAULT_HEALTH_POLICY,
+  type HostFailureInput,
   type HostHealth,
+  type HostRiskInput,
   healthChanged,
 } from '../../../streams/processors/region-health/assess.js';
-import type { HostFailureInput, HostRiskInput } from '../../../streams/processors/region-health/processor.js';
 import { regionHealthTopology } from '../../../streams/processors/region-health/topology.js';
 import { jsonSerde } from '../../../streams/runtime/serdes.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
