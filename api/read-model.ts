@@ -5,7 +5,6 @@
  * rebuilt from them on every start (`read-model-feed.ts`), so the API keeps no private state.
  * Queries return plain JSON a dashboard can render (fleet, risk, shadows, regions, DAG, events).
  */
-
 import type { DependencyDag } from '../schemas/records/dependency-dag.js';
 import type { Deployment } from '../schemas/records/deployment.js';
 import type { FailoverEvent } from '../schemas/records/failover-event.js';

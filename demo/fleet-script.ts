@@ -8,7 +8,6 @@
  * meant to run `acceleration` times faster than the wall clock for `acceleratedWallMs`, so it starts
  * that much sim time before `now` and sample times never run ahead of the wall clock.
  */
-
 import type { Host } from '../schemas/records/host.js';
 import type { FailureKind, HostFailure } from '../schemas/records/host-failure.js';
 import type { HostSample } from '../schemas/records/host-sample.js';

@@ -4,7 +4,6 @@
  * its own consumer in a throw-away group (like the read model, it keeps no private state and is
  * rebuilt from the topics on every start); only the recent window of each host is kept.
  */
-
 import { BASELINES_TOPIC, CAPACITY_TOPIC, RISK_TOPIC, SAMPLES_TOPIC } from '../../streams/catalogue.js';
 import { decodeFingerprint } from '../../streams/processors/capacity-fingerprint/fingerprint-codec.js';
 import type { KafkaConnection } from '../../streams/runtime/config.js';

@@ -17,7 +17,6 @@
  * range over `runs` runs with different delay draws: the cold path's crash-loop back-off makes it
  * swing by minutes from one draw to the next.
  */
-
 import type { ShadowBlueprint } from '../../schemas/records/shadow-blueprint.js';
 import type { Distribution } from '../../sinks/simulated/distributions.js';
 import {

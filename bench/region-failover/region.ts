@@ -5,7 +5,6 @@
  * its samples and the blueprint the shadow-region builder makes of them. Also the ground truth the
  * services really need at start, which neither failover path is told.
  */
-
 import type { ShadowBlueprint } from '../../schemas/records/shadow-blueprint.js';
 import type { CapacityProfile } from '../../streams/processors/capacity-fingerprint/profile.js';
 import { buildDag, type DagDocument } from '../../streams/processors/dependency-map/dag.js';

@@ -7,7 +7,6 @@
  * once; `'serial'` runs them one at a time in the order issued, as an actuator consumer does that
  * handles one record at a time per partition (a region's commands share a partition).
  */
-
 import type { ActuationResult } from '../../schemas/records/actuation-result.js';
 import type { FailoverCommand } from '../../schemas/records/failover-command.js';
 import type { ShadowBlueprint } from '../../schemas/records/shadow-blueprint.js';

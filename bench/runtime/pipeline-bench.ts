@@ -8,7 +8,6 @@
  * Exported for the suite (`runPipelineBench`); run alone it writes bench/results/pipeline.json.
  * Env: PIPELINE_SAMPLES (default 40000), PIPELINE_HOSTS (default 2000), PIPELINE_REPEATS (default 3).
  */
-
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';

@@ -10,7 +10,6 @@
  * CPU time, medians of `--repeats`; prints JSON.
  *   node --import tsx bench/suite/pipeline-engine-bench.ts --hosts=50 --warm=400 --samples=200 --repeats=5
  */
-
 import { numberFlag, parseFlags, runMain } from '../../cli/args.js';
 import type { HostSample } from '../../schemas/records/host-sample.js';
 import { BASELINES_TOPIC, RISK_TOPIC, SAMPLES_TOPIC } from '../../streams/catalogue.js';

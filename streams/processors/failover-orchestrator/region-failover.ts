@@ -26,7 +26,6 @@
  * A drill (dryRun) runs the very same plan; its commands carry dryRun=true so only a simulated
  * provider acts.
  */
-
 import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
 import type { FailoverCommand, FailoverCommandType } from '../../../schemas/records/failover-command.js';
 import type { FailoverEvent } from '../../../schemas/records/failover-event.js';

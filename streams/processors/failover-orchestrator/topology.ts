@@ -2,7 +2,6 @@
  * Wiring of the failover orchestrator: four region-keyed, co-partitioned inputs wrapped into
  * `RegionInput` envelopes feed one processor; no repartition is needed (see its module comment).
  */
-
 import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
 import { FAILOVER_COMMAND_TYPES, type FailoverCommandType } from '../../../schemas/records/failover-command.js';
 import type { OperatorRequest } from '../../../schemas/records/operator-request.js';

@@ -4,7 +4,6 @@
  * WARNING before each predictable failure, false alarms on hosts that never fail, and calibration
  * (Brier score, reliability buckets) of pFail against "fails within the horizon".
  */
-
 import type { RiskLevel } from '../../../schemas/records/host-risk.js';
 import { type FleetSimOptions, FleetSimulator, type SimHost } from './fleet-sim.js';
 import { brierScore, type ModelState, newModel, type ReliabilityBucket, reliability } from './model.js';

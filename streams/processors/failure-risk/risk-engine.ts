@@ -5,7 +5,6 @@
  * time makes it a positive example; surviving the horizon makes it a negative one.
  * Pure and synchronous: the processor, the fleet simulation and the tests all drive it the same way.
  */
-
 import type { HostRisk, RiskLevel } from '../../../schemas/records/host-risk.js';
 import {
   DEFAULT_FEATURE_OPTIONS,

@@ -3,7 +3,6 @@
  * -> metric-ingest -> metrics.samples (Avro). Serdes are injectable so unit tests run without a
  * schema registry.
  */
-
 import { HOST_SAMPLE_RECORD, type HostSample } from '../../../schemas/records/host-sample.js';
 import { RAW_METRICS_TOPIC, SAMPLES_TOPIC } from '../../catalogue.js';
 import { bytesSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';

@@ -10,7 +10,6 @@
  * up to `maxPlacements` hosts, then FAILED. Only the result of the pending command moves a record,
  * so duplicated and late results are harmless.
  */
-
 import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
 import type { Deployment } from '../../../schemas/records/deployment.js';
 import type { ShadowCommand } from '../../../schemas/records/shadow-command.js';

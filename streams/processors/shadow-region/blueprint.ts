@@ -8,7 +8,6 @@
  * memory, and connections when a per-instance limit is configured); the shadow carries that demand
  * plus headroom at the target utilisation: ceil(demand × (1 + headroom) / target).
  */
-
 import type { Deployment } from '../../../schemas/records/deployment.js';
 import type { BlueprintService, ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
 import type { CapacityProfile, ServiceProfile } from '../capacity-fingerprint/profile.js';

@@ -4,7 +4,6 @@
  * DUPLICATE and does nothing), refuses commands older than the highest epoch seen per resource or
  * region, and answers with configurable outcomes and lag.
  */
-
 import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
 import type { CriticalityTier, Deployment } from '../../../schemas/records/deployment.js';
 import type { FailoverCommand } from '../../../schemas/records/failover-command.js';
