@@ -4,6 +4,12 @@
  */
 export const DEAD_LETTER_SUFFIX = '.dlq';
 
+/**
+ * Why a record was dead-lettered (`x-dlq-reason`). `validation`: the value decoded but is absurd (a
+ * serde that validates threw VALIDATION_FAILED); `timestamp`: no usable event time.
+ */
+export type DeadLetterReason = 'deserialization' | 'validation' | 'processing' | 'timestamp';
+
 export const DLQ_HEADERS = {
   sourceTopic: 'x-dlq-source-topic',
   sourcePartition: 'x-dlq-source-partition',

@@ -43,7 +43,7 @@ import { restoreStores } from './changelog-restore.js';
 import { coPartitionedCount, externalSourceTopics } from './co-partition.js';
 import { coPartitionedAssigner } from './co-partition-assigner.js';
 import { type KafkaConnection, loadConnection } from './config.js';
-import { describeError, ForeshadowError } from './errors.js';
+import { describeError, ForeshadowError, isRetriable } from './errors.js';
 import { createKafka } from './kafka-client.js';
 import { createLogger, type Logger } from './logger.js';
 import { StreamsMetrics, serveMetrics } from './metrics.js';
@@ -51,7 +51,6 @@ import { chunkMessages, DEFAULT_SEND_LIMITS, type SendLimits } from './send-chun
 import {
   DEFAULT_MAX_EVENT_TIME_AHEAD_MS,
   deadLetterTopic,
-  isRetriable,
   type OutgoingRecord,
   type RawRecord,
   StreamTask,

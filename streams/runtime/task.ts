@@ -9,8 +9,8 @@
 import type { ChangelogEntry, ManagedStore } from '../state/cached-stores.js';
 import type { KeyValueStore, WindowStore } from '../state/store.js';
 import type { PrefetchInput } from '../state/store-spec.js';
-import { DLQ_HEADERS, deadLetterTopic, fitDeadLetter, recordBytes } from './dead-letter.js';
-import { describeError, ForeshadowError } from './errors.js';
+import { type DeadLetterReason, DLQ_HEADERS, deadLetterTopic, fitDeadLetter, recordBytes } from './dead-letter.js';
+import { describeError, ForeshadowError, isRetriable } from './errors.js';
 import type {
   Cancellable,
   LateInfo,
@@ -43,9 +43,6 @@ export interface OutgoingRecord {
   headers: Record<string, string>;
   typed?: { key: unknown; value: unknown };
 }
-
-/** `validation`: the value decoded but is absurd (a serde that validates threw VALIDATION_FAILED). */
-export type DeadLetterReason = 'deserialization' | 'validation' | 'processing' | 'timestamp';
 
 /**
  * How far ahead of the wall clock an event time may be: the broker's default
@@ -499,12 +496,4 @@ export class StreamTask {
     this.runtime.clear();
     this.initialised = false;
   }
-}
-
-/** A retriable ForeshadowError (outage, not bad data), possibly wrapped by a processor. */
-export function isRetriable(err: unknown): boolean {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (e instanceof ForeshadowError && e.retriable) return true;
-  }
-  return false;
 }

@@ -20,9 +20,10 @@
  * without a sink (dead letters, late records) return raw Buffers.
  */
 
+import type { DeadLetterReason } from '../runtime/dead-letter.js';
 import { ForeshadowError } from '../runtime/errors.js';
 import type { Headers } from '../runtime/record.js';
-import { type DeadLetterReason, type OutgoingRecord, StreamTask, type TaskMetricsSink } from '../runtime/task.js';
+import { type OutgoingRecord, StreamTask, type TaskMetricsSink } from '../runtime/task.js';
 import type { Topology } from '../runtime/topology.js';
 import { MemoryBytesStore } from '../state/bytes-store.js';
 import { createManagedStore, type ManagedStore } from '../state/cached-stores.js';
