@@ -35,11 +35,12 @@ import {
   type RecordMetadata,
 } from 'kafkajs';
 import { MemoryBytesStore } from '../state/bytes-store.js';
-import { CachedWindowStore, createManagedStore, type ManagedStore } from '../state/cached-stores.js';
+import { restoreStores } from '../state/changelog-restore.js';
 import { readCheckpoint, writeCheckpoint } from '../state/checkpoint.js';
+import { createManagedStore, type ManagedStore } from '../state/managed-store.js';
 import { RocksDbBytesStore, type RocksDbTuning } from '../state/rocksdb-store.js';
 import { taskShare } from '../state/store-spec.js';
-import { restoreStores } from './changelog-restore.js';
+import { CachedWindowStore } from '../state/window-store.js';
 import { coPartitionedCount, externalSourceTopics } from './co-partition.js';
 import { coPartitionedAssigner } from './co-partition-assigner.js';
 import { type KafkaConnection, loadConnection } from './config.js';
@@ -498,7 +499,6 @@ export class StreamsApp {
     let results: Awaited<ReturnType<typeof restoreStores>>;
     try {
       results = await restoreStores(this.kafka, this.admin!, requests, {
-        logger: log,
         metrics: this.metrics,
         heartbeat: heartbeat ?? (() => this.beat()),
       });

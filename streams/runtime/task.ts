@@ -6,7 +6,7 @@
  * `TaskHooks.emit`, and the runner decides when and how (transaction or not) they are committed.
  */
 
-import type { ChangelogEntry, ManagedStore } from '../state/cached-stores.js';
+import type { ChangelogEntry, ManagedStore } from '../state/managed-store.js';
 import type { KeyValueStore, WindowStore } from '../state/store.js';
 import type { PrefetchInput } from '../state/store-spec.js';
 import { type DeadLetterReason, DLQ_HEADERS, deadLetterTopic, fitDeadLetter, recordBytes } from './dead-letter.js';
@@ -464,6 +464,7 @@ export class StreamTask {
     return n;
   }
 
+  /** Commit step 1 for every store with something to commit (window stores: retention too). */
   async prepareCommit(): Promise<{ store: string; entries: ChangelogEntry[] }[]> {
     const out: { store: string; entries: ChangelogEntry[] }[] = [];
     for (const [name, s] of this.stores) {
@@ -474,8 +475,9 @@ export class StreamTask {
     return out;
   }
 
+  /** Commit step 3, once the commit went through: the stores prepared in step 1 write it. */
   async applyCommit(): Promise<void> {
-    for (const s of this.stores.values()) await s.applyCommit();
+    for (const s of this.stores.values()) if (s.phase === 'prepared') await s.applyCommit();
   }
 
   abort(): void {

@@ -26,7 +26,7 @@ import type { Headers } from '../runtime/record.js';
 import { type OutgoingRecord, StreamTask, type TaskMetricsSink } from '../runtime/task.js';
 import type { Topology } from '../runtime/topology.js';
 import { MemoryBytesStore } from '../state/bytes-store.js';
-import { createManagedStore, type ManagedStore } from '../state/cached-stores.js';
+import { createManagedStore, type ManagedStore } from '../state/managed-store.js';
 import type { KeyValueStore, WindowStore } from '../state/store.js';
 
 export interface TestOutputRecord<K, V> {
