@@ -44,18 +44,14 @@ import { CachedWindowStore } from '../state/window-store.js';
 import { coPartitionedCount, externalSourceTopics } from './co-partition.js';
 import { coPartitionedAssigner } from './co-partition-assigner.js';
 import { type KafkaConnection, loadConnection } from './config.js';
+import { deadLetterTopic } from './dead-letter.js';
 import { describeError, ForeshadowError, isRetriable } from './errors.js';
 import { createKafka } from './kafka-client.js';
 import { createLogger, type Logger } from './logger.js';
 import { StreamsMetrics, serveMetrics } from './metrics.js';
 import { chunkMessages, DEFAULT_SEND_LIMITS, type SendLimits } from './send-chunks.js';
-import {
-  DEFAULT_MAX_EVENT_TIME_AHEAD_MS,
-  deadLetterTopic,
-  type OutgoingRecord,
-  type RawRecord,
-  StreamTask,
-} from './task.js';
+import { DEFAULT_MAX_EVENT_TIME_AHEAD_MS, StreamTask } from './task.js';
+import type { OutgoingRecord, RawRecord } from './task-io.js';
 import { alignTopicConfigs, createTopicsAndWait, retryWhileInFlux } from './topic-admin.js';
 import type { Topology } from './topology.js';
 
