@@ -9,35 +9,36 @@
  *   const app = new StreamsApp(topology, { guarantee: 'exactly-once', handleSignals: true, metricsPort: 9464 });
  *   await app.start();   // resolves once consuming; SIGTERM then commits, closes and exits 0
  *
- * This class coordinates; the parts are one module each: internal topics (`internal-topics.ts`),
- * tasks (`task-manager.ts`, `open-task.ts`), the batch loop (`batch-loop.ts`), the commit protocol
- * (`commit-protocol.ts`), signals (`process-signals.ts`) and the consumer's restart policy
- * (`unrecoverable-errors.ts`). Everything that touches tasks runs under one mutex.
+ * This class coordinates; its parts are one module each in `app/`: settings
+ * (`streams-app-options.ts`), internal topics (`internal-topics.ts`), tasks (`task-manager.ts`,
+ * `open-task.ts`), the batch loop (`batch-loop.ts`), the commit protocol (`commit-protocol.ts`),
+ * signals (`process-signals.ts`) and the consumer's restart policy (`unrecoverable-errors.ts`).
+ * Everything that touches tasks runs under one mutex.
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { type Kafka, Partitioners } from 'kafkajs';
-import { BatchLoop } from './batch-loop.js';
+import { BatchLoop } from './app/batch-loop.js';
+import { CommitProtocol } from './app/commit-protocol.js';
+import { ensureInternalTopics, PartitionCounts } from './app/internal-topics.js';
+import { Mutex } from './app/mutex.js';
+import type { RestoreEntry } from './app/open-task.js';
+import { closeOnSignals } from './app/process-signals.js';
+import { RepartitionPurge } from './app/repartition-purge.js';
+import { GroupHeartbeat, RuntimeClients, type RuntimeContext } from './app/runtime-context.js';
+import { type RuntimeSettings, resolveSettings, type StreamsAppOptions } from './app/streams-app-options.js';
+import { TaskManager } from './app/task-manager.js';
+import { markUnrecoverable, restartWorthwhile } from './app/unrecoverable-errors.js';
 import { coPartitionedAssigner } from './co-partition-assigner.js';
-import { CommitProtocol } from './commit-protocol.js';
 import { type KafkaConnection, loadConnection } from './config.js';
 import { describeError } from './errors.js';
-import { ensureInternalTopics, PartitionCounts } from './internal-topics.js';
 import { createKafka } from './kafka-client.js';
 import { createLogger, type Logger } from './logger.js';
 import { StreamsMetrics, serveMetrics } from './metrics.js';
-import { Mutex } from './mutex.js';
-import type { RestoreEntry } from './open-task.js';
-import { closeOnSignals } from './process-signals.js';
-import { RepartitionPurge } from './repartition-purge.js';
-import { GroupHeartbeat, RuntimeClients, type RuntimeContext } from './runtime-context.js';
-import { type RuntimeSettings, resolveSettings, type StreamsAppOptions } from './streams-app-options.js';
-import { TaskManager } from './task-manager.js';
 import { retryWhileInFlux } from './topic-admin.js';
 import type { Topology } from './topology.js';
-import { markUnrecoverable, restartWorthwhile } from './unrecoverable-errors.js';
 
-export type { Guarantee, StreamsAppOptions } from './streams-app-options.js';
+export type { Guarantee, StreamsAppOptions } from './app/streams-app-options.js';
 
 export class StreamsApp {
   readonly metrics: StreamsMetrics;

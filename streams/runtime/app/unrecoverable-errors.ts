@@ -3,7 +3,7 @@
  * an outage): a broken state directory, a bug. Marked where they escape a batch, so that the
  * consumer's restart policy can tell them apart from anything kafkajs wraps them in.
  */
-import { isRetriable } from './errors.js';
+import { isRetriable } from '../errors.js';
 
 const unrecoverable = new WeakSet<Error>();
 

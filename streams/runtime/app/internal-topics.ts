@@ -5,12 +5,12 @@
  * Existing repartition topics get their configuration aligned.
  */
 import type { Admin } from 'kafkajs';
-import { coPartitionedCount, externalSourceTopics } from './co-partition.js';
-import { deadLetterTopic } from './dead-letter.js';
-import { ForeshadowError } from './errors.js';
-import type { Logger } from './logger.js';
-import { alignTopicConfigs, createTopicsAndWait } from './topic-admin.js';
-import type { Topology } from './topology.js';
+import { coPartitionedCount, externalSourceTopics } from '../co-partition.js';
+import { deadLetterTopic } from '../dead-letter.js';
+import { ForeshadowError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { alignTopicConfigs, createTopicsAndWait } from '../topic-admin.js';
+import type { Topology } from '../topology.js';
 
 /** One day: how much longer than its store a window changelog keeps records. */
 const WINDOW_CHANGELOG_SLACK_MS = 86_400_000;

@@ -5,7 +5,7 @@
  * FENCED_INSTANCE_ID). kafkajs wraps protocol errors (retries exhausted, transaction state), so
  * the whole cause chain is searched.
  */
-import { FencedError, StaleEpochError } from './errors.js';
+import { FencedError, StaleEpochError } from '../errors.js';
 
 const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
 const STALE_GENERATION_TYPES = new Set([

@@ -3,10 +3,10 @@
  * waiting for the next commit, and three offset maps per source topic (see the fields).
  */
 import type { Producer } from 'kafkajs';
-import type { Checkpoint } from '../state/checkpoint.js';
-import type { ManagedStore } from '../state/managed-store.js';
-import type { StreamTask } from './task.js';
-import type { OutgoingRecord } from './task-io.js';
+import type { Checkpoint } from '../../state/checkpoint.js';
+import type { ManagedStore } from '../../state/managed-store.js';
+import type { StreamTask } from '../task.js';
+import type { OutgoingRecord } from '../task-io.js';
 
 export interface TaskState {
   task: StreamTask;

@@ -6,16 +6,16 @@
  */
 import { join } from 'node:path';
 import { Partitioners, type Producer } from 'kafkajs';
-import { MemoryBytesStore } from '../state/bytes-store.js';
-import { type RestoreResult, restoreStores } from '../state/changelog-restore.js';
-import { readCheckpoint, writeCheckpoint } from '../state/checkpoint.js';
-import { createManagedStore, type ManagedStore } from '../state/managed-store.js';
-import { RocksDbBytesStore } from '../state/rocksdb-store.js';
-import { taskShare } from '../state/store-spec.js';
-import { CachedWindowStore } from '../state/window-store.js';
+import { MemoryBytesStore } from '../../state/bytes-store.js';
+import { type RestoreResult, restoreStores } from '../../state/changelog-restore.js';
+import { readCheckpoint, writeCheckpoint } from '../../state/checkpoint.js';
+import { createManagedStore, type ManagedStore } from '../../state/managed-store.js';
+import { RocksDbBytesStore } from '../../state/rocksdb-store.js';
+import { taskShare } from '../../state/store-spec.js';
+import { CachedWindowStore } from '../../state/window-store.js';
+import { StreamTask } from '../task.js';
 import { streamTimeOf } from './offset-metadata.js';
 import type { RuntimeContext } from './runtime-context.js';
-import { StreamTask } from './task.js';
 import { type TaskState, taskIdOf } from './task-state.js';
 
 /** A restore, as operators and tests see it (`StreamsApp.restores`). */

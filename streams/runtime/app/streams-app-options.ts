@@ -2,14 +2,14 @@
  * What a StreamsApp is told (`StreamsAppOptions`) and what it runs with (`RuntimeSettings`: the
  * options with their defaults applied, checked at construction with errors naming the field).
  */
-import type { RocksDbTuning } from '../state/rocksdb-store.js';
-import type { KafkaConnection } from './config.js';
-import { type ErrorHandlers, errorHandlersFrom, type RecordErrorHandler } from './error-handlers.js';
-import { ConfigError } from './errors.js';
-import type { Logger } from './logger.js';
-import { DEFAULT_SEND_LIMITS, type SendLimits } from './send-chunks.js';
-import { DEFAULT_MAX_EVENT_TIME_AHEAD_MS } from './task.js';
-import type { Topology } from './topology.js';
+import type { RocksDbTuning } from '../../state/rocksdb-store.js';
+import type { KafkaConnection } from '../config.js';
+import { type ErrorHandlers, errorHandlersFrom, type RecordErrorHandler } from '../error-handlers.js';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { DEFAULT_SEND_LIMITS, type SendLimits } from '../send-chunks.js';
+import { DEFAULT_MAX_EVENT_TIME_AHEAD_MS } from '../task.js';
+import type { Topology } from '../topology.js';
 
 export type Guarantee = 'exactly-once' | 'at-least-once';
 

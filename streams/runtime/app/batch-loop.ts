@@ -6,10 +6,10 @@
  * `fail` stops the app (`onRecordFailed`) before anything past it is committed.
  */
 import type { EachBatchPayload, IHeaders } from 'kafkajs';
+import { describeError, isRetriable, RecordFailedError } from '../errors.js';
+import type { RawRecord } from '../task-io.js';
 import type { CommitProtocol } from './commit-protocol.js';
-import { describeError, isRetriable, RecordFailedError } from './errors.js';
 import type { RuntimeContext } from './runtime-context.js';
-import type { RawRecord } from './task-io.js';
 import type { TaskManager } from './task-manager.js';
 
 /** Records between checks of kafkajs' isRunning/isStale and heartbeats within a batch. */

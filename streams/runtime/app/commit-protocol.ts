@@ -10,13 +10,13 @@
  * and the next batch recreates the task (restoring just the changelog tail after its checkpoint).
  */
 import type { Message, RecordMetadata } from 'kafkajs';
-import { writeCheckpoint } from '../state/checkpoint.js';
-import { describeError, NotConnectedError } from './errors.js';
+import { writeCheckpoint } from '../../state/checkpoint.js';
+import { describeError, NotConnectedError } from '../errors.js';
+import { chunkMessages } from '../send-chunks.js';
 import { commitFailure } from './kafka-errors.js';
 import { offsetMetadata } from './offset-metadata.js';
 import type { RepartitionPurge } from './repartition-purge.js';
 import type { RuntimeContext } from './runtime-context.js';
-import { chunkMessages } from './send-chunks.js';
 import type { TaskManager } from './task-manager.js';
 import type { TaskState } from './task-state.js';
 

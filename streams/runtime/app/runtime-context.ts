@@ -4,12 +4,12 @@
  * the partition counts of its topics, its logger and metrics.
  */
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
-import { NotConnectedError } from './errors.js';
+import { NotConnectedError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { StreamsMetrics } from '../metrics.js';
+import type { Topology } from '../topology.js';
 import type { PartitionCounts } from './internal-topics.js';
-import type { Logger } from './logger.js';
-import type { StreamsMetrics } from './metrics.js';
 import type { RuntimeSettings } from './streams-app-options.js';
-import type { Topology } from './topology.js';
 
 export interface RuntimeContext {
   readonly topology: Topology;
