@@ -115,6 +115,12 @@ const databaseSchema = z.discriminatedUnion('action', [
     action: z.literal('promote'),
     dbInstanceIdentifier: z.string().min(1),
     backupRetentionPeriod: z.number().int().min(0).max(35).optional(),
+    /**
+     * Wait until RDS reports the instance without a replication source (the promotion is done).
+     * false: return once RDS accepted the promotion and the instance is available — for an
+     * emulator that never clears the source (moto 5.2 keeps ReadReplicaSourceDBInstanceIdentifier).
+     */
+    awaitPromotion: z.boolean().default(true),
   }),
   z.object({
     /** Create a read replica of `sourceDbInstanceIdentifier` (e.g. the promoted primary). */

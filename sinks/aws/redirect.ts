@@ -141,7 +141,7 @@ async function register(s: StepContext, r: Registration): Promise<number> {
 
 // ---- Route 53 ---------------------------------------------------------------------------------
 
-interface Fence {
+export interface Fence {
   name: string;
   /** The TXT record as read (undefined: there is none yet). */
   current: ResourceRecordSet | undefined;
@@ -162,9 +162,22 @@ async function readFence(s: StepContext, r: AwsRecordMapping): Promise<Fence> {
   );
   const set = res.ResourceRecordSets?.[0];
   const current = set && fqdn(set.Name ?? '') === name && set.Type === 'TXT' ? set : undefined;
-  const raw = current?.ResourceRecords?.[0]?.Value?.replace(/^"|"$/g, '');
-  const epoch = raw !== undefined && /^-?\d+$/.test(raw) ? Number(raw) : undefined;
-  return { name, current, epoch };
+  return { name, current, epoch: fenceEpoch(current?.ResourceRecords?.[0]?.Value) };
+}
+
+/**
+ * The epoch TXT value: `"epoch=<n> by=<command id> at=<ISO time>"`. Who moved the name and when
+ * is for operators; that every write is a new value is for the compare-and-set, whose CREATE must
+ * never repeat an earlier change word for word (an emulator may refuse that as a duplicate).
+ */
+export function fenceValue(epoch: number, commandId: string, now: Date): string {
+  return `"epoch=${epoch} by=${commandId.slice(0, 120)} at=${now.toISOString()}"`;
+}
+
+/** The epoch a fence TXT value holds (also a bare number), or undefined. */
+export function fenceEpoch(value: string | undefined): number | undefined {
+  const m = /^"?(?:epoch=)?(-?\d+)(?:[\s"]|$)/.exec(value ?? '');
+  return m?.[1] !== undefined ? Number(m[1]) : undefined;
 }
 
 function healthCheckReference(s: StepContext, r: AwsRecordMapping): string {
@@ -233,17 +246,20 @@ export function recordChanges(r: AwsRecordMapping, healthCheck: string | undefin
 }
 
 /** The compare-and-set of the epoch TXT record: DELETE exactly what was read, CREATE the new one. */
-export function fenceChanges(f: Fence, epoch: number): Change[] {
+export function fenceChanges(f: Fence, value: string): Change[] {
   const next: Change = {
     Action: 'CREATE',
-    ResourceRecordSet: { Name: f.name, Type: 'TXT', TTL: 60, ResourceRecords: [{ Value: `"${epoch}"` }] },
+    ResourceRecordSet: { Name: f.name, Type: 'TXT', TTL: 60, ResourceRecords: [{ Value: value }] },
   };
   return f.current ? [{ Action: 'DELETE', ResourceRecordSet: f.current }, next] : [next];
 }
 
 async function moveRecord(s: StepContext, r: AwsRecordMapping, fence: Fence | undefined): Promise<string> {
   const hc = await healthCheckId(s, r);
-  const changes = [...recordChanges(r, hc), ...(fence ? fenceChanges(fence, s.cmd.epoch) : [])];
+  const changes = [
+    ...recordChanges(r, hc),
+    ...(fence ? fenceChanges(fence, fenceValue(s.cmd.epoch, s.cmd.commandId, new Date())) : []),
+  ];
   let changeId: string | undefined;
   try {
     const res = await s.route53.send(

@@ -51,18 +51,25 @@ async function tag(s: StepContext, rds: RDSClient, db: DBInstance): Promise<void
   );
 }
 
+/** Ready: available and, for a promotion awaited, no longer replicating from a source. */
+export function instanceReady(db: DBInstance | undefined, promoted: boolean): true | string {
+  if (!db) return 'not visible yet';
+  if (promoted && db.ReadReplicaSourceDBInstanceIdentifier) return `still a replica (${db.DBInstanceStatus})`;
+  return db.DBInstanceStatus === 'available' ? true : `status ${db.DBInstanceStatus}`;
+}
+
 async function available(s: StepContext, rds: RDSClient, id: string, promoted: boolean): Promise<void> {
-  await until(s, `RDS instance ${id}`, async () => {
-    const db = await describe(rds, id);
-    if (!db) return 'not visible yet';
-    if (promoted && db.ReadReplicaSourceDBInstanceIdentifier) return `still a replica (${db.DBInstanceStatus})`;
-    return db.DBInstanceStatus === 'available' ? true : `status ${db.DBInstanceStatus}`;
-  });
+  await until(s, `RDS instance ${id}`, async () => instanceReady(await describe(rds, id), promoted));
 }
 
 async function promote(s: StepContext, d: AwsDatabaseMapping, db: DBInstance): Promise<string> {
   const rds = rdsFor(s, d);
   await tag(s, rds, db);
+  if (db.ReadReplicaSourceDBInstanceIdentifier && db.DBInstanceStatus !== 'available') {
+    // Busy (maybe promoting already, after an interrupted run): let it settle, then look again.
+    await available(s, rds, d.dbInstanceIdentifier, false);
+    return promote(s, d, (await describe(rds, d.dbInstanceIdentifier)) ?? db);
+  }
   if (!db.ReadReplicaSourceDBInstanceIdentifier) {
     return `${d.dbInstanceIdentifier}: already a standalone primary`;
   }
@@ -77,7 +84,7 @@ async function promote(s: StepContext, d: AwsDatabaseMapping, db: DBInstance): P
       }),
     ),
   );
-  await available(s, rds, d.dbInstanceIdentifier, true);
+  await available(s, rds, d.dbInstanceIdentifier, d.action === 'promote' && d.awaitPromotion);
   return `${d.dbInstanceIdentifier}: promoted (was a replica of ${source})`;
 }
 
