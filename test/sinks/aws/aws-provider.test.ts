@@ -3,6 +3,7 @@
  * order of a LAUNCH, the ingress rules derived from the blueprint's dependencies, the Route 53
  * changes and epoch fence, RDS readiness, and the classification of AWS errors.
  */
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { classifyAwsError } from '../../../sinks/aws/aws-errors.js';
 import { AwsProvider } from '../../../sinks/aws/aws-provider.js';
@@ -13,6 +14,7 @@ import { epochRecordName, fenceChanges, fenceEpoch, fenceValue, recordChanges } 
 import { instanceReady, replicatesFrom } from '../../../sinks/aws/replicate.js';
 import { epochOfTags, FenceCheck } from '../../../sinks/aws/step.js';
 import { createProvider } from '../../../sinks/providers.js';
+import { readProviderOptions } from '../../../sinks/run-actuator.js';
 import { ConfigError, ForeshadowError } from '../../../streams/runtime/errors.js';
 import { failoverCommand } from '../support.js';
 
@@ -41,6 +43,16 @@ describe('AWS actuator config', () => {
     expect(o.regions['eu-west']?.services).toEqual({});
     expect(new AwsProvider(minimal).name).toBe('aws');
     expect(createProvider('aws', minimal).name).toBe('aws');
+  });
+
+  it('accepts the documented example config (docs/examples/aws-actuator.yaml)', () => {
+    const file = fileURLToPath(new URL('../../../docs/examples/aws-actuator.yaml', import.meta.url));
+    const o = parseAwsOptions(readProviderOptions(file));
+    const r = o.regions['eu-west'];
+    expect(r?.services.worker?.launchTemplate?.version).toBe('$Default');
+    expect(r?.records.map((x) => x.routing)).toEqual(['failover', 'weighted']);
+    expect(r?.databases.map((d) => d.action)).toEqual(['promote', 'create-replica']);
+    expect(o.endpoint).toBeUndefined();
   });
 
   it('refuses a bad file with every problem named by its field path', () => {
