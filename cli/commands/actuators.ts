@@ -17,7 +17,7 @@ const FLAGS = {
 const usage = FLAGS.usage;
 
 export const command: CliCommand = {
-  summary: 'run an actuator (redis, haproxy, dns, webhook, simulated) on shadow/failover commands',
+  summary: 'run an actuator (redis, haproxy, dns, webhook, simulated, aws) on shadow/failover commands',
   async run(args) {
     const { values, positionals } = parseFlags(args, FLAGS);
     const [sub, kind, extra] = positionals;
