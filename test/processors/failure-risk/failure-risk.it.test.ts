@@ -1,16 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Deployment } from '../../../schemas/records/deployment.js';
-import type { HostFailure } from '../../../schemas/records/host-failure.js';
-import type { HostRisk } from '../../../schemas/records/host-risk.js';
-import type { HostSample } from '../../../schemas/records/host-sample.js';
+import { DEPLOYMENT_RECORD, type Deployment } from '../../../schemas/records/deployment.js';
+import { HOST_FAILURE_RECORD, type HostFailure } from '../../../schemas/records/host-failure.js';
+import { HOST_RISK_RECORD, type HostRisk } from '../../../schemas/records/host-risk.js';
+import { HOST_SAMPLE_RECORD, type HostSample } from '../../../schemas/records/host-sample.js';
 import { buildFailureRiskTopology } from '../../../streams/processors/failure-risk/topology.js';
 import { loadConnection } from '../../../streams/runtime/config.js';
-import { avroSerde } from '../../../streams/runtime/serdes.js';
 import { StreamsApp } from '../../../streams/runtime/streams-app.js';
+import { recordSerde } from '../../../streams/topic-serdes.js';
 import {
   brokers,
   consumeUntil,
@@ -22,7 +21,6 @@ import {
 } from '../../support/kafka.js';
 
 const STEP = 60_000;
-const schema = (name: string) => fileURLToPath(new URL(`../../../schemas/${name}.avsc`, import.meta.url));
 
 describe('failure risk on the real broker', () => {
   const prefix = uniqueName('risk');
@@ -33,10 +31,10 @@ describe('failure risk on the real broker', () => {
     risk: `${prefix}.risk`,
   };
   const applicationId = `${prefix}-app`.replace(/^test\./, 'test-');
-  const sampleSerde = avroSerde<HostSample>({ schemaPath: schema('host-sample') });
-  const failureSerde = avroSerde<HostFailure>({ schemaPath: schema('host-failure') });
-  const deploymentSerde = avroSerde<Deployment | null>({ schemaPath: schema('deployment') });
-  const riskSerde = avroSerde<HostRisk>({ schemaPath: schema('host-risk') });
+  const sampleSerde = recordSerde(HOST_SAMPLE_RECORD);
+  const failureSerde = recordSerde(HOST_FAILURE_RECORD);
+  const deploymentSerde = recordSerde(DEPLOYMENT_RECORD);
+  const riskSerde = recordSerde(HOST_RISK_RECORD);
   let dir = '';
   const apps: StreamsApp[] = [];
 
