@@ -7,6 +7,7 @@ import type { RecordDefinition } from '../schemas/record.js';
 import { ACTUATION_RESULT_RECORD } from '../schemas/records/actuation-result.js';
 import { API_AUDIT_RECORD } from '../schemas/records/api-audit.js';
 import { CAPACITY_FINGERPRINT_RECORD } from '../schemas/records/capacity-fingerprint.js';
+import { CONTROL_STATE_RECORD } from '../schemas/records/control-state.js';
 import { DEPENDENCY_DAG_RECORD } from '../schemas/records/dependency-dag.js';
 import { DEPLOYMENT_RECORD } from '../schemas/records/deployment.js';
 import { FAILOVER_COMMAND_RECORD } from '../schemas/records/failover-command.js';
@@ -17,6 +18,7 @@ import { HOST_FAILURE_RECORD } from '../schemas/records/host-failure.js';
 import { HOST_RISK_RECORD } from '../schemas/records/host-risk.js';
 import { HOST_SAMPLE_RECORD } from '../schemas/records/host-sample.js';
 import { OPERATOR_REQUEST_RECORD } from '../schemas/records/operator-request.js';
+import { REGION_FAILOVER_STATUS_RECORD } from '../schemas/records/region-failover-status.js';
 import { REGION_HEALTH_RECORD } from '../schemas/records/region-health.js';
 import { SHADOW_BLUEPRINT_RECORD } from '../schemas/records/shadow-blueprint.js';
 import { SHADOW_COMMAND_RECORD } from '../schemas/records/shadow-command.js';
@@ -265,6 +267,22 @@ const CATALOGUE = {
     key: '<provider>/<subject>',
     doc: "Actuators' durable memory: idempotency keys and the last applied epoch per resource (JSON), shared by whichever instance owns the partition.",
   },
+  controlState: {
+    name: 'control.state',
+    partitions: 1,
+    cleanup: 'compact',
+    value: CONTROL_STATE_RECORD,
+    key: 'control id (`pause` or a window id)',
+    doc: 'Safety controls in force: the global pause and maintenance windows per host or region, as the shadow manager applied them.',
+  },
+  regionFailovers: {
+    name: 'region.failovers',
+    partitions: NARROW,
+    cleanup: 'compact',
+    value: REGION_FAILOVER_STATUS_RECORD,
+    key: 'primary region',
+    doc: "Where each region's latest real failover stands (PENDING_APPROVAL until an operator approves it).",
+  },
   audit: {
     name: 'audit.api',
     partitions: 1,
@@ -301,6 +319,8 @@ export const FAILOVER_COMMANDS_TOPIC = CATALOGUE.failoverCommands.name;
 export const FAILOVER_EVENTS_TOPIC = CATALOGUE.failoverEvents.name;
 export const ACTUATION_RESULTS_TOPIC = CATALOGUE.actuationResults.name;
 export const ACTUATION_LEDGER_TOPIC = CATALOGUE.actuationLedger.name;
+export const CONTROL_STATE_TOPIC = CATALOGUE.controlState.name;
+export const REGION_FAILOVERS_TOPIC = CATALOGUE.regionFailovers.name;
 export const AUDIT_TOPIC = CATALOGUE.audit.name;
 
 /** Input topics whose bad records are dead-lettered to `<topic>.dlq` (raw bytes + reason headers). */

@@ -1,6 +1,7 @@
 /**
  * FailoverCommand, the value of failover.commands (key = primary region): one step of a region
- * failover for the actuators. Per-resource promotions travel on shadow.commands.
+ * failover for the actuators. Per-resource promotions travel on shadow.commands. An advisory
+ * command (advise mode) is a recommendation no actuator carries out.
  */
 import { z } from 'zod';
 import { count, epochMs, fields, id, nonNegative, oneOf } from '../../streams/validation/checks.js';
@@ -58,6 +59,12 @@ export const FAILOVER_COMMAND_RECORD = defineRecord({
         doc: "LAUNCH_LEVEL: boot the services' instances with their configuration but do not start the services; a later LAUNCH_LEVEL of the same services (provisionOnly false) starts them on those instances. Lets a failover launch all of a blueprint's capacity at once and start services in dependency order. An actuator that ignores it starts the services at once, which is safe: the later launch of the same services finds them running.",
       },
       { name: 'issuedAt', type: { type: 'long', logicalType: 'timestamp-millis' } },
+      {
+        name: 'advisory',
+        type: 'boolean',
+        default: false,
+        doc: 'a recommendation of an orchestrator in advise mode: recorded for operators, never carried out (actuators skip it)',
+      },
     ],
   },
   checks: (clock) =>

@@ -26,7 +26,7 @@ export const FAILOVER_EVENT_RECORD = defineRecord({
       {
         name: 'step',
         type: 'string',
-        doc: 'e.g. DETECTED, SHADOW_PROMOTED, TRAFFIC_REDIRECTED, STANDARD_DEPLOYMENT_REQUESTED, LEVEL_READY, REPLICATION_STARTED, COMPLETED, FAILED',
+        doc: 'e.g. DETECTED, SHADOW_PROMOTED, TRAFFIC_REDIRECTED, STANDARD_DEPLOYMENT_REQUESTED, LEVEL_READY, REPLICATION_STARTED, COMPLETED, FAILED; safety controls: FAILOVER_SUPPRESSED, PROMOTION_HELD, FAILOVER_RECOMMENDED, PENDING_APPROVAL, APPROVED, APPROVAL_WITHDRAWN',
       },
       { name: 'resourceId', type: 'string', default: '' },
       { name: 'fromHost', type: 'string', default: '' },
@@ -36,6 +36,12 @@ export const FAILOVER_EVENT_RECORD = defineRecord({
       { name: 'elapsedMs', type: 'long', default: 0, doc: 'time since the failover was detected' },
       { name: 'detail', type: 'string', default: '' },
       { name: 'timestamp', type: { type: 'long', logicalType: 'timestamp-millis' } },
+      {
+        name: 'advisory',
+        type: 'boolean',
+        default: false,
+        doc: 'a step recommended in advise mode: nothing was carried out',
+      },
     ],
   },
   checks: (clock) =>

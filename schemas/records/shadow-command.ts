@@ -1,7 +1,7 @@
 /**
  * ShadowCommand, the value of shadow.commands (key = resourceId): an action on one resource's
  * shadow for the actuators. commandId is the idempotency key; epoch, a fencing token, is never
- * negative.
+ * negative. An advisory command (advise mode) is a recommendation no actuator carries out.
  */
 import { count, epochMs, fields, id, nonNegative, oneOf } from '../../streams/validation/checks.js';
 import type { AvroValue } from '../avro-schema.js';
@@ -41,6 +41,12 @@ export const SHADOW_COMMAND_RECORD = defineRecord({
       { name: 'reason', type: 'string', default: '' },
       { name: 'issuedAt', type: { type: 'long', logicalType: 'timestamp-millis' } },
       { name: 'attempt', type: 'int', default: 1 },
+      {
+        name: 'advisory',
+        type: 'boolean',
+        default: false,
+        doc: 'a recommendation of a manager in advise mode: recorded for operators, never carried out (actuators skip it)',
+      },
     ],
   },
   checks: (clock) =>

@@ -37,6 +37,12 @@ export const SHADOW_STATE_RECORD = defineRecord({
       { name: 'createdAt', type: { type: 'long', logicalType: 'timestamp-millis' } },
       { name: 'updatedAt', type: { type: 'long', logicalType: 'timestamp-millis' } },
       { name: 'shadowMs', type: 'long', default: 0, doc: 'accumulated shadow lifetime, for cost accounting' },
+      {
+        name: 'advisory',
+        type: 'boolean',
+        default: false,
+        doc: 'a recommended shadow (advise mode): its commands were recorded, none carried out',
+      },
     ],
   },
   checks: (clock) =>

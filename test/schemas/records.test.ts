@@ -27,7 +27,7 @@ describe('record modules', () => {
         .map((r) => `${r.file}.avsc`)
         .sort(),
     );
-    expect(catalogueRecords().length).toBe(17);
+    expect(catalogueRecords().length).toBe(19);
   });
 
   it('writes missing or changed .avsc files and leaves current ones alone', () => {
@@ -123,6 +123,7 @@ describe('structural check from the schema', () => {
       reason: '',
       issuedAt: 1_000,
       attempt: 1,
+      advisory: false,
     });
     const launch = recordFromJson(FAILOVER_COMMAND_RECORD, {
       commandId: 'f1',

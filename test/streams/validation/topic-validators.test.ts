@@ -188,6 +188,19 @@ const ABSURD: Record<string, [field: string, patch: (r: Rec) => Rec][]> = {
     ['attempt', (r) => ({ ...r, attempt: -7 })],
     ['timestamp', (r) => ({ ...r, timestamp: FAR_FUTURE })],
   ],
+  'control.state': [
+    ['controlId', (r) => ({ ...r, controlId: '' })],
+    ['kind', (r) => ({ ...r, kind: 'VACATION' })],
+    ['scope', (r) => ({ ...r, scope: 'GALAXY' })],
+    ['endsAt', (r) => ({ ...r, endsAt: -1 })],
+    ['updatedAt', (r) => ({ ...r, updatedAt: FAR_FUTURE })],
+  ],
+  'region.failovers': [
+    ['region', (r) => ({ ...r, region: '' })],
+    ['status', (r) => ({ ...r, status: 'ON_FIRE' })],
+    ['epoch', (r) => ({ ...r, epoch: -1 })],
+    ['since', (r) => ({ ...r, since: FAR_FUTURE })],
+  ],
 };
 
 function baseline(r: Rec): Rec {
