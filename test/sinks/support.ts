@@ -116,6 +116,7 @@ export function shadowCommand(
     reason: 'test',
     issuedAt: Date.now(),
     attempt: 1,
+    advisory: false,
     ...partial,
   };
 }
@@ -133,6 +134,7 @@ export function failoverCommand(partial: Partial<FailoverCommand> & Pick<Failove
     dryRun: false,
     provisionOnly: false,
     issuedAt: Date.now(),
+    advisory: false,
     ...partial,
   };
 }

@@ -64,5 +64,6 @@ export function commandFor(r: ShadowRecord, f: CommandFields): ShadowCommand {
     reason: f.reason,
     issuedAt: f.issuedAt,
     attempt: f.attempt,
+    advisory: r.advisory === true,
   };
 }

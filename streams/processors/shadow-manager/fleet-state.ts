@@ -1,19 +1,30 @@
 /**
  * What every part of the shadow manager shares: its stores (the whole fleet's view, in one task),
  * its options, and its outputs — the only way a part emits commands, shadow states and failover
- * events, so a saved shadow and its published state never drift apart.
+ * events, so a saved shadow and its published state never drift apart. In advise mode every
+ * command leaves here marked advisory, whichever part decided it: one place guarantees that
+ * nothing an advising manager emits is carried out.
  */
+import type { ControlState } from '../../../schemas/records/control-state.js';
 import type { Deployment } from '../../../schemas/records/deployment.js';
 import type { FailoverEvent } from '../../../schemas/records/failover-event.js';
 import type { HostFailure } from '../../../schemas/records/host-failure.js';
 import type { ShadowCommand } from '../../../schemas/records/shadow-command.js';
 import type { ShadowState } from '../../../schemas/records/shadow-state.js';
+import {
+  type ControlBook,
+  type ControlTarget,
+  emptyControls,
+  type Suppression,
+  suppressionFor,
+} from '../../controls/controls.js';
 import type { ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
 import type { HostFailoverRecord, ResourceFailover } from './host-failover.js';
 import { type Transition, toShadowState } from './lifecycle.js';
 import {
+  CONTROLS_STORE,
   DEPLOYMENTS_STORE,
   EPOCHS_STORE,
   HOST_FAILOVERS_STORE,
@@ -31,9 +42,12 @@ export const SHADOW_COMMANDS_CHILD = 'shadow-commands-out';
 export const SHADOW_STATE_CHILD = 'shadow-state-out';
 export const FAILOVER_EVENTS_CHILD = 'failover-events-out';
 export const HOST_FAILURES_CHILD = 'host-failures-out';
+export const CONTROL_STATE_CHILD = 'control-state-out';
 
-/** What the manager forwards; null is a shadow.state tombstone (a removed resource's shadow). */
-export type ShadowOutput = ShadowCommand | ShadowState | FailoverEvent | HostFailure | null;
+/** What the manager forwards; null is a tombstone (a removed resource's shadow, an ended window). */
+export type ShadowOutput = ShadowCommand | ShadowState | FailoverEvent | HostFailure | ControlState | null;
+
+const CONTROL_BOOK_KEY = 'book';
 
 export function emptyView(hostId: string): HostView {
   return { hostId, host: null, risk: null, lastSeenAt: null, calmSince: null, failedAt: null, deployFailures: [] };
@@ -59,6 +73,7 @@ export class FleetState {
   readonly hostFailovers: KeyValueStore<string, HostFailoverRecord>;
   readonly requests: KeyValueStore<string, number>;
   readonly meta: KeyValueStore<string, MetaRecord>;
+  readonly controls: KeyValueStore<string, ControlBook>;
   /** Set when a record may have changed what the queue can admit; the tick drains regardless. */
   queueDirty = true;
 
@@ -74,6 +89,31 @@ export class FleetState {
     this.hostFailovers = ctx.getKeyValueStore(HOST_FAILOVERS_STORE);
     this.requests = ctx.getKeyValueStore(REQUESTS_STORE);
     this.meta = ctx.getKeyValueStore(META_STORE);
+    this.controls = ctx.getKeyValueStore(CONTROLS_STORE);
+  }
+
+  get advising(): boolean {
+    return this.opts.mode === 'advise';
+  }
+
+  async controlBook(): Promise<ControlBook> {
+    return (await this.controls.get(CONTROL_BOOK_KEY)) ?? emptyControls();
+  }
+
+  saveControlBook(book: ControlBook): void {
+    this.controls.put(CONTROL_BOOK_KEY, book);
+    // What the queue may place changes with the controls.
+    this.queueDirty = true;
+  }
+
+  /** Why an automatic action on this host or region must wait now (wall clock), or null. */
+  async suppression(target: ControlTarget): Promise<Suppression | null> {
+    return suppressionFor(await this.controlBook(), target, this.ctx.wallClockTime());
+  }
+
+  /** A control.state record; null is a tombstone (a cancelled or ended window). */
+  publishControl(controlId: string, state: ControlState | null, now: number): void {
+    this.ctx.forward(new StreamRecord(controlId, state, now), CONTROL_STATE_CHILD);
   }
 
   async view(hostId: string): Promise<HostView> {
@@ -100,7 +140,10 @@ export class FleetState {
   }
 
   sendCommands(commands: readonly ShadowCommand[], now: number): void {
-    for (const c of commands) this.ctx.forward(new StreamRecord(c.resourceId, c, now), SHADOW_COMMANDS_CHILD);
+    for (const c of commands) {
+      const out = this.advising ? { ...c, advisory: true } : c;
+      this.ctx.forward(new StreamRecord(out.resourceId, out, now), SHADOW_COMMANDS_CHILD);
+    }
   }
 
   saveShadow(r: ShadowRecord, now: number, publish: boolean): void {

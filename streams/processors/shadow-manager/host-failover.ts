@@ -5,17 +5,24 @@
  * then REDIRECT. Each step is a command whose result moves the plan on, and each step is logged as
  * a failover event with the time since detection. The shadow manager runs these plans because it
  * owns the per-resource shadows and epochs (a single writer per epoch is what makes fencing sound).
+ *
+ * Safety controls add two phases around a plan: HELD, a resource failover the blast-radius limit
+ * holds back (released, re-planned with the state of the moment, when the sliding minute allows),
+ * and the advised plan of advise mode, where every step of the plan is recommended at once, as if
+ * each had succeeded, and nothing waits for an actuator (`advisePlan`).
  */
 
 import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
 import type { Deployment } from '../../../schemas/records/deployment.js';
 import type { FailoverEvent } from '../../../schemas/records/failover-event.js';
 import type { ShadowCommand, ShadowCommandType } from '../../../schemas/records/shadow-command.js';
+import type { Mode } from '../../controls/controls.js';
 import { shadowCommandId } from './commands.js';
 import type { ShadowRecord } from './types.js';
 
 export type ResourceFailoverMode = 'SHADOW' | 'STANDARD';
-export type ResourceFailoverPhase = 'PROMOTING' | 'DEPLOYING' | 'REDIRECTING' | 'DONE' | 'FAILED';
+/** HELD: the blast-radius limit holds it back; nothing was sent yet. */
+export type ResourceFailoverPhase = 'HELD' | 'PROMOTING' | 'DEPLOYING' | 'REDIRECTING' | 'DONE' | 'FAILED';
 
 export interface ResourceSnapshot {
   resourceId: string;
@@ -42,6 +49,8 @@ export interface ResourceFailover {
   pendingCommandId: string;
   attempts: number;
   detail: string;
+  /** Recommended only (advise mode): its commands were recorded, none carried out. */
+  advisory?: boolean;
 }
 
 export interface HostFailoverRecord {
@@ -61,6 +70,8 @@ export interface FailoverLimits {
   failoverStepTimeoutMs: number;
   failoverMaxAttempts: number;
   promoteSyncing: boolean;
+  /** In advise mode a recommended shadow (advisory, placed) counts as ready: the advice assumes it was made. */
+  mode?: Mode;
 }
 
 export interface FailoverStep {
@@ -78,7 +89,7 @@ export function hostEvent(
   f: Pick<HostFailoverRecord, 'failoverId' | 'host' | 'detectedAt'>,
   step: string,
   now: number,
-  extra: Partial<Pick<FailoverEvent, 'resourceId' | 'fromHost' | 'toHost' | 'epoch' | 'detail'>> = {},
+  extra: Partial<Pick<FailoverEvent, 'resourceId' | 'fromHost' | 'toHost' | 'epoch' | 'detail' | 'advisory'>> = {},
 ): FailoverEvent {
   const resourceId = extra.resourceId ?? '';
   return {
@@ -95,6 +106,7 @@ export function hostEvent(
     elapsedMs: Math.max(0, now - f.detectedAt),
     detail: extra.detail ?? '',
     timestamp: now,
+    advisory: extra.advisory ?? false,
   };
 }
 
@@ -115,6 +127,7 @@ export function snapshotOf(d: Deployment, priority: number): ResourceSnapshot {
 /** A shadow worth promoting: of this primary, off the failed host, and in sync (or syncing, if allowed). */
 export function usableShadow(s: ShadowRecord | undefined, failedHost: string, limits: FailoverLimits): boolean {
   if (!s || s.primaryHost !== failedHost || s.shadowHost === '' || s.shadowHost === failedHost) return false;
+  if (s.advisory === true) return limits.mode === 'advise' && s.state === 'REQUESTED';
   return s.state === 'READY' || (limits.promoteSyncing && s.state === 'SYNCING');
 }
 
@@ -145,6 +158,7 @@ function command(
     reason,
     issuedAt: now,
     attempt: f.attempts,
+    advisory: f.advisory === true,
   };
 }
 
@@ -155,6 +169,7 @@ function event(f: ResourceFailover, step: string, now: number, detail = ''): Fai
     toHost: f.targetHost,
     epoch: f.epoch,
     detail,
+    advisory: f.advisory === true,
   });
 }
 
@@ -271,6 +286,80 @@ function reissue(f: ResourceFailover, now: number, limits: FailoverLimits, why: 
   };
 }
 
+/**
+ * A resource failover the blast-radius limit holds back: no command, no epoch taken; the runner
+ * releases it (re-planning with the shadow and hosts of that moment) once the limit allows.
+ */
+export function holdResourceFailover(input: PlanInput, reason: string): FailoverStep {
+  const f: ResourceFailover = {
+    failoverId: input.failoverId,
+    resource: input.resource,
+    mode: 'SHADOW',
+    phase: 'HELD',
+    epoch: input.currentEpoch,
+    targetHost: '',
+    targetAddress: '',
+    detectedAt: input.detectedAt,
+    phaseSince: input.now,
+    pendingCommandId: '',
+    attempts: 0,
+    detail: reason,
+  };
+  return { failover: f, commands: [], events: [event(f, 'PROMOTION_HELD', input.now, reason)] };
+}
+
+function syntheticSuccess(f: ResourceFailover, c: ShadowCommand, now: number): ActuationResult {
+  return {
+    commandId: c.commandId,
+    commandType: c.type,
+    subject: f.resource.resourceId,
+    provider: 'advice',
+    epoch: c.epoch,
+    status: 'SUCCEEDED',
+    retriable: false,
+    address: c.targetAddress,
+    lagBytes: null,
+    lagMs: null,
+    durationMs: 0,
+    attempt: c.attempt,
+    detail: '',
+    timestamp: now,
+  };
+}
+
+/**
+ * Advise mode: the whole plan at once. Each step is assumed to succeed, so the recommendation
+ * lists every command act mode would send in turn (FENCE, PROMOTE, REDIRECT; or DEPLOY_STANDARD,
+ * REDIRECT), all advisory, and the failover ends DONE without waiting for an actuator. One
+ * FAILOVER_RECOMMENDED event says what was recommended; the per-step events of act mode would
+ * claim effects that never happened.
+ */
+export function advisePlan(step: FailoverStep, now: number, limits: FailoverLimits): FailoverStep {
+  let f: ResourceFailover = { ...step.failover, advisory: true };
+  const commands = step.commands.map((c) => ({ ...c, advisory: true }));
+  let pending = commands.find((c) => c.commandId === f.pendingCommandId);
+  while (pending && isFailoverOpen(f)) {
+    const next = onFailoverResult(f, syntheticSuccess(f, pending, now), now, limits);
+    f = { ...next.failover, advisory: true };
+    const added = next.commands.map((c) => ({ ...c, advisory: true }));
+    commands.push(...added);
+    pending = added.find((c) => c.commandId === f.pendingCommandId);
+  }
+  if (commands.length === 0)
+    return { ...step, failover: f, events: step.events.map((e) => ({ ...e, advisory: true })) };
+  const done: ResourceFailover = { ...f, phase: 'DONE', pendingCommandId: '', detail: 'recommended (advise mode)' };
+  const summary = commands
+    .map((c) => `${c.type} ${c.type === 'FENCE' ? c.targetHost : c.targetAddress || c.targetHost}`)
+    .join(' → ');
+  return {
+    failover: done,
+    commands,
+    events: [
+      event(done, 'FAILOVER_RECOMMENDED', now, `advise mode, nothing carried out: ${summary} (epoch ${f.epoch})`),
+    ],
+  };
+}
+
 export function isFailoverOpen(f: ResourceFailover): boolean {
   return f.phase !== 'DONE' && f.phase !== 'FAILED';
 }
@@ -343,7 +432,8 @@ export function onFailoverResult(
 }
 
 export function onFailoverTick(f: ResourceFailover, now: number, limits: FailoverLimits): FailoverStep {
-  if (!isFailoverOpen(f) || now - f.phaseSince <= limits.failoverStepTimeoutMs)
+  // A held failover has nothing in flight to time out: the runner releases it.
+  if (!isFailoverOpen(f) || f.phase === 'HELD' || now - f.phaseSince <= limits.failoverStepTimeoutMs)
     return { failover: f, commands: [], events: [] };
   return reissue(f, now, limits, `${pendingType(f)} timed out after ${limits.failoverStepTimeoutMs} ms`);
 }

@@ -1,9 +1,10 @@
 /** Shadow manager (per-resource shadows and host failovers): public API. */
 export { type RunningApps, type ShadowManagerAppOptions, startShadowManager } from './app.js';
+export { admitPromotions, notePromotion, type PromotionLimits, recentPromotions } from './blast-radius.js';
 export { admit, compareQueue, fullBucket, refill } from './budget.js';
 export { isStaleEpoch, shadowCommandId } from './commands.js';
 export { heartbeatLost } from './heartbeat.js';
-export { onFailoverResult, planResourceFailover } from './host-failover.js';
+export { advisePlan, holdResourceFailover, onFailoverResult, planResourceFailover } from './host-failover.js';
 export { isActive, isTerminal, toShadowState } from './lifecycle.js';
 export { SHADOW_MANAGER_APPLICATION_ID, SHADOW_MANAGER_STORES } from './names.js';
 export { type ShadowManagerOptions, shadowManagerOptions } from './options.js';

@@ -93,6 +93,7 @@ export function newShadowRecord(
     // Shadow time is a running total per resource across shadow cycles.
     shadowMs: previous?.shadowMs ?? 0,
     accountedAt: null,
+    advisory: false,
   };
 }
 
@@ -370,5 +371,6 @@ export function toShadowState(r: ShadowRecord): ShadowState {
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     shadowMs: r.shadowMs,
+    advisory: r.advisory === true,
   };
 }

@@ -15,6 +15,8 @@ export const RESOURCE_FAILOVERS_STORE = 'shadow-manager-resource-failovers';
 export const HOST_FAILOVERS_STORE = 'shadow-manager-host-failovers';
 export const REQUESTS_STORE = 'shadow-manager-requests';
 export const META_STORE = 'shadow-manager-meta';
+/** The safety controls in force (pause, maintenance windows), folded from operator.requests. */
+export const CONTROLS_STORE = 'shadow-manager-controls';
 
 export const SHADOW_MANAGER_STORES = [
   SHADOWS_STORE,
@@ -25,4 +27,5 @@ export const SHADOW_MANAGER_STORES = [
   HOST_FAILOVERS_STORE,
   REQUESTS_STORE,
   META_STORE,
+  CONTROLS_STORE,
 ] as const;

@@ -2,8 +2,14 @@
  * Placement, with the fleet's state: drains the queue of shadows under the budget and the creation
  * rate (budget.ts), picks hosts (placement.ts) net of what deployments and other shadows already
  * reserve, and finds new homes for shadows (and standard deployments) that lost theirs.
+ *
+ * The safety controls hold the queue: while paused, a queued shadow stays queued, and so does one
+ * whose primary host or region is in a maintenance window; its reason names the control, and the
+ * next drain after the control ends places it. Hosts in a maintenance window are not placement
+ * targets either. In advise mode a placed shadow is a recommendation (advisory).
  */
 import type { Deployment } from '../../../schemas/records/deployment.js';
+import { type ControlBook, describeSuppression, suppressionFor, windowCovers } from '../../controls/controls.js';
 import { admit, fullBucket, type QueueEntry, refill } from './budget.js';
 import { collect, consumesCapacity, type FleetState } from './fleet-state.js';
 import { isActive, replaceShadow, requestShadow, type Transition } from './lifecycle.js';
@@ -47,7 +53,14 @@ export class PlacementRunner {
     const { fleet } = this;
     const opts = fleet.opts;
     const all = await collect(fleet.shadows.all());
-    const queued = all.filter((s) => s.state === 'QUEUED');
+    const book = await fleet.controlBook();
+    const wallNow = fleet.ctx.wallClockTime();
+    const queued: ShadowRecord[] = [];
+    for (const s of all.filter((x) => x.state === 'QUEUED')) {
+      const held = suppressionFor(book, { host: s.primaryHost, region: s.region }, wallNow);
+      if (held) this.noteWaiting(s, `held: ${describeSuppression(held)}`, now);
+      else queued.push(s);
+    }
     if (queued.length === 0) {
       fleet.queueDirty = false;
       return;
@@ -75,7 +88,8 @@ export class PlacementRunner {
     );
     let tokens = admission.bucket.tokens;
     // The fleet scan is only worth doing when something may actually be placed.
-    const candidates = admission.admitted.length > 0 ? await this.candidates(all) : new Map<string, HostCandidate>();
+    const candidates =
+      admission.admitted.length > 0 ? await this.candidates(all, book) : new Map<string, HostCandidate>();
     for (const entry of admission.admitted) {
       const target = this.choose(entry.record, candidates);
       if (!target) {
@@ -84,7 +98,16 @@ export class PlacementRunner {
         continue;
       }
       reserve(candidates, target.host, entry.record);
-      fleet.apply(requestShadow(entry.record, target, now, `placed on ${target.host} (${entry.record.reason})`), now);
+      if (fleet.advising) {
+        // Recorded, not carried out: the CREATE goes out advisory and nothing waits for its result.
+        const record = { ...entry.record, advisory: true };
+        fleet.apply(
+          requestShadow(record, target, now, `recommended on ${target.host}, advise mode (${record.reason})`),
+          now,
+        );
+      } else {
+        fleet.apply(requestShadow(entry.record, target, now, `placed on ${target.host} (${entry.record.reason})`), now);
+      }
     }
     for (const { entry, reason } of admission.deferred) {
       this.noteWaiting(entry.record, `deferred by budget: ${reason}`, now);
@@ -130,16 +153,21 @@ export class PlacementRunner {
     this.fleet.saveShadow({ ...r, reason, updatedAt: now }, now, true);
   }
 
-  private async candidates(shadows?: ShadowRecord[]): Promise<Map<string, HostCandidate>> {
+  private async candidates(shadows?: ShadowRecord[], controls?: ControlBook): Promise<Map<string, HostCandidate>> {
     const { fleet } = this;
     const now = fleet.ctx.streamTime();
+    const book = controls ?? (await fleet.controlBook());
+    const wallNow = fleet.ctx.wallClockTime();
     const map = new Map<string, HostCandidate>();
     for (const v of await collect(fleet.hosts.all())) {
       if (!v.host) continue;
+      const target = { host: v.hostId, region: v.host.region };
+      // A host under maintenance is about to be rebooted or drained: no place for a new copy.
+      const inMaintenance = book.windows.some((w) => windowCovers(w, target, wallNow));
       map.set(v.hostId, {
         host: v.host,
         pFail: v.risk?.pFail ?? 0,
-        failed: v.failedAt !== null,
+        failed: v.failedAt !== null || inMaintenance,
         usedCpu: 0,
         usedMemoryMb: 0,
         recentDeployFailures: recentFailures(v.deployFailures, now, fleet.opts.deployFailureWindowMs),

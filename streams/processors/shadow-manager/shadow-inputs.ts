@@ -49,7 +49,8 @@ export class ShadowInputs {
           !existing ||
           (isTerminal(existing.state) &&
             !coolingDown &&
-            !(existing.state === 'PROMOTED' && existing.primaryHost === d.host))
+            // A recommended promotion moved nothing, so it does not stand in the way.
+            !(existing.state === 'PROMOTED' && existing.primaryHost === d.host && existing.advisory !== true))
         ) {
           const epoch = await fleet.epochOf(d.resourceId);
           fleet.saveShadow(newShadowRecord(d, priority, 'PREDICTED', epoch, now, existing), now, true);

@@ -7,7 +7,7 @@
  *             actuation.results, operator.requests   ─┘  (one router per partition count, because
  *                                                        a topology's sources must be co-partitioned)
  *   manager   <appId>-fleet (1 partition) → ShadowManagerProcessor → shadow.commands, shadow.state,
- *                                                        failover.events, host.failures
+ *                                                        failover.events, host.failures, control.state
  *
  * The fleet topic is an ordinary one-partition topic made by `ensureFleetTopic` (it is not in the
  * catalogue because only this module reads it). Value serdes are Avro through the registry by
@@ -22,6 +22,7 @@ import type { HostRisk } from '../../../schemas/records/host-risk.js';
 import type { OperatorRequest } from '../../../schemas/records/operator-request.js';
 import {
   ACTUATION_RESULTS_TOPIC,
+  CONTROL_STATE_TOPIC,
   DEPLOYMENTS_TOPIC,
   FAILOVER_EVENTS_TOPIC,
   FAILURES_TOPIC,
@@ -40,6 +41,7 @@ import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
 import { avroValueSerdes, type ValueSerdeFactory } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
 import {
+  CONTROL_STATE_CHILD,
   FAILOVER_EVENTS_CHILD,
   HOST_FAILURES_CHILD,
   SHADOW_COMMANDS_CHILD,
@@ -63,6 +65,7 @@ export interface ShadowTopics {
   commands: string;
   state: string;
   events: string;
+  controls: string;
 }
 
 export const DEFAULT_SHADOW_TOPICS: ShadowTopics = {
@@ -75,6 +78,7 @@ export const DEFAULT_SHADOW_TOPICS: ShadowTopics = {
   commands: SHADOW_COMMANDS_TOPIC,
   state: SHADOW_STATE_TOPIC,
   events: FAILOVER_EVENTS_TOPIC,
+  controls: CONTROL_STATE_TOPIC,
 };
 
 export interface ShadowManagerTopologyOptions {
@@ -90,7 +94,10 @@ export function fleetTopic(applicationId: string = SHADOW_MANAGER_APPLICATION_ID
   return `${applicationId}-fleet`;
 }
 
-export type FleetInputTopic = Exclude<keyof ShadowTopics, 'commands' | 'state' | 'events'>;
+export type FleetInputTopic = Exclude<keyof ShadowTopics, 'commands' | 'state' | 'events' | 'controls'>;
+
+/** Requests only the failover orchestrator acts on. */
+const REGION_REQUESTS: readonly OperatorRequest['type'][] = ['REGION_FAILOVER', 'APPROVE_REGION_FAILOVER'];
 
 /** How each input becomes a fleet envelope (null: not for the shadow manager). */
 export const FLEET_WRAPPERS: { [K in FleetInputTopic]: (key: string, value: unknown) => FleetInput | null } = {
@@ -104,7 +111,9 @@ export const FLEET_WRAPPERS: { [K in FleetInputTopic]: (key: string, value: unkn
   failures: (_k, v) => (v ? { type: 'FAILURE', failure: v as HostFailure } : null),
   results: (_k, v) => (v ? { type: 'RESULT', result: v as ActuationResult } : null),
   requests: (_k, v) =>
-    v && (v as OperatorRequest).type !== 'REGION_FAILOVER' ? { type: 'REQUEST', request: v as OperatorRequest } : null,
+    v && !REGION_REQUESTS.includes((v as OperatorRequest).type)
+      ? { type: 'REQUEST', request: v as OperatorRequest }
+      : null,
 };
 
 const CATALOGUE_NAME: { [K in FleetInputTopic]: string } = {
@@ -182,7 +191,7 @@ export function buildShadowRouterTopologies(options: ShadowManagerTopologyOption
     });
 }
 
-/** The decision topology: the fleet topic into the shadow manager, out to its four topics. */
+/** The decision topology: the fleet topic into the shadow manager, out to its five topics. */
 export function buildShadowManagerTopology(options: ShadowManagerTopologyOptions = {}): Topology {
   const appId = options.applicationId ?? SHADOW_MANAGER_APPLICATION_ID;
   const topics = { ...DEFAULT_SHADOW_TOPICS, ...options.topics };
@@ -208,6 +217,7 @@ export function buildShadowManagerTopology(options: ShadowManagerTopologyOptions
   out(SHADOW_STATE_CHILD, topics.state, SHADOW_STATE_TOPIC);
   out(FAILOVER_EVENTS_CHILD, topics.events, FAILOVER_EVENTS_TOPIC);
   out(HOST_FAILURES_CHILD, topics.failures, FAILURES_TOPIC);
+  out(CONTROL_STATE_CHILD, topics.controls, CONTROL_STATE_TOPIC);
   return t;
 }
 

@@ -9,6 +9,7 @@ import type { HostFailure } from '../../../schemas/records/host-failure.js';
 import type { HostRisk } from '../../../schemas/records/host-risk.js';
 import type { OperatorRequest } from '../../../schemas/records/operator-request.js';
 import type { ShadowLifecycle } from '../../../schemas/records/shadow-state.js';
+import type { PromotionRecord } from './blast-radius.js';
 import type { RateBucket } from './budget.js';
 
 /** Every input, wrapped so one processor can read six topics through one repartition topic. */
@@ -30,11 +31,19 @@ export interface HostView {
   calmSince: number | null;
   failedAt: number | null;
   deployFailures: number[];
+  /**
+   * The control (pause or window id) under which a failure of this host was last suppressed, so a
+   * silent host under a pause is reported once per control, not on every tick. Absent in views
+   * stored before the safety controls.
+   */
+  suppressedBy?: string;
 }
 
-/** Store `shadow-manager-meta`: the creation rate bucket. */
+/** Store `shadow-manager-meta`: the creation rate bucket (key `rate`), the promotion log (key `promotions`). */
 export interface MetaRecord {
-  bucket: RateBucket;
+  bucket?: RateBucket;
+  /** Failover actions of the last minute, for the blast-radius limit. */
+  promotions?: PromotionRecord[];
 }
 
 /** Why a shadow exists: predicted by risk, or asked for by an operator (never retired by TTL). */
@@ -89,4 +98,9 @@ export interface ShadowRecord {
   shadowMs: number;
   /** Shadow time is accrued up to here; null while no shadow is reserved. */
   accountedAt: number | null;
+  /**
+   * A recommendation of a manager in advise mode: its CREATE was recorded, not carried out, so it
+   * waits for no result. Read with `=== true`: records stored before advise mode lack it.
+   */
+  advisory: boolean;
 }

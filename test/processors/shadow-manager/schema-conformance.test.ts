@@ -94,6 +94,11 @@ describe('schema conformance', () => {
       dryRun: true,
       principal: 'p',
       requestedAt: T0,
+      reason: '',
+      scope: 'NONE',
+      startsAt: 0,
+      endsAt: 0,
+      windowId: '',
     };
     expectValid(schema('operator-request'), request, 'operator request');
     await d.pipeInput('operator.requests', 'eu-1', request, T0);

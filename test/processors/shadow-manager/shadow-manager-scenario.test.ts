@@ -217,6 +217,11 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
       dryRun: false,
       principal: 'alice',
       requestedAt: h.now,
+      reason: '',
+      scope: 'NONE',
+      startsAt: 0,
+      endsAt: 0,
+      windowId: '',
     } satisfies OperatorRequest);
     expect(freed.map((c) => [c.type, c.resourceId])).toEqual([
       ['RETIRE', 'db-1'],
@@ -378,6 +383,11 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
       dryRun: false,
       principal: 'alice',
       requestedAt: h.now,
+      reason: '',
+      scope: 'NONE',
+      startsAt: 0,
+      endsAt: 0,
+      windowId: '',
     };
     const created = await h.pipe('operator.requests', 'db-1', request);
     expect(created).toEqual([expect.objectContaining({ type: 'CREATE', resourceId: 'db-1', targetHost: 'h2' })]);
@@ -419,6 +429,11 @@ describe('shadow manager routers', () => {
         dryRun: true,
         principal: 'p',
         requestedAt: T0,
+        reason: '',
+        scope: 'NONE',
+        startsAt: 0,
+        endsAt: 0,
+        windowId: '',
       };
       await narrow!.pipeInput('operator.requests', 'eu-1', region, T0);
       const out = [narrow!, wide!].flatMap((d) => d.readOutput<string, unknown>(fleetTopic()));
