@@ -9,3 +9,5 @@ export const FAILOVER_ORCHESTRATOR_APPLICATION_ID = 'foreshadow-failover-orchest
 export const BLUEPRINTS_STORE = 'failover-orchestrator-blueprints';
 export const REGIONS_STORE = 'failover-orchestrator-regions';
 export const REGION_REQUESTS_STORE = 'failover-orchestrator-requests';
+/** The safety controls this task has seen (the pause; its regions' maintenance windows). */
+export const REGION_CONTROLS_STORE = 'failover-orchestrator-controls';

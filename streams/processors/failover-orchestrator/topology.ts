@@ -1,6 +1,7 @@
 /**
  * Wiring of the failover orchestrator: four region-keyed, co-partitioned inputs wrapped into
  * `RegionInput` envelopes feed one processor; no repartition is needed (see its module comment).
+ * Outputs: failover.commands, failover.events, region.failovers.
  */
 import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
 import { FAILOVER_COMMAND_TYPES, type FailoverCommandType } from '../../../schemas/records/failover-command.js';
@@ -13,6 +14,7 @@ import {
   FAILOVER_COMMANDS_TOPIC,
   FAILOVER_EVENTS_TOPIC,
   OPERATOR_REQUESTS_TOPIC,
+  REGION_FAILOVERS_TOPIC,
   REGION_HEALTH_TOPIC,
   topicSpec,
 } from '../../catalogue.js';
@@ -26,6 +28,7 @@ import { validatedSerde } from '../../validation/topic-validators.js';
 import {
   BLUEPRINTS_STORE,
   FAILOVER_ORCHESTRATOR_APPLICATION_ID,
+  REGION_CONTROLS_STORE,
   REGION_REQUESTS_STORE,
   REGIONS_STORE,
 } from './names.js';
@@ -34,6 +37,7 @@ import {
   FAILOVER_COMMANDS_CHILD,
   FailoverOrchestratorProcessor,
   REGION_EVENTS_CHILD,
+  REGION_STATUS_CHILD,
   type RegionInput,
 } from './processor.js';
 
@@ -44,6 +48,7 @@ export interface RegionTopics {
   results: string;
   commands: string;
   events: string;
+  statuses: string;
 }
 
 export const DEFAULT_REGION_TOPICS: RegionTopics = {
@@ -53,7 +58,28 @@ export const DEFAULT_REGION_TOPICS: RegionTopics = {
   results: ACTUATION_RESULTS_TOPIC,
   commands: FAILOVER_COMMANDS_TOPIC,
   events: FAILOVER_EVENTS_TOPIC,
+  statuses: REGION_FAILOVERS_TOPIC,
 };
+
+/**
+ * The operator requests the orchestrator acts on: region failovers and their approval, the pause
+ * (on every partition), and maintenance windows of regions (a host's window is the shadow
+ * manager's business).
+ */
+export function isRegionRequest(r: OperatorRequest): boolean {
+  switch (r.type) {
+    case 'REGION_FAILOVER':
+    case 'APPROVE_REGION_FAILOVER':
+    case 'PAUSE':
+    case 'RESUME':
+      return true;
+    case 'SET_MAINTENANCE':
+    case 'CANCEL_MAINTENANCE':
+      return r.scope === 'REGION';
+    default:
+      return false;
+  }
+}
 
 export interface FailoverOrchestratorTopologyOptions {
   applicationId?: string;
@@ -110,14 +136,14 @@ export function buildFailoverOrchestratorTopology(options: FailoverOrchestratorT
     v ? { type: 'HEALTH', health: v } : null,
   );
   input<OperatorRequest>('requests', topics.requests, OPERATOR_REQUESTS_TOPIC, (_k, v) =>
-    v && v.type === 'REGION_FAILOVER' ? { type: 'REQUEST', request: v } : null,
+    v && isRegionRequest(v) ? { type: 'REQUEST', request: v } : null,
   );
   input<ActuationResult>('results', topics.results, ACTUATION_RESULTS_TOPIC, (_k, v) =>
     v && FAILOVER_COMMAND_TYPES.includes(v.commandType as FailoverCommandType) ? { type: 'RESULT', result: v } : null,
   );
   const wraps = ['blueprints-wrap', 'health-wrap', 'requests-wrap', 'results-wrap'];
   t.addProcessor('failover-orchestrator', () => new FailoverOrchestratorProcessor(options.orchestrator), wraps);
-  for (const store of [BLUEPRINTS_STORE, REGIONS_STORE, REGION_REQUESTS_STORE]) {
+  for (const store of [BLUEPRINTS_STORE, REGIONS_STORE, REGION_REQUESTS_STORE, REGION_CONTROLS_STORE]) {
     t.addStateStore(
       keyValueStoreSpec<string, unknown>(store, { keySerde: stringSerde, valueSerde: jsonSerde<unknown>() }),
       ['failover-orchestrator'],
@@ -138,6 +164,15 @@ export function buildFailoverOrchestratorTopology(options: FailoverOrchestratorT
       topic: topics.events,
       keySerde: stringSerde,
       valueSerde: serdes(FAILOVER_EVENTS_TOPIC),
+    },
+    ['failover-orchestrator'],
+  );
+  t.addSink(
+    {
+      name: REGION_STATUS_CHILD,
+      topic: topics.statuses,
+      keySerde: stringSerde,
+      valueSerde: serdes(REGION_FAILOVERS_TOPIC),
     },
     ['failover-orchestrator'],
   );

@@ -21,7 +21,9 @@ afterEach(async () => {
   driver = undefined;
 });
 
-function setup(opts: { regionStepTimeoutMs?: number; startCommands?: 'per-wave' | 'per-unit' } = {}) {
+function setup(
+  opts: { regionStepTimeoutMs?: number; startCommands?: 'per-wave' | 'per-unit'; autoRegionFailover?: boolean } = {},
+) {
   driver = new TopologyTestDriver(buildFailoverOrchestratorTopology({ serdes: jsonValueSerdes, orchestrator: opts }), {
     initialWallClockMs: T0,
   });
@@ -87,6 +89,11 @@ const drillRequest = (id: string): OperatorRequest => ({
   dryRun: true,
   principal: 'ops',
   requestedAt: T0,
+  reason: '',
+  scope: 'NONE',
+  startsAt: 0,
+  endsAt: 0,
+  windowId: '',
 });
 
 describe('failover orchestrator scenarios (TopologyTestDriver)', () => {
@@ -194,7 +201,8 @@ describe('failover orchestrator scenarios (TopologyTestDriver)', () => {
   });
 
   it('fails over a region when its health turns FAILED, with a new epoch, pre-empting a drill', async () => {
-    const d = setup();
+    // Automatic region failover is opt-in (the approval gate is the default).
+    const d = setup({ autoRegionFailover: true });
     const provider = new SimulatedProvider();
     await d.pipeInput('region.blueprints', 'eu-1', blueprint('eu-1', services), T0);
     await d.pipeInput('operator.requests', 'eu-1', drillRequest('drill-2'), T0);

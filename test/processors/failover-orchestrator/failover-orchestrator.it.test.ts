@@ -98,6 +98,11 @@ describe('failover orchestrator on the broker', () => {
       dryRun: true,
       principal: 'it',
       requestedAt: Date.now(),
+      reason: '',
+      scope: 'NONE',
+      startsAt: 0,
+      endsAt: 0,
+      windowId: '',
     };
     // Same key as the blueprint, so both land on the same partition after it.
     await producer.send({ topic: topics.requests, messages: [{ key: 'eu-1', value: JSON.stringify(drill) }] });
