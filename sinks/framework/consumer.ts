@@ -21,6 +21,11 @@
  * frozen (SIGSTOP, a VM pause, a stalled disk) after recording an intent finds its lease expired on
  * waking, and leaves the command to the new owner, which resumes it, instead of carrying out a
  * command that may since have been superseded by a newer epoch.
+ *
+ * An advisory command (a recommendation of a manager or orchestrator in advise mode) is never
+ * carried out: it is read past before any provider sees it, with no ledger entry (it must not
+ * count as applied, nor its epoch as seen) and no result (nothing waits for one). It is logged and
+ * counted (`advisorySkipped`).
  */
 
 import { hostname } from 'node:os';
@@ -150,6 +155,12 @@ export class ActuatorConsumer {
   /** Counts group joins: a command started under one membership is never acted on under another. */
   private membership = 0;
   private heartbeat: (() => Promise<void>) | undefined;
+  private skippedAdvisory = 0;
+
+  /** Advisory commands read past without acting since start. */
+  get advisorySkipped(): number {
+    return this.skippedAdvisory;
+  }
 
   constructor(private readonly options: ActuatorConsumerOptions) {
     this.provider = options.provider;
@@ -304,6 +315,14 @@ export class ActuatorConsumer {
     const membership = this.membership;
     const c = await this.decode(source, message, ref);
     if (!c) return;
+    if (c.command.advisory) {
+      this.skippedAdvisory++;
+      this.log.info(
+        { commandId: c.command.commandId, type: c.command.type, subject: subjectOf(c) },
+        'advisory command (advise mode): recorded upstream, not carried out',
+      );
+      return;
+    }
     if (!this.provider.accepts(c) || !implementsCommand(this.provider, c)) return;
     const { ledger } = this.options;
     const subject = subjectOf(c);
