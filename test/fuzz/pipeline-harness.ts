@@ -207,8 +207,10 @@ export class FuzzPipeline {
       smState: this.out('sm', 'state'),
       smEvents: this.out('sm', 'events'),
       smFailures: this.out('sm', 'failures'),
+      smControls: this.out('sm', 'controls'),
       foCommands: this.out('fo', 'commands'),
       foEvents: this.out('fo', 'events'),
+      foStatuses: this.out('fo', 'statuses'),
       results: this.out('act', 'results'),
     };
     const topics: ITopicConfig[] = [
@@ -246,6 +248,7 @@ export class FuzzPipeline {
       commands: outs.smCommands,
       state: outs.smState,
       events: outs.smEvents,
+      controls: outs.smControls,
     };
     const topologies: [string, Topology][] = [
       [
@@ -310,6 +313,7 @@ export class FuzzPipeline {
             results: T('actuation.results'),
             commands: outs.foCommands,
             events: outs.foEvents,
+            statuses: outs.foStatuses,
           },
         }),
       ],
@@ -382,6 +386,8 @@ export class FuzzPipeline {
             blueprints: T('region.blueprints'),
             dags: T('region.dependencies'),
             regionHealth: T('region.health'),
+            controls: T('control.state'),
+            regionFailovers: T('region.failovers'),
             events: T('failover.events'),
           },
         });
@@ -518,6 +524,8 @@ export class FuzzPipeline {
           'region.blueprints',
           'region.dependencies',
           'region.health',
+          'control.state',
+          'region.failovers',
           'failover.events',
         ],
         dlqBy: [],
@@ -578,6 +586,12 @@ export class FuzzPipeline {
         return model.regions().some((r) => (r.region === mk || r.region === i.key?.toString()) && r.health !== null);
       case 'failover.events':
         return model.eventList({ limit: 5_000 }).some((e) => e.eventId === mk);
+      case 'control.state':
+        return (
+          model.maintenanceWindow(mk) !== undefined || model.maintenanceWindow(i.key?.toString() ?? '') !== undefined
+        );
+      case 'region.failovers':
+        return model.regionFailover(mk) !== undefined || model.regionFailover(i.key?.toString() ?? '') !== undefined;
       default:
         return false;
     }
@@ -632,6 +646,8 @@ export class FuzzPipeline {
       model.dag(r.region);
     }
     model.eventList({ limit: 100 });
+    model.control(Date.now());
+    model.maintenanceWindows({}, Date.now());
     model.counts();
     model.freshness();
     this.dashboard!.capacities();
