@@ -42,6 +42,8 @@ export interface DashboardSnapshot {
   shadows: ReturnType<FleetReadModel['shadowList']>;
   regions: (ReturnType<FleetReadModel['regions']>[number] & { capacity: CapacitySummary | null })[];
   events: ReturnType<FleetReadModel['eventList']>;
+  /** The safety controls in force: pause, maintenance windows, region failovers awaiting approval. */
+  control: ReturnType<FleetReadModel['control']>;
   focus: HostSeries | null;
 }
 
@@ -90,14 +92,16 @@ export const DASHBOARD_ROUTES: readonly RouteDoc[] = [
 
 export function dashboardSnapshot(o: DashboardOptions, focusHost?: string): DashboardSnapshot {
   const capacity = new Map(o.state.capacities().map((c) => [c.region, c]));
+  const now = (o.now ?? Date.now)();
   return {
-    generatedAt: (o.now ?? Date.now)(),
+    generatedAt: now,
     banner: o.banner?.() ?? '',
     fleet: o.model.fleet(),
     counts: o.model.counts(),
     shadows: o.model.shadowList({}),
     regions: o.model.regions().map((r) => ({ ...r, capacity: capacity.get(r.region) ?? null })),
     events: o.model.eventList({ limit: 80 }),
+    control: o.model.control(now),
     focus: focusHost ? (o.state.hostSeriesOf(focusHost) ?? null) : null,
   };
 }
