@@ -3,7 +3,7 @@
  *
  * - deviation: robust deviation of each metric from its (seasonal) baseline, smoothed over a few
  *   samples so one spike is not a deviation; how many metrics deviate together;
- * - the streaming anomaly score (the NAB-benchmarked scorer);
+ * - the streaming anomaly evidence (the graded output of the NAB-benchmarked scorer);
  * - trend: least-squares slope over a sliding window for filling resources, giving time to
  *   exhaustion (memory, disk); the windows keep running moments (`sliding-fit.ts`), so a sample
  *   costs O(1) instead of a regression over the whole window;
@@ -19,7 +19,7 @@ import {
   type AnomalyOptions,
   DEFAULT_ANOMALY_OPTIONS,
   type HostScorerState,
-  hostAnomalyScore,
+  hostAnomalyEvidence,
   newHostScorer,
 } from './anomaly-scorer.js';
 import { fitLine, newSlidingFit, pushPoint, type SlidingFit, windowSize } from './sliding-fit.js';
@@ -249,7 +249,7 @@ export function updateFeatures(
     if (Math.abs(sz) > deviationScore) deviationScore = Math.abs(sz);
     if (Math.abs(sz) >= opts.deviationZ) deviatingMetrics.push(name);
   }
-  const anomalyScore = hostAnomalyScore(state.scorer, sample, opts.anomaly);
+  const anomalyScore = hostAnomalyEvidence(state.scorer, sample, opts.anomaly);
 
   // Filling resources: linear trend to capacity.
   let exhaustionMs: number | null = null;
