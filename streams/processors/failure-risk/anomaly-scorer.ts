@@ -233,7 +233,7 @@ export function scoreMetricPoint(
   const likelihoods = likelihoodOptions(opts);
   const deviation = likelihoodScore(state, Math.min(Math.abs(z), opts.zCap) / opts.zCap, likelihoods.deviation);
   const cp = updateBocpd(state.bocpd, v, levelPred, floor, opts.bocpd);
-  const change = likelihoodScore(state.change, cp.change, likelihoods.change);
+  const change = likelihoodScore(state.change, cp, likelihoods.change);
   const extreme = extremeReady ? Math.min(1, exceed / ens.extremeFull) : 0;
 
   const gate = Math.min(1, ens.gateBase + ens.gateSlope * recentNovelty);

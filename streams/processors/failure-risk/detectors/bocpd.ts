@@ -22,8 +22,8 @@
  *   detector is unit-free: the same options work for bytes per second and for CPU fractions.
  *
  * Output: the posterior mass on runs younger than `recentRuns` points, minus what the hazard
- * alone puts there (a change-point probability that is ~0 on a steady series and jumps when a
- * change is confirmed by a few points), and the predictive surprise of the point.
+ * alone puts there: a change-point probability that is ~0 on a steady series and jumps when a
+ * change is confirmed by a few points.
  */
 
 export interface BocpdOptions {
@@ -67,13 +67,6 @@ export interface BocpdState {
   m2: number[];
 }
 
-export interface BocpdResult {
-  /** Posterior mass on runs younger than `recentRuns`, beyond the hazard's own share, in [0, 1]. */
-  change: number;
-  /** -log10 of the mixture's predictive density ratio to the run's typical density (>= 0). */
-  surprise: number;
-}
-
 export function newBocpd(): BocpdState {
   return { p: [1], run: [0], n: [0], mean: [0], m2: [0] };
 }
@@ -98,22 +91,24 @@ export function logGamma(x: number): number {
   return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
 }
 
-// log Γ((ν+1)/2) - log Γ(ν/2) - ½ log(νπ) per effective count, cached by the count rounded to a
-// half (ν = 2α0 + n is all that varies between hypotheses); the cache is bounded by maxRunMemory.
-const tConstCache = new Map<number, number>();
+// log Γ((ν+1)/2) - log Γ(ν/2) - ½ log(νπ) of the Student-t, by ν; ν = 2α0 + n takes few values
+// (n is a count capped at maxRunMemory), so they are cached in a table indexed by 2ν.
+const T_CONST_SLOTS = 1 << 14;
+const tConst = new Float64Array(T_CONST_SLOTS).fill(Number.NaN);
 function studentConst(nu: number): number {
   const key = Math.round(nu * 2);
-  let c = tConstCache.get(key);
-  if (c === undefined) {
-    const v = key / 2;
-    c = logGamma((v + 1) / 2) - logGamma(v / 2) - 0.5 * Math.log(v * Math.PI);
-    if (tConstCache.size < 10_000) tConstCache.set(key, c);
+  if (key < T_CONST_SLOTS) {
+    const c = tConst[key]!;
+    if (!Number.isNaN(c)) return c;
   }
+  const v = key / 2;
+  const c = logGamma((v + 1) / 2) - logGamma(v / 2) - 0.5 * Math.log(v * Math.PI);
+  if (key < T_CONST_SLOTS) tConst[key] = c;
   return c;
 }
 
 /**
- * Scores x, then learns it (in place). `scale` is the prior's standard deviation (the metric's
+ * The change-point probability at x (see the module comment), then learns x (in place). `scale` is the prior's standard deviation (the metric's
  * robust scale) and `center` the prior mean for a new run; both come from the caller's baseline.
  */
 export function updateBocpd(
@@ -122,7 +117,7 @@ export function updateBocpd(
   center: number,
   scale: number,
   opts: BocpdOptions = DEFAULT_BOCPD_OPTIONS,
-): BocpdResult {
+): number {
   const h = 1 / opts.expectedRunLength;
   const k0 = opts.priorKappa;
   const a0 = opts.priorAlpha;
@@ -132,8 +127,6 @@ export function updateBocpd(
   const len = s.p.length;
   let cp = 0;
   let total = 0;
-  let bestLik = 0;
-  let mix = 0;
   for (let i = 0; i < len; i++) {
     const n = s.n[i]!;
     const kn = k0 + n;
@@ -145,17 +138,12 @@ export function updateBocpd(
     const var_ = (bn * (kn + 1)) / (an * kn);
     const dz = x - mu;
     const logT = studentConst(nu) - 0.5 * Math.log(var_) - ((nu + 1) / 2) * Math.log1p((dz * dz) / (nu * var_));
-    // The density of a point at the run's own centre: what a typical point of the run scores.
-    const typical = Math.exp(studentConst(nu) - 0.5 * Math.log(var_));
     const lik = (1 - eps) * Math.exp(logT) + outlier;
     const pl = s.p[i]! * lik;
-    mix += pl;
-    bestLik += s.p[i]! * ((1 - eps) * typical + outlier);
     cp += pl * h;
     s.p[i] = pl * (1 - h);
     total += pl;
   }
-  const surprise = mix > 0 && bestLik > 0 ? Math.max(0, Math.log10(bestLik / mix)) : 0;
   // Grow every run by this point (statistics forget past maxRunMemory), then prepend the new run.
   const cap = opts.maxRunMemory;
   for (let i = 0; i < len; i++) {
@@ -182,11 +170,13 @@ export function updateBocpd(
     s.mean.splice(worst, 1);
     s.m2.splice(worst, 1);
   }
-  const norm = total > 0 && Number.isFinite(total) ? total : 0;
+  // Normalise over the hypotheses kept (a pruned one's mass is shared out among them).
+  let kept = 0;
+  for (let i = 0; i < s.p.length; i++) kept += s.p[i]!;
   let recent = 0;
-  if (norm > 0) {
+  if (total > 0 && kept > 0 && Number.isFinite(kept)) {
     for (let i = 0; i < s.p.length; i++) {
-      s.p[i]! /= norm;
+      s.p[i]! /= kept;
       if (s.run[i]! < opts.recentRuns) recent += s.p[i]!;
     }
   } else {
@@ -195,8 +185,7 @@ export function updateBocpd(
     recent = 1;
   }
   // Under a constant hazard the young runs hold about recentRuns · H of the mass on a steady series.
-  const change = Math.max(0, Math.min(1, (recent - opts.recentRuns * h) / (1 - opts.recentRuns * h)));
-  return { change, surprise };
+  return Math.max(0, Math.min(1, (recent - opts.recentRuns * h) / (1 - opts.recentRuns * h)));
 }
 
 function resetTo(s: BocpdState): void {
