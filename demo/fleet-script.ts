@@ -8,7 +8,7 @@
  * meant to run `acceleration` times faster than the wall clock for `acceleratedWallMs`, so it starts
  * that much sim time before `now` and sample times never run ahead of the wall clock.
  */
-import { FleetSimulator, type SimHost } from '../streams/processors/failure-risk/fleet-sim.js';
+import { FleetSimulator, type SimHost } from '../bench/fleet/fleet-sim.js';
 import type { HostSample } from '../streams/processors/metric-ingest/types.js';
 import type { FailureKind, Host, HostFailure } from '../streams/processors/shadow-manager/types.js';
 import type { DemoWorld } from './world.js';

@@ -14,6 +14,7 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { ensureFleetModelTopics } from '../../streams/processors/failure-risk/fleet-model.js';
 import { buildFailureRiskTopology } from '../../streams/processors/failure-risk/topology.js';
 import { buildHostBaselineTopology } from '../../streams/processors/host-baseline/topology.js';
 import type { HostSample } from '../../streams/processors/metric-ingest/types.js';
@@ -111,6 +112,8 @@ async function once(guarantee: Guarantee, o: Required<PipelineBenchOptions>): Pr
       await new Promise((r) => setTimeout(r, 1_000 * attempt));
     }
   }
+  // Where the risk app sends its labelled examples (the fleet model's topics, fleet-model.ts).
+  await ensureFleetModelTopics(admin, apps.risk);
   const stateDir = await mkdtemp(join(tmpdir(), 'bench-pl-'));
   const logger = createLogger('bench', 'warn');
   const running: StreamsApp[] = [];

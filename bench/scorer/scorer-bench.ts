@@ -23,7 +23,6 @@ import {
   updateContext,
 } from '../../streams/processors/failure-risk/detectors/context.js';
 import { likelihoodScore, newLikelihood } from '../../streams/processors/failure-risk/detectors/likelihood.js';
-import { rng } from '../../streams/processors/failure-risk/fleet-sim.js';
 import {
   isWarm,
   newMetricBaseline,
@@ -31,6 +30,7 @@ import {
   seasonalLevelOrNaN,
   updateMetricBaseline,
 } from '../../streams/processors/host-baseline/baseline.js';
+import { rng } from '../fleet/fleet-sim.js';
 import { loadNabCorpus } from '../nab/nab-corpus.js';
 
 export interface Series {

@@ -1,15 +1,20 @@
 /**
  * Predictive failure analysis: metrics.samples (HostSample, key = host) -> health.risk (HostRisk,
- * key = host), learning from host.failures (HostFailure, key = host) and failed deployments in the
- * deployments table (Deployment, key = resourceId, re-keyed by host through an internal topic).
+ * key = host), labelling examples from host.failures (HostFailure, key = host) and failed
+ * deployments in the deployments table (Deployment, key = resourceId, re-keyed by host through an
+ * internal topic).
+ *
+ * The model is the fleet's (fleet-model.ts): every task scores with the latest model its
+ * `ModelFeed` holds and sends its labelled examples (RiskExample, to the `examples-out` child) to
+ * the fleet's one trainer instead of training a model of its own.
  *
  * Stores:
  * - `failure-risk-hosts` (host -> HostRiskState): streaming scorer, baselines, trend windows, the
  *   risk history and the examples waiting for their label;
- * - `failure-risk-model` ("model" -> ModelState): the online logistic regression (per task: each
- *   task learns from the hosts it owns), restored from its changelog after a restart;
  * - `failure-risk-deployments` (resourceId -> last seen outcome), so a redelivered or compacted
  *   deployment record is not counted as a new failure.
+ * (Before the fleet model, a `failure-risk-model` store held one model per task; it is no longer
+ * read, and its changelog topic can be deleted.)
  * Time: event time of samples and of outcomes; labels are assigned one horizon after a sample.
  */
 import { z } from 'zod';
@@ -17,7 +22,7 @@ import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
 import type { HostSample } from '../metric-ingest/types.js';
-import { type ModelState, newModel } from './model.js';
+import { type ModelFeed, priorModelFeed, type RiskExample } from './fleet-model.js';
 import {
   applyOutcome,
   DEFAULT_RISK_OPTIONS,
@@ -25,6 +30,7 @@ import {
   evaluateSilence,
   type HostRisk,
   type HostRiskState,
+  type Learner,
   newHostRiskState,
   type RiskOptions,
 } from './risk-engine.js';
@@ -34,9 +40,10 @@ export const FAILURES_TOPIC = 'host.failures';
 export const DEPLOYMENTS_TOPIC = 'deployments';
 export const RISK_TOPIC = 'health.risk';
 export const HOST_STORE = 'failure-risk-hosts';
-export const MODEL_STORE = 'failure-risk-model';
 export const DEPLOYMENT_STORE = 'failure-risk-deployments';
-export const MODEL_KEY = 'model';
+/** Children of the risk processors: the health.risk sink and the labelled examples' sink. */
+export const RISK_CHILD = 'risk-out';
+export const EXAMPLES_CHILD = 'examples-out';
 /** Internal topic suffix of failed deployments re-keyed by host. */
 export const DEPLOYMENT_LABELS_SUFFIX = 'deployment-failures-repartition';
 
@@ -45,7 +52,7 @@ export const failureRiskOptionsSchema = z.object({
   watch: z.number().min(0).max(1).default(DEFAULT_RISK_OPTIONS.watch),
   warning: z.number().min(0).max(1).default(DEFAULT_RISK_OPTIONS.warning),
   critical: z.number().min(0).max(1).default(DEFAULT_RISK_OPTIONS.critical),
-  /** Keep learning online (false freezes the model, e.g. for a canary). */
+  /** Send labelled examples to the fleet's trainer (false: this app only scores, e.g. a canary). */
   learn: z.boolean().default(true),
   /** Wall-clock period of the silence check (hosts that stopped reporting). */
   silenceCheckMs: z.number().int().positive().default(60_000),
@@ -93,15 +100,21 @@ export interface DeploymentLabel {
 
 abstract class RiskStateAccess {
   protected hosts!: KeyValueStore<string, HostRiskState>;
-  protected models!: KeyValueStore<string, ModelState>;
+  private examplesCtx!: ProcessorContext<unknown, unknown>;
+
+  constructor(protected readonly feed: ModelFeed) {}
 
   protected open(ctx: ProcessorContext<unknown, unknown>): void {
     this.hosts = ctx.getKeyValueStore<string, HostRiskState>(HOST_STORE);
-    this.models = ctx.getKeyValueStore<string, ModelState>(MODEL_STORE);
+    this.examplesCtx = ctx;
   }
 
-  protected async model(): Promise<ModelState> {
-    return (await this.models.get(MODEL_KEY)) ?? newModel();
+  /** Labelled examples of `host` go to the fleet's trainer (in this task's transaction). */
+  protected learner(host: string): Learner {
+    return (x, label, weight, t) => {
+      const example: RiskExample = { host, t, label, weight, x };
+      this.examplesCtx.forward(new StreamRecord(host, example, t), EXAMPLES_CHILD);
+    };
   }
 }
 
@@ -141,8 +154,8 @@ export class FailureRiskProcessor extends RiskStateAccess implements Processor<s
   private pass: { candidates: string[]; next: number } | undefined;
   private nextCheckAt = Number.POSITIVE_INFINITY;
 
-  constructor(options: Partial<FailureRiskOptions> = {}) {
-    super();
+  constructor(options: Partial<FailureRiskOptions> = {}, feed: ModelFeed = priorModelFeed()) {
+    super(feed);
     this.opts = failureRiskOptionsSchema.parse(options);
     this.risk = riskOptions(this.opts);
   }
@@ -195,7 +208,7 @@ export class FailureRiskProcessor extends RiskStateAccess implements Processor<s
   }
 
   private async reportSilent(hosts: readonly string[], now: number): Promise<void> {
-    const model = await this.model();
+    const model = this.feed.current();
     for (const host of hosts) {
       const state = await this.hosts.get(host);
       if (!state) {
@@ -205,7 +218,7 @@ export class FailureRiskProcessor extends RiskStateAccess implements Processor<s
       const risk = evaluateSilence(state, model, now, this.risk, this.opts.silentIntervals);
       if (!risk) continue;
       this.hosts.put(state.host, state);
-      this.ctx.forward(new StreamRecord(state.host, risk, risk.timestamp));
+      this.ctx.forward(new StreamRecord(state.host, risk, risk.timestamp), RISK_CHILD);
     }
   }
 
@@ -213,13 +226,17 @@ export class FailureRiskProcessor extends RiskStateAccess implements Processor<s
     const sample = record.value;
     const host = sample.host || record.key;
     const state = (await this.hosts.get(host)) ?? newHostRiskState(host, sample.region, sample.zone);
-    const model = await this.model();
-    const risk = evaluateSample(state, model, sample, this.risk, this.opts.learn);
+    const risk = evaluateSample(
+      state,
+      this.feed.current(),
+      sample,
+      this.risk,
+      this.opts.learn ? this.learner(host) : false,
+    );
     state.lastSeenWall = this.ctx.wallClockTime();
     this.hosts.put(host, state);
     this.watch?.set(host, watchOf(state));
-    if (this.opts.learn) this.models.put(MODEL_KEY, model);
-    this.ctx.forward(new StreamRecord(host, risk, sample.timestamp));
+    this.ctx.forward(new StreamRecord(host, risk, sample.timestamp), RISK_CHILD);
   }
 }
 
@@ -227,10 +244,10 @@ function watchOf(state: HostRiskState): SilenceWatch {
   return { lastSeenWall: state.lastSeenWall, intervalMs: state.features.intervalMs };
 }
 
-/** Applies labelled outcomes (host failures, failed deployments) to the model. */
+/** Labels a host's pending examples with an outcome (host failure, failed deployment) for the trainer. */
 export class RiskOutcomeProcessor
   extends RiskStateAccess
-  implements Processor<string, HostFailure | DeploymentLabel, never, never>
+  implements Processor<string, HostFailure | DeploymentLabel, string, RiskExample>
 {
   private readonly opts: FailureRiskOptions;
   private readonly risk: RiskOptions;
@@ -238,13 +255,14 @@ export class RiskOutcomeProcessor
   constructor(
     private readonly kind: 'host-failure' | 'deployment-failure',
     options: Partial<FailureRiskOptions> = {},
+    feed: ModelFeed = priorModelFeed(),
   ) {
-    super();
+    super(feed);
     this.opts = failureRiskOptionsSchema.parse(options);
     this.risk = riskOptions(this.opts);
   }
 
-  init(ctx: ProcessorContext<never, never>): void {
+  init(ctx: ProcessorContext<string, RiskExample>): void {
     this.open(ctx as ProcessorContext<unknown, unknown>);
   }
 
@@ -253,11 +271,9 @@ export class RiskOutcomeProcessor
     const host = v.host || record.key;
     const at = 'at' in v ? v.at : v.timestamp;
     const state = (await this.hosts.get(host)) ?? newHostRiskState(host);
-    const model = await this.model();
     if (!this.opts.learn) return;
-    applyOutcome(state, model, at, this.kind, this.risk);
+    applyOutcome(state, this.feed.current(), at, this.kind, this.risk, this.learner(host));
     this.hosts.put(host, state);
-    this.models.put(MODEL_KEY, model);
   }
 }
 

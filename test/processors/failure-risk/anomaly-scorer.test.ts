@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../../bench/fleet/fleet-sim.js';
 import {
   DEFAULT_ANOMALY_OPTIONS,
   logLikelihood,
@@ -8,7 +9,6 @@ import {
   scoreHostSample,
   scoreMetricPoint,
 } from '../../../streams/processors/failure-risk/anomaly-scorer.js';
-import { rng } from '../../../streams/processors/failure-risk/fleet-sim.js';
 
 const STEP = 5 * 60_000;
 

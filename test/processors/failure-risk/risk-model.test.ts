@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../../bench/fleet/fleet-sim.js';
 import {
   newHostFeatures,
   slopePerHour,
@@ -6,7 +7,6 @@ import {
   trendConfidence,
   updateFeatures,
 } from '../../../streams/processors/failure-risk/features.js';
-import { rng } from '../../../streams/processors/failure-risk/fleet-sim.js';
 import {
   brierScore,
   contributions,
@@ -180,7 +180,7 @@ describe('risk engine', () => {
     expect(last.level).toBe('CRITICAL');
     expect(last.drivers[0]!.feature).toBe('exhaustion');
     expect(last.timeToFailureMs).not.toBeNull();
-    expect(last.modelVersion).toMatch(/^logreg-v1\.\d+$/);
+    expect(last.modelVersion).toMatch(/^logreg-v2\.\d+$/);
     expect(last.horizonMs).toBe(30 * 60_000);
   });
 });

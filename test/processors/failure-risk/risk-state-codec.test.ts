@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { FleetSimulator } from '../../../bench/fleet/fleet-sim.js';
 import { newDetectors } from '../../../streams/processors/failure-risk/anomaly-scorer.js';
-import { FleetSimulator } from '../../../streams/processors/failure-risk/fleet-sim.js';
 import { type ModelState, newModel } from '../../../streams/processors/failure-risk/model.js';
 import {
   applyOutcome,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../../bench/fleet/fleet-sim.js';
 import { type Series, slopePerHour } from '../../../streams/processors/failure-risk/features.js';
-import { rng } from '../../../streams/processors/failure-risk/fleet-sim.js';
 import {
   EXACT_EVERY,
   fitLine,

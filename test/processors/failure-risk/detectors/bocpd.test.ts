@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../../../bench/fleet/fleet-sim.js';
 import {
   bocpdSize,
   DEFAULT_BOCPD_OPTIONS,
@@ -6,7 +7,6 @@ import {
   newBocpd,
   updateBocpd,
 } from '../../../../streams/processors/failure-risk/detectors/bocpd.js';
-import { rng } from '../../../../streams/processors/failure-risk/fleet-sim.js';
 
 /** Standard normal noise from the simulator's seeded generator. */
 function gaussian(seed: number): () => number {
