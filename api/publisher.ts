@@ -4,25 +4,14 @@
  * registry with the catalogue's schemas and waits for the broker's acknowledgement (acks=all,
  * idempotent producer) before the API answers 202.
  */
-import { fileURLToPath } from 'node:url';
 import type { Producer } from 'kafkajs';
-import { topicSpec } from '../streams/catalogue.js';
-import type { OperatorRequest } from '../streams/processors/shadow-manager/types.js';
+import { API_AUDIT_RECORD, type ApiAudit } from '../schemas/records/api-audit.js';
+import { OPERATOR_REQUEST_RECORD, type OperatorRequest } from '../schemas/records/operator-request.js';
+import { AUDIT_TOPIC, OPERATOR_REQUESTS_TOPIC } from '../streams/catalogue.js';
 import type { KafkaConnection } from '../streams/runtime/config.js';
 import { createKafka } from '../streams/runtime/kafka-client.js';
-import { avroSerde, jsonSerde, type Serde } from '../streams/runtime/serdes.js';
-
-export interface ApiAudit {
-  auditId: string;
-  principal: string;
-  role: string;
-  method: string;
-  route: string;
-  status: number;
-  remoteAddress: string;
-  requestId: string;
-  timestamp: number;
-}
+import { jsonSerde, type Serde } from '../streams/runtime/serdes.js';
+import { recordSerde } from '../streams/topic-serdes.js';
 
 export interface OperatorPublisher {
   publishRequest(request: OperatorRequest): Promise<void>;
@@ -50,12 +39,6 @@ export interface KafkaPublisherOptions {
   format?: 'avro' | 'json';
 }
 
-function serdeFor<T>(catalogueTopic: string, format: 'avro' | 'json'): Serde<T> {
-  if (format === 'json') return jsonSerde<T>();
-  const schema = topicSpec(catalogueTopic).valueSchema;
-  return avroSerde<T>({ schemaPath: fileURLToPath(new URL(`../schemas/${schema}.avsc`, import.meta.url)) });
-}
-
 export class KafkaPublisher implements OperatorPublisher {
   private readonly producer: Producer;
   private connected: Promise<void> | undefined;
@@ -70,10 +53,11 @@ export class KafkaPublisher implements OperatorPublisher {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
     });
-    this.requestsTopic = options.requestsTopic ?? 'operator.requests';
-    this.auditTopic = options.auditTopic ?? 'audit.api';
-    this.requestSerde = serdeFor<OperatorRequest>('operator.requests', options.format ?? 'avro');
-    this.auditSerde = serdeFor<ApiAudit>('audit.api', options.format ?? 'avro');
+    this.requestsTopic = options.requestsTopic ?? OPERATOR_REQUESTS_TOPIC;
+    this.auditTopic = options.auditTopic ?? AUDIT_TOPIC;
+    const json = options.format === 'json';
+    this.requestSerde = json ? jsonSerde<OperatorRequest>() : recordSerde(OPERATOR_REQUEST_RECORD);
+    this.auditSerde = json ? jsonSerde<ApiAudit>() : recordSerde(API_AUDIT_RECORD);
   }
 
   private connect(): Promise<void> {

@@ -5,22 +5,27 @@
  * rebuilt from them on every start (`read-model-feed.ts`), so the API keeps no private state.
  * Queries return plain JSON a dashboard can render (fleet, risk, shadows, regions, DAG, events).
  */
+import type { DependencyDag } from '../schemas/records/dependency-dag.js';
+import type { Deployment } from '../schemas/records/deployment.js';
+import type { FailoverEvent } from '../schemas/records/failover-event.js';
+import type { Host } from '../schemas/records/host.js';
+import type { HostRisk } from '../schemas/records/host-risk.js';
+import type { RegionHealth } from '../schemas/records/region-health.js';
+import type { ShadowBlueprint } from '../schemas/records/shadow-blueprint.js';
+import type { ShadowLifecycle, ShadowState } from '../schemas/records/shadow-state.js';
+import {
+  BLUEPRINTS_TOPIC,
+  DEPENDENCIES_TOPIC,
+  DEPLOYMENTS_TOPIC,
+  FAILOVER_EVENTS_TOPIC,
+  HOSTS_TOPIC,
+  REGION_HEALTH_TOPIC,
+  RISK_TOPIC,
+  SHADOW_STATE_TOPIC,
+} from '../streams/catalogue.js';
 import { planLevels } from '../streams/processors/failover-orchestrator/region-failover.js';
-import type {
-  DependencyDag,
-  FailoverEvent,
-  RegionHealth,
-  ShadowBlueprint,
-} from '../streams/processors/failover-orchestrator/types.js';
 import { isActive } from '../streams/processors/shadow-manager/lifecycle.js';
 import { type ShadowHoursReport, shadowHours } from '../streams/processors/shadow-manager/retirement.js';
-import type {
-  Deployment,
-  Host,
-  HostRisk,
-  ShadowLifecycle,
-  ShadowState,
-} from '../streams/processors/shadow-manager/types.js';
 
 export type ReadModelTable =
   | 'hosts'
@@ -34,14 +39,14 @@ export type ReadModelTable =
 
 /** Which catalogue topic feeds which table. */
 export const READ_MODEL_TOPICS: Readonly<Record<ReadModelTable, string>> = {
-  hosts: 'hosts',
-  deployments: 'deployments',
-  risk: 'health.risk',
-  shadows: 'shadow.state',
-  blueprints: 'region.blueprints',
-  dags: 'region.dependencies',
-  regionHealth: 'region.health',
-  events: 'failover.events',
+  hosts: HOSTS_TOPIC,
+  deployments: DEPLOYMENTS_TOPIC,
+  risk: RISK_TOPIC,
+  shadows: SHADOW_STATE_TOPIC,
+  blueprints: BLUEPRINTS_TOPIC,
+  dags: DEPENDENCIES_TOPIC,
+  regionHealth: REGION_HEALTH_TOPIC,
+  events: FAILOVER_EVENTS_TOPIC,
 };
 
 export interface FleetHost {

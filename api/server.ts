@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { OperatorRequest, OperatorRequestType } from '../streams/processors/shadow-manager/types.js';
+import type { OperatorRequest, OperatorRequestType } from '../schemas/records/operator-request.js';
 import { type ApiRole, type ApiToken, allows, authenticate, type Principal } from './auth.js';
 import { type ApiMetrics, createApiMetrics } from './metrics.js';
 import { buildOpenApi, type RouteDoc } from './openapi.js';

@@ -4,18 +4,26 @@
  * case (30 s down-after) runs in both forms, since it is the point of comparison.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseFlags, runMain } from '../../cli/args.js';
 import { Progress } from '../../demo/progress.js';
 import { loadConnection } from '../../streams/runtime/config.js';
 import { failoverTable, runFailoverDrill } from './drill.js';
 
-async function main(args: string[]): Promise<void> {
-  const short = args.includes('--short');
+const FLAGS = {
+  command: 'bench:failover',
+  usage: 'usage: npm run bench:failover -- [--short] [--no-sentinel-default]',
+  options: { short: { type: 'boolean' }, 'no-sentinel-default': { type: 'boolean' } },
+} as const;
+
+async function main(args: string[]): Promise<number> {
+  const { values } = parseFlags(args, FLAGS);
+  const short = values.short === true;
   const progress = new Progress();
   const result = await runFailoverDrill(
     loadConnection(),
     {
       steadyMs: short ? 1_500 : 5_000,
-      sentinelDefault: !args.includes('--no-sentinel-default'),
+      sentinelDefault: values['no-sentinel-default'] !== true,
       tunedDownAfterMs: 1_000,
       progress,
     },
@@ -27,12 +35,8 @@ async function main(args: string[]): Promise<void> {
   for (const c of result.cases)
     console.log(`${c.name}: timeline ${JSON.stringify(c.timeline)}${c.notes.length ? ` · ${c.notes.join('; ')}` : ''}`);
   console.log('written bench/results/failover.json');
+  return 0;
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
-  },
-);
+// The drill's clients can keep the loop alive after the results are written.
+runMain(() => main(process.argv.slice(2)), { exit: true });

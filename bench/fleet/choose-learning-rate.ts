@@ -2,9 +2,10 @@
  * How the model's AdaGrad step was chosen, without looking at the fleets the report judges: train
  * online on the training fleet (seed 1), judge frozen on a validation fleet of the same kind
  * (seed 9, in no report), keep the step with the lowest Brier score.
- * `npx tsx bench/fleet/choose-learning-rate.ts [hosts]` prints the candidates' validation scores.
+ * `npx tsx bench/fleet/choose-learning-rate.ts [--hosts 200]` prints the candidates' validation scores.
  */
 import { fileURLToPath } from 'node:url';
+import { numberFlag, parseFlags, runMain } from '../../cli/args.js';
 import { DEFAULT_MODEL_OPTIONS, newModel } from '../../streams/processors/failure-risk/model.js';
 import { DEFAULT_RISK_OPTIONS } from '../../streams/processors/failure-risk/risk-engine.js';
 import { evaluateFleet } from './fleet-eval.js';
@@ -24,6 +25,17 @@ export function chooseLearningRate(
   });
 }
 
+const FLAGS = {
+  command: 'choose-learning-rate',
+  usage: 'usage: npx tsx bench/fleet/choose-learning-rate.ts [--hosts <n>]',
+  options: { hosts: { type: 'string' } },
+} as const;
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  console.log(JSON.stringify(chooseLearningRate(Number(process.argv[2] ?? 200)), null, 2));
+  runMain(async () => {
+    const { values } = parseFlags(process.argv.slice(2), FLAGS);
+    const hosts = numberFlag(values.hosts, 'hosts', FLAGS, { min: 1, integer: true }) ?? 200;
+    console.log(JSON.stringify(chooseLearningRate(hosts), null, 2));
+    return 0;
+  });
 }

@@ -4,7 +4,7 @@
  * WARNING before each predictable failure, false alarms on hosts that never fail, and calibration
  * (Brier score, reliability buckets) of pFail against "fails within the horizon".
  */
-
+import type { RiskLevel } from '../../schemas/records/host-risk.js';
 import {
   brierScore,
   type ModelState,
@@ -18,7 +18,6 @@ import {
   evaluateSample,
   type HostRiskState,
   newHostRiskState,
-  type RiskLevel,
   type RiskOptions,
 } from '../../streams/processors/failure-risk/risk-engine.js';
 import { type FleetSimOptions, FleetSimulator, type SimHost } from './fleet-sim.js';

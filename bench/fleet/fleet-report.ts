@@ -13,6 +13,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { numberFlag, parseFlags, runMain } from '../../cli/args.js';
 import { type ModelState, modelVersion, newModel } from '../../streams/processors/failure-risk/model.js';
 import { evaluateFleet, type FleetReport } from './fleet-eval.js';
 import type { FleetSimOptions } from './fleet-sim.js';
@@ -196,19 +197,24 @@ export function fleetShiftStudy(hosts = 200, trainSeed = 1): FleetShiftStudy {
   };
 }
 
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
+const FLAGS = {
+  command: 'bench:fleet',
+  usage: 'usage: npm run bench:fleet -- [--hosts <n>] [--out <file>] [--held-out]',
+  options: { hosts: { type: 'string' }, out: { type: 'string' }, 'held-out': { type: 'boolean' } },
+} as const;
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const hosts = Number(option(args, '--hosts') ?? 200);
-  if (args.includes('--held-out')) console.log(JSON.stringify(fleetStudy(hosts), null, 2));
-  else {
+  runMain(async () => {
+    const { values } = parseFlags(process.argv.slice(2), FLAGS);
+    const hosts = numberFlag(values.hosts, 'hosts', FLAGS, { min: 1, integer: true }) ?? 200;
+    if (values['held-out']) {
+      console.log(JSON.stringify(fleetStudy(hosts), null, 2));
+      return 0;
+    }
     const study = fleetShiftStudy(hosts);
-    const out = option(args, '--out') ?? 'bench/results/fleet.json';
+    const out = values.out ?? 'bench/results/fleet.json';
     writeFileSync(out, `${JSON.stringify(study, null, 2)}\n`);
     console.log(JSON.stringify(study, null, 2));
-  }
+    return 0;
+  });
 }

@@ -7,7 +7,7 @@
  * Steady hosts are not spotless on purpose: benign error bursts, cache warm-ups (memory steps) and
  * log rotations (disk drops) are what false alarms are made of.
  */
-import type { HostSample } from '../../streams/processors/metric-ingest/types.js';
+import type { HostSample } from '../../schemas/records/host-sample.js';
 
 export type FaultKind = 'memory-leak' | 'disk-fill' | 'error-storm' | 'sudden-crash';
 

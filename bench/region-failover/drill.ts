@@ -17,13 +17,13 @@
  * range over `runs` runs with different delay draws: the cold path's crash-loop back-off makes it
  * swing by minutes from one draw to the next.
  */
+import type { ShadowBlueprint } from '../../schemas/records/shadow-blueprint.js';
 import type { Distribution } from '../../sinks/simulated/distributions.js';
 import {
   criticalPath,
   planLaunches,
   planLevels,
 } from '../../streams/processors/failover-orchestrator/region-failover.js';
-import type { ShadowBlueprint } from '../../streams/processors/failover-orchestrator/types.js';
 import { runCold } from './cold.js';
 import { levelByLevelMs } from './estimates.js';
 import { buildDrillRegion } from './region.js';

@@ -11,6 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { numberFlag, parseFlags, runMain } from '../../cli/args.js';
 import {
   DEFAULT_ANOMALY_OPTIONS,
   newMetricScorer,
@@ -156,26 +157,30 @@ export function syntheticSeries(points: number, seed = 1): Series {
   return { timestamps, values };
 }
 
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
+const FLAGS = {
+  command: 'bench:scorer',
+  usage: 'usage: npm run bench:scorer -- [--data <NAB folder>] [--out <file>] [--rounds <n>]',
+  options: { data: { type: 'string' }, out: { type: 'string' }, rounds: { type: 'string' } },
+} as const;
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const data = option(args, '--data') ?? '../shared/data/nab-dev';
-  const out = option(args, '--out') ?? 'bench/results/scorer.json';
-  const rounds = Number(option(args, '--rounds') ?? 5);
-  let series: Series[];
-  let input: string;
-  try {
-    series = loadNabCorpus(data);
-    input = `NAB folder ${data}`;
-  } catch {
-    series = [syntheticSeries(100_000)];
-    input = 'synthetic series (100,000 points; no NAB folder found)';
-  }
-  const report = benchScorer(series, input, rounds);
-  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(JSON.stringify(report, null, 2));
+  runMain(async () => {
+    const { values } = parseFlags(process.argv.slice(2), FLAGS);
+    const data = values.data ?? '../shared/data/nab-dev';
+    const out = values.out ?? 'bench/results/scorer.json';
+    const rounds = numberFlag(values.rounds, 'rounds', FLAGS, { min: 1, integer: true }) ?? 5;
+    let series: Series[];
+    let input: string;
+    try {
+      series = loadNabCorpus(data);
+      input = `NAB folder ${data}`;
+    } catch {
+      series = [syntheticSeries(100_000)];
+      input = 'synthetic series (100,000 points; no NAB folder found)';
+    }
+    const report = benchScorer(series, input, rounds);
+    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(JSON.stringify(report, null, 2));
+    return 0;
+  });
 }

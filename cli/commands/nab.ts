@@ -19,12 +19,14 @@ import { type CrossValidation, crossValidate } from '../../bench/nab/nab-cv.js';
 import { type ProfileResult, scoreCorpus } from '../../bench/nab/nab-scorer.js';
 import { DEFAULT_ANOMALY_OPTIONS } from '../../streams/processors/failure-risk/anomaly-scorer.js';
 import { ConfigError } from '../../streams/runtime/errors.js';
+import { parseFlags, UsageError } from '../args.js';
 import type { CliCommand } from '../command.js';
 
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
+const FLAGS = {
+  command: 'nab',
+  usage: 'usage: foreshadow nab --data <nab folder> --out <results folder> [--cv]',
+  options: { data: { type: 'string' }, out: { type: 'string' }, cv: { type: 'boolean' } },
+} as const;
 
 function line(r: ProfileResult): string {
   return `${r.profile.padEnd(20)} score ${r.normalised.toFixed(1).padStart(5)}  threshold ${r.threshold.toFixed(4)}  windows hit ${r.tp}, missed ${r.fn}, fp rows ${r.fp}`;
@@ -46,10 +48,8 @@ export const command: CliCommand = {
   summary:
     'replay a NAB data folder through the streaming scorer and score it (--data <dir> --out <dir> [--cv: cross-validated too])',
   async run(args: string[]): Promise<number> {
-    const data = option(args, '--data');
-    const out = option(args, '--out');
-    const cv = args.includes('--cv');
-    if (!data || !out) throw new ConfigError('usage: foreshadow nab --data <nab folder> --out <results folder> [--cv]');
+    const { data, out, cv } = parseFlags(args, FLAGS).values;
+    if (!data || !out) throw new UsageError('nab: --data and --out are both needed', FLAGS.usage);
     if (!existsSync(join(data, 'data'))) throw new ConfigError('no data/ folder under --data', { data });
     const started = Date.now();
     const corpus = loadNabCorpus(data);

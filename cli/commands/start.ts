@@ -14,26 +14,46 @@ import { DEAD_LETTER_TOPICS, TOPICS } from '../../streams/catalogue.js';
 import { loadConnection } from '../../streams/runtime/config.js';
 import { createKafka } from '../../streams/runtime/kafka-client.js';
 import { ensureTopics } from '../../streams/runtime/topic-admin.js';
+import { numberFlag, parseFlags } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { startLocalStack } from '../local-stack.js';
 
-function numberFlag(args: string[], name: string): number | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = Number(args[i + 1]);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} needs a non-negative number, got ${args[i + 1]}`);
-  return v;
+const FLAGS = {
+  command: 'start',
+  usage:
+    'usage: foreshadow start [--duration <s>] [--api-port <n>] [--acceleration <x>] [--history-hours <h>] [--per-app] [--keep] [--setup-only]',
+  options: {
+    duration: { type: 'string' },
+    'api-port': { type: 'string' },
+    acceleration: { type: 'string' },
+    'history-hours': { type: 'string' },
+    'per-app': { type: 'boolean' },
+    keep: { type: 'boolean' },
+    'setup-only': { type: 'boolean' },
+  },
+} as const;
+
+export interface StartOptions {
+  demo: DemoOptions;
+  setupOnly: boolean;
 }
 
-export function demoOptions(args: string[]): DemoOptions {
+/** The command line of `foreshadow start`; throws UsageError on an unknown flag or a bad number. */
+export function startOptions(args: readonly string[]): StartOptions {
+  const { values } = parseFlags(args, FLAGS);
+  const num = (flag: keyof typeof FLAGS.options, opts?: { integer?: boolean }): number | undefined =>
+    numberFlag(values[flag] as string | undefined, flag, FLAGS, opts);
   return {
-    ...DEFAULT_DEMO,
-    durationMs: (numberFlag(args, '--duration') ?? 0) * 1000,
-    apiPort: numberFlag(args, '--api-port') ?? Number(process.env.API_PORT ?? DEFAULT_DEMO.apiPort),
-    acceleration: numberFlag(args, '--acceleration') ?? DEFAULT_DEMO.acceleration,
-    historyHours: numberFlag(args, '--history-hours') ?? DEFAULT_DEMO.historyHours,
-    perApp: args.includes('--per-app'),
-    keepRunDir: args.includes('--keep'),
+    demo: {
+      ...DEFAULT_DEMO,
+      durationMs: (num('duration') ?? 0) * 1000,
+      apiPort: num('api-port', { integer: true }) ?? Number(process.env.API_PORT ?? DEFAULT_DEMO.apiPort),
+      acceleration: num('acceleration') ?? DEFAULT_DEMO.acceleration,
+      historyHours: num('history-hours') ?? DEFAULT_DEMO.historyHours,
+      perApp: values['per-app'] === true,
+      keepRunDir: values.keep === true,
+    },
+    setupOnly: values['setup-only'] === true,
   };
 }
 
@@ -44,6 +64,8 @@ function step(msg: string): void {
 export const command: CliCommand = {
   summary: 'bring up the stack, topics and schemas, and run the pipeline',
   async run(args) {
+    // Refused before anything starts: a misspelt flag must not cost a stack start-up.
+    const options = startOptions(args);
     if (process.env.KAFKA_BROKERS) step(`using the cluster at ${process.env.KAFKA_BROKERS}`);
     else {
       step('starting the local stack (Kafka KRaft, schema registry, Kafka Connect)...');
@@ -62,9 +84,9 @@ export const command: CliCommand = {
     const registered = await new SchemaCatalogue(conn.registryUrl).registerCatalogue();
     step(`schemas registered: ${registered.length} subjects at ${conn.registryUrl}`);
     step(`Kafka ${conn.brokers.join(',')} · registry ${conn.registryUrl} · Connect ${conn.connectUrl}`);
-    if (args.includes('--setup-only')) return 0;
+    if (options.setupOnly) return 0;
     step('stack ready');
-    const summary = await runDemo(conn, demoOptions(args));
+    const summary = await runDemo(conn, options.demo);
     // One machine-readable line: what the run did (tests and CI read it).
     console.log(`[foreshadow] summary ${JSON.stringify(summary)}`);
     return 0;

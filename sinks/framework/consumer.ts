@@ -26,9 +26,11 @@
 import { hostname } from 'node:os';
 import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { type Logger, pino } from 'pino';
+import { ACTUATION_RESULTS_TOPIC, FAILOVER_COMMANDS_TOPIC, SHADOW_COMMANDS_TOPIC } from '../../streams/catalogue.js';
 import { DLQ_HEADERS, deadLetterTopic, fitDeadLetter, recordBytes } from '../../streams/runtime/dead-letter.js';
-import { describeError, ForeshadowError } from '../../streams/runtime/errors.js';
+import { describeError, ForeshadowError, isRetriable } from '../../streams/runtime/errors.js';
 import type { CommandCodec } from './codec.js';
+import { ACTUATION_UNCLASSIFIED } from './errors.js';
 import { type CommandLedger, decide, type LedgerEntry, type LedgerStatus, ledgerKey, record } from './ledger.js';
 import { type OutgoingMessage, PartitionProducers, type PartitionRef } from './partition-producers.js';
 import {
@@ -50,9 +52,7 @@ import {
   VERB_OF_SHADOW_TYPE,
 } from './types.js';
 
-export const SHADOW_COMMANDS_TOPIC = 'shadow.commands';
-export const FAILOVER_COMMANDS_TOPIC = 'failover.commands';
-export const ACTUATION_RESULTS_TOPIC = 'actuation.results';
+export { ACTUATION_RESULTS_TOPIC, FAILOVER_COMMANDS_TOPIC, SHADOW_COMMANDS_TOPIC };
 
 /** Points in handling a command where a test can inject a fault (see `faultInjection`). */
 export type FaultPoint =
@@ -372,7 +372,7 @@ export class ActuatorConsumer {
         throw err;
       }
       const last = err instanceof RetriesExhausted ? err.last : err;
-      const retriable = last instanceof ForeshadowError ? last.retriable : true;
+      const retriable = isRetriable(last, { unclassified: ACTUATION_UNCLASSIFIED });
       const detail = describeCause(err);
       await this.finish(ref, message, c, {
         entry: { key, value: this.entryWith(started, c, 'FAILED', '', detail) },

@@ -131,6 +131,7 @@ export function failoverCommand(partial: Partial<FailoverCommand> & Pick<Failove
     level: -1,
     services: [],
     dryRun: false,
+    provisionOnly: false,
     issuedAt: Date.now(),
     ...partial,
   };

@@ -26,9 +26,11 @@
  * A drill (dryRun) runs the very same plan; its commands carry dryRun=true so only a simulated
  * provider acts.
  */
-import type { ActuationResult } from '../shadow-manager/types.js';
+import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
+import type { FailoverCommand, FailoverCommandType } from '../../../schemas/records/failover-command.js';
+import type { FailoverEvent } from '../../../schemas/records/failover-event.js';
+import type { ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
 import { type LaunchUnit, planLaunches } from './launch-plan.js';
-import type { FailoverCommand, FailoverCommandType, FailoverEvent, ShadowBlueprint } from './types.js';
 
 export { type LaunchLevel, type LaunchUnit, planLaunches, planLevels } from './launch-plan.js';
 

@@ -18,9 +18,8 @@ import {
   type TrainerOptions,
   tableModelFeed,
 } from './fleet-model.js';
+import { FAILURE_RISK_APPLICATION_ID } from './names.js';
 import { buildFailureRiskTopology, type FailureRiskTopologyOptions } from './topology.js';
-
-export const FAILURE_RISK_APPLICATION_ID = 'foreshadow-failure-risk';
 
 export interface FailureRiskAppOptions extends Omit<FailureRiskTopologyOptions, 'modelFeed'> {
   connection?: KafkaConnection;

@@ -28,24 +28,16 @@ import type { KeyValueStore } from '../../state/store.js';
 import { notPlusZero, StateReader, StateWriter } from '../host-baseline/binary-state.js';
 import { FEATURES, type FeatureVector, featureVector } from './features.js';
 import { DEFAULT_MODEL_OPTIONS, type ModelOptions, type ModelState, modelVersion, newModel, train } from './model.js';
+import {
+  examplesTopic,
+  FAILURE_RISK_APPLICATION_ID,
+  FLEET_MODEL_KEY,
+  modelTopic,
+  TRAINER_STORE,
+  trainerApplicationId,
+} from './names.js';
 
-/** The model's key on the model topic and in the trainer's store. */
-export const FLEET_MODEL_KEY = 'model';
-export const TRAINER_STORE = 'risk-trainer-model';
-export const TRAINER_SUFFIX = 'trainer';
-
-export function examplesTopic(applicationId: string): string {
-  return `${applicationId}-risk-examples`;
-}
-
-export function modelTopic(applicationId: string): string {
-  return `${applicationId}-risk-model`;
-}
-
-/** The trainer runs as its own app (a topology's sources must share one partition count). */
-export function trainerApplicationId(applicationId: string): string {
-  return `${applicationId}-${TRAINER_SUFFIX}`;
-}
+export { examplesTopic, FLEET_MODEL_KEY, modelTopic, TRAINER_STORE, trainerApplicationId } from './names.js';
 
 /** A labelled example: a host's features at `t`, failed within the horizon (1) or not (0). */
 export interface RiskExample {
@@ -217,7 +209,7 @@ export interface TrainerTopologyOptions {
 }
 
 export function buildRiskTrainerTopology(o: TrainerTopologyOptions = {}): Topology {
-  const appId = o.applicationId ?? 'foreshadow-failure-risk';
+  const appId = o.applicationId ?? FAILURE_RISK_APPLICATION_ID;
   const t = new Topology(trainerApplicationId(appId));
   t.addSource({
     name: 'examples',

@@ -10,6 +10,7 @@
  * one trainer, fleet-model.ts), `false` drops it (a frozen model).
  * Pure and synchronous: the processor, the fleet simulation and the tests all drive it the same way.
  */
+import type { HostRisk, RiskLevel } from '../../../schemas/records/host-risk.js';
 import {
   DEFAULT_FEATURE_OPTIONS,
   type FeatureOptions,
@@ -31,26 +32,6 @@ import {
   train,
 } from './model.js';
 import { fitLine, newSlidingFit, pushPoint, type SlidingFit, windowSize } from './sliding-fit.js';
-
-export type RiskLevel = 'OK' | 'WATCH' | 'WARNING' | 'CRITICAL';
-
-/** The health.risk record (schemas/host-risk.avsc). */
-export interface HostRisk {
-  host: string;
-  region: string;
-  zone: string;
-  timestamp: number;
-  horizonMs: number;
-  pFail: number;
-  level: RiskLevel;
-  trend: number;
-  rising: boolean;
-  deviating: boolean;
-  deviationScore: number;
-  timeToFailureMs: number | null;
-  drivers: Array<{ feature: string; value: number; contribution: number }>;
-  modelVersion: string;
-}
 
 export interface RiskOptions {
   features: FeatureOptions;

@@ -12,35 +12,39 @@
  * (same key, same partition count); deployments, though re-keyed here, needs that count too, since
  * the runtime runs the whole topology as one sub-topology (streams/catalogue.ts explains).
  */
-import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { DEPLOYMENT_RECORD } from '../../../schemas/records/deployment.js';
+import { HOST_FAILURE_RECORD, type HostFailure } from '../../../schemas/records/host-failure.js';
+import { HOST_RISK_RECORD, type HostRisk } from '../../../schemas/records/host-risk.js';
+import { HOST_SAMPLE_RECORD, type HostSample } from '../../../schemas/records/host-sample.js';
+import { DEPLOYMENTS_TOPIC, FAILURES_TOPIC, RISK_TOPIC, SAMPLES_TOPIC } from '../../catalogue.js';
+import { jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, recordKeyString, Topology } from '../../runtime/topology.js';
+import { recordSerde } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
 import {
   DEFAULT_STATE_CACHE,
   HOST_STATE_UNCOMMITTED_WRITES,
   type StateCacheBudget,
 } from '../host-baseline/state-cache-budget.js';
-import type { HostSample } from '../metric-ingest/types.js';
+import { type ModelFeed, priorModelFeed, type RiskExample, riskExampleSerde } from './fleet-model.js';
 import {
   DEPLOYMENT_LABELS_SUFFIX,
   DEPLOYMENT_STORE,
-  DEPLOYMENTS_TOPIC,
-  type Deployment,
+  examplesTopic,
+  FAILURE_RISK_APPLICATION_ID,
+  HOST_STORE,
+} from './names.js';
+import type { FailureRiskOptions } from './options.js';
+import {
+  type DeploymentInput,
   type DeploymentLabel,
   DeploymentLabelProcessor,
   EXAMPLES_CHILD,
-  FAILURES_TOPIC,
-  type FailureRiskOptions,
   FailureRiskProcessor,
-  HOST_STORE,
-  type HostFailure,
   RISK_CHILD,
-  RISK_TOPIC,
   RiskOutcomeProcessor,
-  SAMPLES_TOPIC,
-} from './failure-risk-processor.js';
-import { examplesTopic, type ModelFeed, priorModelFeed, type RiskExample, riskExampleSerde } from './fleet-model.js';
-import type { HostRisk, HostRiskState } from './risk-engine.js';
+} from './processor.js';
+import type { HostRiskState } from './risk-engine.js';
 import { hostRiskHeapBytes, hostRiskStateSerde } from './risk-state-codec.js';
 
 export interface FailureRiskTopologyOptions {
@@ -51,7 +55,7 @@ export interface FailureRiskTopologyOptions {
   riskTopic?: string;
   sampleSerde?: Serde<HostSample>;
   failureSerde?: Serde<HostFailure>;
-  deploymentSerde?: Serde<Deployment | null>;
+  deploymentSerde?: Serde<DeploymentInput | null>;
   riskSerde?: Serde<HostRisk>;
   processor?: Partial<FailureRiskOptions>;
   /** The fleet model to score with (fleet-model.ts); default the prior, for runs without a trainer. */
@@ -63,7 +67,7 @@ export interface FailureRiskTopologyOptions {
 }
 
 export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): Topology {
-  const appId = o.applicationId ?? 'foreshadow-failure-risk';
+  const appId = o.applicationId ?? FAILURE_RISK_APPLICATION_ID;
   const labelsTopic = `${appId}-${DEPLOYMENT_LABELS_SUFFIX}`;
   const t = new Topology(appId);
   t.limitUncommittedWrites(HOST_STATE_UNCOMMITTED_WRITES);
@@ -71,30 +75,21 @@ export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): To
     name: 'samples',
     topics: [o.samplesTopic ?? SAMPLES_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde(
-      'metrics.samples',
-      o.sampleSerde ?? avroSerde<HostSample>({ schemaPath: 'schemas/host-sample.avsc' }),
-    ),
+    valueSerde: validatedSerde(SAMPLES_TOPIC, o.sampleSerde ?? recordSerde(HOST_SAMPLE_RECORD)),
     timestampExtractor: (r) => r.value.timestamp,
   });
   t.addSource({
     name: 'failures',
     topics: [o.failuresTopic ?? FAILURES_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde(
-      'host.failures',
-      o.failureSerde ?? avroSerde<HostFailure>({ schemaPath: 'schemas/host-failure.avsc' }),
-    ),
+    valueSerde: validatedSerde(FAILURES_TOPIC, o.failureSerde ?? recordSerde(HOST_FAILURE_RECORD)),
     timestampExtractor: (r) => r.value.timestamp,
   });
   t.addSource({
     name: 'deployments',
     topics: [o.deploymentsTopic ?? DEPLOYMENTS_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde(
-      'deployments',
-      o.deploymentSerde ?? avroSerde<Deployment | null>({ schemaPath: 'schemas/deployment.avsc' }),
-    ),
+    valueSerde: validatedSerde(DEPLOYMENTS_TOPIC, o.deploymentSerde ?? recordSerde(DEPLOYMENT_RECORD)),
   });
   t.addSource({
     name: 'deployment-failures',
@@ -159,7 +154,7 @@ export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): To
       name: RISK_CHILD,
       topic: o.riskTopic ?? RISK_TOPIC,
       keySerde: stringSerde,
-      valueSerde: o.riskSerde ?? avroSerde<HostRisk>({ schemaPath: 'schemas/host-risk.avsc' }),
+      valueSerde: o.riskSerde ?? recordSerde(HOST_RISK_RECORD),
     },
     ['failure-risk'],
   );

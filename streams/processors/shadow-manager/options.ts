@@ -3,7 +3,7 @@
  * threshold is explicit so a deployment can tune cost against protection.
  */
 import { z } from 'zod';
-import { ConfigError } from '../../runtime/errors.js';
+import { parseOptions } from '../../validation/options.js';
 
 export const shadowManagerOptionsSchema = z
   .object({
@@ -53,11 +53,7 @@ export const shadowManagerOptionsSchema = z
 
 export type ShadowManagerOptions = z.infer<typeof shadowManagerOptionsSchema>;
 
+/** The options with their defaults; throws ConfigError naming every invalid field. */
 export function shadowManagerOptions(input: Partial<ShadowManagerOptions> = {}): ShadowManagerOptions {
-  const parsed = shadowManagerOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`);
-    throw new ConfigError(`invalid shadow manager options: ${problems.join('; ')}`, { problems });
-  }
-  return parsed.data;
+  return parseOptions(shadowManagerOptionsSchema, input, 'shadow manager');
 }

@@ -1,13 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { FailoverCommand } from '../../../schemas/records/failover-command.js';
+import type { FailoverEvent } from '../../../schemas/records/failover-event.js';
+import type { OperatorRequest } from '../../../schemas/records/operator-request.js';
+import type { RegionHealth } from '../../../schemas/records/region-health.js';
 import { buildFailoverOrchestratorTopology } from '../../../streams/processors/failover-orchestrator/topology.js';
-import type {
-  FailoverCommand,
-  FailoverEvent,
-  RegionHealth,
-} from '../../../streams/processors/failover-orchestrator/types.js';
-import { jsonValueSerdes } from '../../../streams/processors/shadow-manager/topology.js';
-import type { OperatorRequest } from '../../../streams/processors/shadow-manager/types.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
+import { jsonValueSerdes } from '../../../streams/topic-serdes.js';
 import { blueprint, SimulatedProvider, T0 } from '../shadow-manager/fixtures.js';
 
 const services = [

@@ -10,16 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FailoverCommand } from '../../../schemas/records/failover-command.js';
+import type { FailoverEvent } from '../../../schemas/records/failover-event.js';
+import type { OperatorRequest } from '../../../schemas/records/operator-request.js';
 import { startFailoverOrchestrator } from '../../../streams/processors/failover-orchestrator/app.js';
 import {
   DEFAULT_REGION_TOPICS,
   type RegionTopics,
 } from '../../../streams/processors/failover-orchestrator/topology.js';
-import type { FailoverCommand, FailoverEvent } from '../../../streams/processors/failover-orchestrator/types.js';
-import { jsonValueSerdes } from '../../../streams/processors/shadow-manager/topology.js';
-import type { OperatorRequest } from '../../../streams/processors/shadow-manager/types.js';
 import type { KafkaConnection } from '../../../streams/runtime/config.js';
 import type { StreamsApp } from '../../../streams/runtime/streams-app.js';
+import { jsonValueSerdes } from '../../../streams/topic-serdes.js';
 import {
   brokers,
   type ConsumedMessage,

@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEPLOYMENTS_TOPIC,
-  type Deployment,
-  FAILURES_TOPIC,
-  HOST_STORE,
-  type HostFailure,
-  RISK_TOPIC,
-  SAMPLES_TOPIC,
-} from '../../../streams/processors/failure-risk/failure-risk-processor.js';
+import type { HostFailure } from '../../../schemas/records/host-failure.js';
+import type { HostRisk } from '../../../schemas/records/host-risk.js';
+import type { HostSample } from '../../../schemas/records/host-sample.js';
+import { DEPLOYMENTS_TOPIC, FAILURES_TOPIC, RISK_TOPIC, SAMPLES_TOPIC } from '../../../streams/catalogue.js';
 import {
   buildRiskTrainerTopology,
   examplesTopic,
@@ -19,9 +14,10 @@ import {
   TRAINER_STORE,
 } from '../../../streams/processors/failure-risk/fleet-model.js';
 import type { ModelState } from '../../../streams/processors/failure-risk/model.js';
-import type { HostRisk, HostRiskState } from '../../../streams/processors/failure-risk/risk-engine.js';
+import { HOST_STORE } from '../../../streams/processors/failure-risk/names.js';
+import type { DeploymentInput } from '../../../streams/processors/failure-risk/processor.js';
+import type { HostRiskState } from '../../../streams/processors/failure-risk/risk-engine.js';
 import { buildFailureRiskTopology } from '../../../streams/processors/failure-risk/topology.js';
-import type { HostSample } from '../../../streams/processors/metric-ingest/types.js';
 import { jsonSerde } from '../../../streams/runtime/serdes.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
 
@@ -34,7 +30,7 @@ function driver(feed = new SettableModelFeed()): TopologyTestDriver {
   const topology = buildFailureRiskTopology({
     sampleSerde: jsonSerde<HostSample>(),
     failureSerde: jsonSerde<HostFailure>(),
-    deploymentSerde: jsonSerde<Deployment | null>(),
+    deploymentSerde: jsonSerde<DeploymentInput | null>(),
     riskSerde: jsonSerde<HostRisk>(),
     modelFeed: feed,
   });
@@ -134,7 +130,7 @@ describe('failure-risk topology through the test driver', () => {
     expect((await hosts.get('db-1'))!.failedAt).toBe(t);
 
     for (let i = 0; i < 6; i++, t += STEP) await d.pipeInput(SAMPLES_TOPIC, 'db-1', sample('db-1', t, 0.6), t);
-    const deployment: Deployment = {
+    const deployment: DeploymentInput = {
       resourceId: 'redis-7',
       host: 'db-1',
       region: 'eu-west-1',

@@ -1,16 +1,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEPLOYMENT_RECORD, type Deployment } from '../../../schemas/records/deployment.js';
+import { HOST_FAILURE_RECORD, type HostFailure } from '../../../schemas/records/host-failure.js';
+import { HOST_RISK_RECORD, type HostRisk } from '../../../schemas/records/host-risk.js';
+import { HOST_SAMPLE_RECORD, type HostSample } from '../../../schemas/records/host-sample.js';
 import { type RunningFailureRisk, startFailureRisk } from '../../../streams/processors/failure-risk/app.js';
-import type { Deployment, HostFailure } from '../../../streams/processors/failure-risk/failure-risk-processor.js';
-import { FLEET_MODEL_KEY } from '../../../streams/processors/failure-risk/fleet-model.js';
-import type { HostRisk } from '../../../streams/processors/failure-risk/risk-engine.js';
-import type { HostSample } from '../../../streams/processors/metric-ingest/types.js';
+import { FLEET_MODEL_KEY } from '../../../streams/processors/failure-risk/names.js';
 import { loadConnection } from '../../../streams/runtime/config.js';
-import { avroSerde } from '../../../streams/runtime/serdes.js';
+import { recordSerde } from '../../../streams/topic-serdes.js';
 import {
   brokers,
   consumeUntil,
@@ -23,7 +23,6 @@ import {
 } from '../../support/kafka.js';
 
 const STEP = 60_000;
-const schema = (name: string) => fileURLToPath(new URL(`../../../schemas/${name}.avsc`, import.meta.url));
 const partitioner = Partitioners.DefaultPartitioner();
 
 /** The partition a producer (murmur2 on the key) puts `host` on, of two. */
@@ -58,10 +57,10 @@ describe('failure risk on the real broker, with the fleet-wide model', () => {
     risk: `${prefix}.risk`,
   };
   const applicationId = `${prefix}-app`.replace(/^test\./, 'test-');
-  const sampleSerde = avroSerde<HostSample>({ schemaPath: schema('host-sample') });
-  const failureSerde = avroSerde<HostFailure>({ schemaPath: schema('host-failure') });
-  const deploymentSerde = avroSerde<Deployment | null>({ schemaPath: schema('deployment') });
-  const riskSerde = avroSerde<HostRisk>({ schemaPath: schema('host-risk') });
+  const sampleSerde = recordSerde(HOST_SAMPLE_RECORD);
+  const failureSerde = recordSerde(HOST_FAILURE_RECORD);
+  const deploymentSerde = recordSerde(DEPLOYMENT_RECORD);
+  const riskSerde = recordSerde(HOST_RISK_RECORD);
   const [hostA, hostB] = hostsOnBothPartitions();
   let dir = '';
   const running: RunningFailureRisk[] = [];

@@ -4,16 +4,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadNabCorpus, NAB_METRIC, parseNabTimestamp, replaySeries } from '../../../bench/nab/nab-corpus.js';
 import { command } from '../../../cli/commands/nab.js';
+import type { HostFailure } from '../../../schemas/records/host-failure.js';
+import type { HostRisk } from '../../../schemas/records/host-risk.js';
+import type { HostSample } from '../../../schemas/records/host-sample.js';
+import { SAMPLES_TOPIC } from '../../../streams/catalogue.js';
 import { newHostScorer, scoreHostSample } from '../../../streams/processors/failure-risk/anomaly-scorer.js';
-import {
-  type Deployment,
-  HOST_STORE,
-  type HostFailure,
-  SAMPLES_TOPIC,
-} from '../../../streams/processors/failure-risk/failure-risk-processor.js';
-import type { HostRisk, HostRiskState } from '../../../streams/processors/failure-risk/risk-engine.js';
+import { HOST_STORE } from '../../../streams/processors/failure-risk/names.js';
+import type { DeploymentInput } from '../../../streams/processors/failure-risk/processor.js';
+import type { HostRiskState } from '../../../streams/processors/failure-risk/risk-engine.js';
 import { buildFailureRiskTopology } from '../../../streams/processors/failure-risk/topology.js';
-import type { HostSample } from '../../../streams/processors/metric-ingest/types.js';
 import { jsonSerde } from '../../../streams/runtime/serdes.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
 
@@ -104,7 +103,7 @@ describe('foreshadow nab', () => {
     const topology = buildFailureRiskTopology({
       sampleSerde: jsonSerde<HostSample>(),
       failureSerde: jsonSerde<HostFailure>(),
-      deploymentSerde: jsonSerde<Deployment | null>(),
+      deploymentSerde: jsonSerde<DeploymentInput | null>(),
       riskSerde: jsonSerde<HostRisk>(),
     });
     const driver = new TopologyTestDriver(topology, { initialWallClockMs: s.timestamps[0]! });

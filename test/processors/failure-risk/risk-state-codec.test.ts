@@ -1,19 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FleetSimulator } from '../../../bench/fleet/fleet-sim.js';
+import type { HostRisk } from '../../../schemas/records/host-risk.js';
+import type { HostSample } from '../../../schemas/records/host-sample.js';
 import { newDetectors } from '../../../streams/processors/failure-risk/anomaly-scorer.js';
 import { type ModelState, newModel } from '../../../streams/processors/failure-risk/model.js';
 import {
   applyOutcome,
   evaluateSample,
-  type HostRisk,
   type HostRiskState,
   newHostRiskState,
 } from '../../../streams/processors/failure-risk/risk-engine.js';
 import { hostRiskStateSerde } from '../../../streams/processors/failure-risk/risk-state-codec.js';
 import type { SlidingFit } from '../../../streams/processors/failure-risk/sliding-fit.js';
 import type { SeasonalProfile } from '../../../streams/processors/host-baseline/baseline.js';
-import type { HostSample } from '../../../streams/processors/metric-ingest/types.js';
 import { ForeshadowError } from '../../../streams/runtime/errors.js';
 import { packedJsonSerde } from '../../../streams/runtime/serdes.js';
 

@@ -3,10 +3,10 @@ import { jsonCodec } from '../../../sinks/framework/codec.js';
 import { evidenceProblems } from '../../../streams/processors/dependency-map/evidence.js';
 import { buildFailoverOrchestratorTopology } from '../../../streams/processors/failover-orchestrator/topology.js';
 import { buildHostBaselineTopology } from '../../../streams/processors/host-baseline/topology.js';
-import { jsonValueSerdes } from '../../../streams/processors/shadow-manager/topology.js';
 import { ForeshadowError } from '../../../streams/runtime/errors.js';
 import { jsonSerde } from '../../../streams/runtime/serdes.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
+import { jsonValueSerdes } from '../../../streams/topic-serdes.js';
 import { fieldPath, type ValidationClock } from '../../../streams/validation/checks.js';
 import {
   recordProblems,
