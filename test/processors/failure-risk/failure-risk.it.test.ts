@@ -210,12 +210,19 @@ describe('failure risk on the real broker, with the fleet-wide model', () => {
       region: 'us-east-1',
       zone: 'us-east-1a',
       horizonMs: 1_800_000,
-      level: 'OK',
       deviating: false,
     });
     expect(typeof a.rising).toBe('boolean');
-    expect(a.pFail).toBeGreaterThan(0);
-    expect(a.pFail).toBeLessThan(0.05);
+    // Both hosts of this little fleet died within 80 minutes of starting, and the fleet model has
+    // learnt that a host like these fails more often than the prior said: a steady host's risk is
+    // above the prior's (the first records, scored before any model was published), yet below
+    // WARNING.
+    const first0 = before.find((x) => x.host === hostA && updatesOf(x.modelVersion) === 0)!;
+    expect(first0.pFail).toBeGreaterThan(0);
+    expect(first0.pFail).toBeLessThan(0.05);
+    expect(a.pFail).toBeGreaterThan(first0.pFail);
+    expect(a.pFail).toBeLessThan(0.2);
+    expect(['OK', 'WATCH']).toContain(a.level);
     // the failed deployment arrived through the repartition topic and now drives hostA's risk
     expect(a.drivers.map((d) => d.feature)).toContain('deploy_failures');
     // both tasks score with the one fleet model, which learnt from both partitions' failures
