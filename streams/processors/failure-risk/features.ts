@@ -12,7 +12,6 @@
  * - missing samples: the gap before this sample in expected sampling intervals;
  * - failed deployments on the host (decayed count), fed by the deployments table.
  */
-import { linearRegression } from 'simple-statistics';
 import { robustDeviation } from '../host-baseline/baseline.js';
 import { canonicalMetric } from '../metric-ingest/canonical.js';
 import {
@@ -116,12 +115,6 @@ export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
   anomaly: DEFAULT_ANOMALY_OPTIONS,
 };
 
-/** A plain window of points (the reference regression `slopePerHour` takes). */
-export interface Series {
-  t: number[];
-  v: number[];
-}
-
 export interface HostFeatureState {
   scorer: HostScorerState;
   smoothedZ: Record<string, number>;
@@ -173,26 +166,6 @@ function windowOf(state: HostFeatureState, name: string): SlidingFit {
     state.trend[name] = w;
   }
   return w;
-}
-
-/**
- * Least-squares slope per hour of a plain window, the fitted value at its last point, and R²: the
- * reference the incremental windows are tested against (the engine itself uses `fitLine`).
- */
-export function slopePerHour(s: Series): { slope: number; fitted: number; r2: number } | null {
-  if (s.t.length < 2) return null;
-  const t0 = s.t[s.t.length - 1]!;
-  const pts = s.t.map((t, i) => [(t - t0) / 3_600_000, s.v[i]!]);
-  const { m, b } = linearRegression(pts);
-  if (!Number.isFinite(m) || !Number.isFinite(b)) return null;
-  const mean = s.v.reduce((a, c) => a + c, 0) / s.v.length;
-  let ssTot = 0;
-  let ssRes = 0;
-  for (const [x, y] of pts as Array<[number, number]>) {
-    ssTot += (y - mean) ** 2;
-    ssRes += (y - (m * x + b)) ** 2;
-  }
-  return { slope: m, fitted: b, r2: ssTot > 0 ? 1 - ssRes / ssTot : 0 };
 }
 
 /** Hours until a series growing linearly at `slope` per hour from `level` reaches `capacity`. */

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { rng } from '../../../bench/fleet/fleet-sim.js';
 import {
   newHostFeatures,
-  slopePerHour,
   timeToExhaustionHours,
   trendConfidence,
   updateFeatures,
@@ -23,6 +22,7 @@ import {
   levelOf,
   newHostRiskState,
 } from '../../../streams/processors/failure-risk/risk-engine.js';
+import { slopePerHour } from './reference-fit.js';
 
 const STEP = 5 * 60_000;
 const T0 = Date.UTC(2026, 0, 5);
