@@ -30,14 +30,11 @@ import { describeError } from '../../streams/runtime/errors.js';
 import { formatHostPort, type HostPort, parseHostPort } from '../framework/address.js';
 import { permanentError, transientError } from '../framework/errors.js';
 import { sleep } from '../framework/retry.js';
-import type {
-  ActuationContext,
-  ActuatorCommand,
-  ActuatorProvider,
-  Outcome,
-  ShadowCommand,
-} from '../framework/types.js';
+import type { ActuationContext, ActuatorCommand, FailoverCommand, Outcome, ShadowCommand } from '../framework/types.js';
+import { mergeOutcomes, type PartOutcome } from '../region/outcomes.js';
+import type { RegionMember } from '../region/region-provider.js';
 import { parseInfo, type SyncState, syncState } from './info.js';
+import { type RegionInstance, regionInstanceConfig, regionInstances } from './region-instances.js';
 
 const run = promisify(execFile);
 
@@ -45,6 +42,12 @@ const run = promisify(execFile);
 function quoteConf(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
+
+export const regionInstancesSchema = z.object({
+  bindAddress: z.string().min(1),
+  port: z.number().int().positive().max(65_535),
+  dataRoot: z.string().min(1),
+});
 
 export const redisProviderOptionsSchema = z.object({
   name: z.string().default('redis'),
@@ -54,7 +57,9 @@ export const redisProviderOptionsSchema = z.object({
    * Hosts this instance can start shadows on (on one machine: several "hosts" as ports/dirs).
    * Commands whose targetHost is elsewhere are left to the instance running there.
    */
-  hosts: z.record(z.string(), z.object({ bindAddress: z.string().default('127.0.0.1'), dataRoot: z.string().min(1) })),
+  hosts: z
+    .record(z.string(), z.object({ bindAddress: z.string().default('127.0.0.1'), dataRoot: z.string().min(1) }))
+    .default({}),
   redisServer: z.string().default('redis-server'),
   /** Environment variable holding the Redis password (primaries and shadows share it). */
   passwordEnv: z.string().optional(),
@@ -66,12 +71,18 @@ export const redisProviderOptionsSchema = z.object({
   connectTimeoutMs: z.number().int().positive().default(2_000),
   /** Upper bound of the write pause on the old primary during promotion. */
   promotePauseMs: z.number().int().positive().default(10_000),
+  /**
+   * Region failover: service → shadow region → where that service's instances run there
+   * (instance i listens on `port + i`). A LAUNCH_LEVEL with provisionOnly writes each instance's
+   * configuration and data directory; the service's own LAUNCH_LEVEL starts them.
+   */
+  regionServices: z.record(z.string(), z.record(z.string(), regionInstancesSchema)).default({}),
 });
 export type RedisProviderOptions = z.input<typeof redisProviderOptionsSchema>;
 
 type Resolved = z.infer<typeof redisProviderOptionsSchema>;
 
-export class RedisProvider implements ActuatorProvider {
+export class RedisProvider implements RegionMember {
   readonly name: string;
   private readonly o: Resolved;
 
@@ -80,8 +91,16 @@ export class RedisProvider implements ActuatorProvider {
     this.name = this.o.name;
   }
 
+  ownsService(service: string, region: string): boolean {
+    return this.o.regionServices[service]?.[region] !== undefined;
+  }
+
   accepts(c: ActuatorCommand): boolean {
-    if (c.source !== 'shadow' || !this.o.kinds.includes(c.command.kind)) return false;
+    if (c.source === 'failover') {
+      const cmd = c.command;
+      return cmd.type === 'LAUNCH_LEVEL' && cmd.services.some((s) => this.ownsService(s.service, cmd.shadowRegion));
+    }
+    if (!this.o.kinds.includes(c.command.kind)) return false;
     // Every verb is carried out by the instance serving the shadow's (target) host: it starts and
     // stops the process, and with one agent per host only one of them acts on a PROMOTE or FENCE.
     return Object.hasOwn(this.o.hosts, c.command.targetHost);
@@ -390,9 +409,114 @@ export class RedisProvider implements ActuatorProvider {
     return { address: formatHostPort(shadow), detail: r ? 'shadow stopped and removed' : 'already stopped; removed' };
   }
 
+  /**
+   * Region failover: provisionOnly writes the configuration of every instance of its services;
+   * otherwise their servers are started (already running ones, started by us, are left as they
+   * are) and each must answer PING. Other steps have nothing to do with Redis.
+   */
+  async failoverStep(cmd: FailoverCommand, _ctx: ActuationContext): Promise<Outcome> {
+    if (cmd.dryRun || cmd.type !== 'LAUNCH_LEVEL') return cmd.dryRun ? { detail: 'dry run: not acted on' } : {};
+    const parts: PartOutcome[] = [];
+    for (const s of cmd.services) {
+      const where = this.o.regionServices[s.service]?.[cmd.shadowRegion];
+      if (!where) continue;
+      const instances = regionInstances(s.service, s.instances, where);
+      if (cmd.provisionOnly) {
+        await Promise.all(instances.map((i) => this.writeRegionConfig(i)));
+        parts.push({ member: s.service, outcome: { detail: `${instances.length} instance(s) configured` } });
+        continue;
+      }
+      const started = await Promise.all(instances.map((i) => this.startRegionInstance(i)));
+      parts.push({
+        member: s.service,
+        outcome: {
+          address: instances.map((i) => formatHostPort(i.address)).join(','),
+          detail: `${started.filter(Boolean).length} started, ${started.filter((x) => !x).length} already running; all answer PING`,
+        },
+      });
+    }
+    return mergeOutcomes(parts);
+  }
+
+  private async writeRegionConfig(i: RegionInstance): Promise<string> {
+    await mkdir(i.dir, { recursive: true, mode: 0o700 });
+    const file = join(i.dir, 'redis.conf');
+    const pw = this.password();
+    await writeFile(file, regionInstanceConfig(i, pw === undefined ? undefined : quoteConf(pw)), { mode: 0o600 });
+    await chmod(file, 0o600);
+    return file;
+  }
+
+  /** True when it started the server, false when one of ours already answered there. */
+  private async startRegionInstance(i: RegionInstance): Promise<boolean> {
+    const running = await this.reachable(i.address);
+    if (running) {
+      running.disconnect();
+      const ours = await readFile(join(i.dir, 'redis.pid'), 'utf8').then(
+        () => true,
+        () => false,
+      );
+      if (!ours) throw permanentError(`${formatHostPort(i.address)} already runs a redis not started by Foreshadow`);
+      return false;
+    }
+    const file = await readFile(join(i.dir, 'redis.conf'), 'utf8').then(
+      () => join(i.dir, 'redis.conf'),
+      () => this.writeRegionConfig(i), // started without the provisioning step: configure now
+    );
+    await this.launchServer(file, i.address);
+    return true;
+  }
+
+  /** Runs a daemonising redis-server on `file` and waits until `a` answers. */
+  private async launchServer(file: string, a: HostPort): Promise<void> {
+    try {
+      await run(this.o.redisServer, [file], { timeout: 10_000 });
+    } catch (err: unknown) {
+      throw transientError(`redis-server failed to start on ${formatHostPort(a)}: ${describeError(err)}`, {}, err);
+    }
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const c = await this.reachable(a);
+      if (c) {
+        try {
+          if ((await c.ping()) === 'PONG') return;
+        } catch {
+          // still loading its data set: ask again
+        } finally {
+          c.disconnect();
+        }
+      }
+      if (Date.now() > deadline) throw transientError(`redis-server on ${formatHostPort(a)} did not come up`);
+      await sleep(20);
+    }
+  }
+
+  /** Look, never act: a launch's instances all configured (provisionOnly) or all answering. */
+  private async observeRegionLaunch(cmd: FailoverCommand): Promise<Outcome | undefined> {
+    if (cmd.type !== 'LAUNCH_LEVEL' || cmd.dryRun) return undefined;
+    for (const s of cmd.services) {
+      const where = this.o.regionServices[s.service]?.[cmd.shadowRegion];
+      if (!where) continue;
+      for (const i of regionInstances(s.service, s.instances, where)) {
+        if (cmd.provisionOnly) {
+          const there = await readFile(join(i.dir, 'redis.conf')).then(
+            () => true,
+            () => false,
+          );
+          if (!there) return undefined;
+          continue;
+        }
+        const c = await this.reachable(i.address);
+        if (!c) return undefined;
+        c.disconnect();
+      }
+    }
+    return { detail: cmd.provisionOnly ? 'instances configured' : 'instances answering' };
+  }
+
   /** Look, never act: is the interrupted command's effect already in place? (See the module comment.) */
   async reconcile(c: ActuatorCommand, ctx: ActuationContext): Promise<Outcome | undefined> {
-    if (c.source !== 'shadow') return undefined;
+    if (c.source === 'failover') return this.observeRegionLaunch(c.command);
     const cmd = c.command;
     switch (cmd.type) {
       case 'CREATE':
