@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { chmod, chown, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
@@ -65,9 +65,11 @@ export class PgCluster {
     await mkdir(o.dir, { recursive: true, mode: 0o700 });
     if (as.uid !== undefined && as.gid !== undefined) {
       await chown(o.dir, as.uid, as.gid);
-      // The postgres user must be able to reach its directory through ours (mkdtemp makes 0700).
-      const parent = dirname(o.dir);
-      await chmod(parent, ((await stat(parent)).mode & 0o777) | 0o711);
+      // The postgres user must be able to reach its directory through ours (mkdtemp makes 0700):
+      // every ancestor up to the temp folder gets the search bit for others.
+      for (let d = dirname(o.dir); d !== dirname(d) && d !== tmpdir(); d = dirname(d)) {
+        await chmod(d, ((await stat(d)).mode & 0o777) | 0o711);
+      }
     }
     return new PgCluster(o.dir, o.host, o.port, bin, as);
   }

@@ -7,9 +7,9 @@
  * once; `'serial'` runs them one at a time in the order issued, as an actuator consumer does that
  * handles one record at a time per partition (a region's commands share a partition).
  */
-import type { ActuationContext } from '../../sinks/framework/types.js';
-import type { Distribution } from '../../sinks/simulated/distributions.js';
-import { SimulatedProvider } from '../../sinks/simulated/simulated-provider.js';
+import type { ActuationContext } from '../../../sinks/framework/types.js';
+import type { Distribution } from '../../../sinks/simulated/distributions.js';
+import { SimulatedProvider } from '../../../sinks/simulated/simulated-provider.js';
 import {
   isRegionFailoverOpen,
   onRegionResult,
@@ -17,10 +17,10 @@ import {
   type RegionLimits,
   type StartCommands,
   startRegionFailover,
-} from '../../streams/processors/failover-orchestrator/region-failover.js';
-import type { FailoverCommand, ShadowBlueprint } from '../../streams/processors/failover-orchestrator/types.js';
-import type { ActuationResult } from '../../streams/processors/shadow-manager/types.js';
-import { ForeshadowError } from '../../streams/runtime/errors.js';
+} from '../../../streams/processors/failover-orchestrator/region-failover.js';
+import type { FailoverCommand, ShadowBlueprint } from '../../../streams/processors/failover-orchestrator/types.js';
+import type { ActuationResult } from '../../../streams/processors/shadow-manager/types.js';
+import { ForeshadowError } from '../../../streams/runtime/errors.js';
 import { settle, VirtualClock } from './virtual-clock.js';
 
 export interface WarmOptions {
