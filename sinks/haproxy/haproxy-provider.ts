@@ -142,29 +142,28 @@ export class HaproxyProvider implements RegionMember {
   async failoverStep(cmd: FailoverCommand, _ctx: ActuationContext): Promise<Outcome> {
     if (cmd.dryRun || cmd.type !== 'LAUNCH_LEVEL') return cmd.dryRun ? { detail: 'dry run: not acted on' } : {};
     const counts = new Map(cmd.services.map((s) => [s.service, s.instances]));
-    const parts: PartOutcome[] = [];
-    for (const s of cmd.services) {
-      const b = this.o.regionServices[s.service]?.[cmd.shadowRegion];
-      if (!b) continue;
-      const instances = balancerInstances(s.service, s.instances, b);
-      if (cmd.provisionOnly) {
-        await Promise.all(instances.map((i) => this.writeBalancerConfig(i, b, counts)));
-        parts.push({
+    const mine = cmd.services
+      .map((s) => ({ s, b: this.o.regionServices[s.service]?.[cmd.shadowRegion] }))
+      .filter((x): x is { s: (typeof cmd.services)[number]; b: RegionBalancer } => x.b !== undefined);
+    // A launch's services (a wave of the DAG, or the whole capacity) come up together.
+    const parts = await Promise.all(
+      mine.map(async ({ s, b }): Promise<PartOutcome> => {
+        const instances = balancerInstances(s.service, s.instances, b);
+        if (cmd.provisionOnly) {
+          await Promise.all(instances.map((i) => this.writeBalancerConfig(i, b, counts)));
+          return { member: s.service, outcome: { detail: `${instances.length} instance(s) configured and checked` } };
+        }
+        const started = await Promise.all(instances.map((i) => this.startBalancer(i, b)));
+        const servers = await Promise.all(instances.map((i) => this.waitServing(i, b)));
+        return {
           member: s.service,
-          outcome: { detail: `${instances.length} instance(s) configured and checked` },
-        });
-        continue;
-      }
-      const started = await Promise.all(instances.map((i) => this.startBalancer(i, b)));
-      const servers = await Promise.all(instances.map((i) => this.waitServing(i, b)));
-      parts.push({
-        member: s.service,
-        outcome: {
-          address: b.frontends.map((f) => f.bind).join(','),
-          detail: `${started.filter(Boolean).length} started, ${started.filter((x) => !x).length} already running; serving (${servers[0]})`,
-        },
-      });
-    }
+          outcome: {
+            address: b.frontends.map((f) => f.bind).join(','),
+            detail: `${started.filter(Boolean).length} started, ${started.filter((x) => !x).length} already running; serving (${servers[0]})`,
+          },
+        };
+      }),
+    );
     return mergeOutcomes(parts);
   }
 

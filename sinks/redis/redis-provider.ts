@@ -34,7 +34,12 @@ import type { ActuationContext, ActuatorCommand, FailoverCommand, Outcome, Shado
 import { mergeOutcomes, type PartOutcome } from '../region/outcomes.js';
 import type { RegionMember } from '../region/region-provider.js';
 import { parseInfo, type SyncState, syncState } from './info.js';
-import { type RegionInstance, regionInstanceConfig, regionInstances } from './region-instances.js';
+import {
+  type RegionInstance,
+  type RegionInstances,
+  regionInstanceConfig,
+  regionInstances,
+} from './region-instances.js';
 
 const run = promisify(execFile);
 
@@ -416,25 +421,27 @@ export class RedisProvider implements RegionMember {
    */
   async failoverStep(cmd: FailoverCommand, _ctx: ActuationContext): Promise<Outcome> {
     if (cmd.dryRun || cmd.type !== 'LAUNCH_LEVEL') return cmd.dryRun ? { detail: 'dry run: not acted on' } : {};
-    const parts: PartOutcome[] = [];
-    for (const s of cmd.services) {
-      const where = this.o.regionServices[s.service]?.[cmd.shadowRegion];
-      if (!where) continue;
-      const instances = regionInstances(s.service, s.instances, where);
-      if (cmd.provisionOnly) {
-        await Promise.all(instances.map((i) => this.writeRegionConfig(i)));
-        parts.push({ member: s.service, outcome: { detail: `${instances.length} instance(s) configured` } });
-        continue;
-      }
-      const started = await Promise.all(instances.map((i) => this.startRegionInstance(i)));
-      parts.push({
-        member: s.service,
-        outcome: {
-          address: instances.map((i) => formatHostPort(i.address)).join(','),
-          detail: `${started.filter(Boolean).length} started, ${started.filter((x) => !x).length} already running; all answer PING`,
-        },
-      });
-    }
+    const mine = cmd.services
+      .map((s) => ({ s, where: this.o.regionServices[s.service]?.[cmd.shadowRegion] }))
+      .filter((x): x is { s: (typeof cmd.services)[number]; where: RegionInstances } => x.where !== undefined);
+    // A launch's services (a wave of the DAG, or the whole capacity) come up together.
+    const parts = await Promise.all(
+      mine.map(async ({ s, where }): Promise<PartOutcome> => {
+        const instances = regionInstances(s.service, s.instances, where);
+        if (cmd.provisionOnly) {
+          await Promise.all(instances.map((i) => this.writeRegionConfig(i)));
+          return { member: s.service, outcome: { detail: `${instances.length} instance(s) configured` } };
+        }
+        const started = await Promise.all(instances.map((i) => this.startRegionInstance(i)));
+        return {
+          member: s.service,
+          outcome: {
+            address: instances.map((i) => formatHostPort(i.address)).join(','),
+            detail: `${started.filter(Boolean).length} started, ${started.filter((x) => !x).length} already running; all answer PING`,
+          },
+        };
+      }),
+    );
     return mergeOutcomes(parts);
   }
 
