@@ -28,6 +28,9 @@ function uptime(): string {
   }
 }
 
+// The drill's producers use kafkajs' default partitioner on purpose (one-partition topics).
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
