@@ -3,6 +3,7 @@
  * drills can build any of them from a validated options object (explicit, no import side effects).
  */
 import { z } from 'zod';
+import { AwsProvider, type AwsProviderOptions } from './aws/aws-provider.js';
 import { DnsProvider, type DnsProviderOptions } from './dns/dns-provider.js';
 import { permanentError } from './framework/errors.js';
 import type { ActuatorProvider } from './framework/types.js';
@@ -13,7 +14,7 @@ import { isRegionMember, RegionProvider } from './region/region-provider.js';
 import { SimulatedProvider, type SimulatedProviderOptions } from './simulated/simulated-provider.js';
 import { WebhookProvider, type WebhookProviderOptions } from './webhook/webhook-provider.js';
 
-export const PROVIDER_KINDS = ['redis', 'haproxy', 'dns', 'postgres', 'region', 'webhook', 'simulated'] as const;
+export const PROVIDER_KINDS = ['redis', 'haproxy', 'dns', 'postgres', 'region', 'webhook', 'simulated', 'aws'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 export type ProviderOptions =
@@ -23,7 +24,8 @@ export type ProviderOptions =
   | { kind: 'postgres'; options: PostgresProviderOptions }
   | { kind: 'region'; options: RegionProviderOptions }
   | { kind: 'webhook'; options: WebhookProviderOptions }
-  | { kind: 'simulated'; options: SimulatedProviderOptions };
+  | { kind: 'simulated'; options: SimulatedProviderOptions }
+  | { kind: 'aws'; options: AwsProviderOptions };
 
 /** A region actuator: the providers that run the region's services, each with its own options. */
 export const regionProviderOptionsSchema = z.object({
@@ -59,5 +61,7 @@ export function createProvider(kind: ProviderKind, options: unknown): ActuatorPr
       return new WebhookProvider(options as WebhookProviderOptions);
     case 'simulated':
       return new SimulatedProvider((options ?? {}) as SimulatedProviderOptions);
+    case 'aws':
+      return new AwsProvider(options as AwsProviderOptions);
   }
 }
