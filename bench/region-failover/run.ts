@@ -11,7 +11,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConnection } from '../../streams/runtime/config.js';
-import { type RealDrillResult, runRealRegionDrill } from './real/drill.js';
+import { runRealRegionDrill } from './real/drill.js';
+import type { RealDrillResult } from './real/report.js';
 import { drillTable } from './real/table.js';
 
 function positive(name: string, value: string | undefined, fallback: number): number {

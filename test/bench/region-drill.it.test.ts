@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type LiveShadow, type RealDrillResult, runRealRegionDrill } from '../../bench/region-failover/real/drill.js';
+import { type LiveShadow, runRealRegionDrill } from '../../bench/region-failover/real/drill.js';
 import { pgAnswers, redisPing } from '../../bench/region-failover/real/prober.js';
 import {
   DRILL_SERVICES,
@@ -21,6 +21,7 @@ import {
   trueDependencies,
 } from '../../bench/region-failover/real/region-plan.js';
 import { DATABASE } from '../../bench/region-failover/real/regions.js';
+import type { RealDrillResult } from '../../bench/region-failover/real/report.js';
 import { drillTable } from '../../bench/region-failover/real/table.js';
 import { loadConnection } from '../../streams/runtime/config.js';
 import { brokers } from '../support/kafka.js';

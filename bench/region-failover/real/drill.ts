@@ -21,6 +21,7 @@ import type { ShadowBlueprint } from '../../../streams/processors/failover-orche
 import type { KafkaConnection } from '../../../streams/runtime/config.js';
 import { createKafka } from '../../../streams/runtime/kafka-client.js';
 import { createTopicsAndWait } from '../../../streams/runtime/topic-admin.js';
+import { waitReplicated, writeBurst, writeRows } from './data.js';
 import { type CommandLog, runRegionFailover, type ServiceTiming, timedMember } from './failover.js';
 import { type Discovery, discoverBlueprint, type HistoryCounts, historyTopics, publishHistory } from './history.js';
 import { DrillNamed } from './named.js';
@@ -35,17 +36,9 @@ import {
   SHADOW_REGION,
   trueDependencies,
 } from './region-plan.js';
-import {
-  DATABASE,
-  failRegionA,
-  type PrimaryRegion,
-  shadowMembers,
-  startRegions,
-  TSIG_ENV,
-  tearDown,
-} from './regions.js';
-
-export type Mode = 'warm' | 'cold';
+import { failRegionA, type PrimaryRegion, shadowMembers, startRegions, TSIG_ENV, tearDown } from './regions.js';
+import { accuracy, type Mode, type RealDrillResult, type RunResult, summarise } from './report.js';
+import { verify } from './verify.js';
 
 export interface RealDrillOptions {
   /** Runs of each mode. */
@@ -68,199 +61,6 @@ export interface LiveShadow {
   /** Region B's PostgreSQL (the promoted standby). */
   database: PgCluster;
   run: RunResult;
-}
-
-export interface Verification {
-  promoted: boolean;
-  timeline: number;
-  rowsReplicated: number;
-  rowsReplicatedFound: number;
-  burstWritten: number;
-  burstFound: number;
-  /** record → its answers at named (dig), after the failover. */
-  dns: Record<string, string[]>;
-  dnsAllShadow: boolean;
-  /** Dependency edges whose dependant started before its dependency was ready. */
-  orderViolations: string[];
-  /** Checks failing in a final round after the failover (none when every service answers). */
-  notAnswering: string[];
-}
-
-export interface RunResult {
-  mode: Mode;
-  run: number;
-  epoch: number;
-  /** Failure signal → every service of region B answering (the headline). */
-  allAnsweringMs: number | null;
-  /** Failure signal → the orchestrator's DONE (after the reverse-replication slot). */
-  failoverDoneMs: number;
-  /** Failure signal → the plan's first command: cold includes discovery and sizing. */
-  planMs: number;
-  /** Cold: reading evidence and history, mapping, sizing (inside planMs); warm: done before the failure. */
-  discover: { readMs: number; mapMs: number; sizeMs: number; records: number; beforeFailure: boolean };
-  /** The orchestrator's LAUNCH step (capacity, then every service in DAG order). */
-  launchMs: number;
-  /** The capacity launch (provisionOnly: configurations written and checked, standby checked). */
-  capacityMs: number;
-  /** PostgreSQL's start: pg_promote() and the epoch claim, to writable. */
-  promoteMs: number;
-  networkingMs: number;
-  /** REDIRECT_TRAFFIC: every DNS record moved to region B (RFC 2136 + TSIG, fenced, read back). */
-  dnsMs: number;
-  replicationMs: number;
-  services: Record<
-    string,
-    ServiceTiming & { answeredMs: number | null; instances: number; level: number; dependsOn: string[] }
-  >;
-  dag: { edges: number; precision: number; recall: number; levels: number };
-  verification: Verification;
-  commands: CommandLog[];
-  events: string[];
-}
-
-export interface Spread {
-  median: number;
-  min: number;
-  max: number;
-}
-
-export function spread(values: readonly number[]): Spread {
-  const v = [...values].sort((a, b) => a - b);
-  if (v.length === 0) return { median: 0, min: 0, max: 0 };
-  const mid = Math.floor(v.length / 2);
-  const median = v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
-  return { median: Math.round(median), min: Math.round(v[0]!), max: Math.round(v.at(-1)!) };
-}
-
-export interface ModeSummary {
-  runs: number;
-  allAnsweringMs: Spread;
-  failoverDoneMs: Spread;
-  planMs: Spread;
-  discoverMs: Spread;
-  launchMs: Spread;
-  promoteMs: Spread;
-  dnsMs: Spread;
-}
-
-export interface RealDrillResult {
-  drill: 'region-failover (local, real processes)';
-  when: string;
-  machine: { cpus: number; loadavgBefore: number[]; loadavgAfter: number[] };
-  options: { runs: number; historyMinutes: number; rows: number; burst: number };
-  region: {
-    primary: string;
-    shadow: string;
-    services: { service: string; kind: string; dependsOn: string[] }[];
-    history: HistoryCounts;
-  };
-  /** The blueprint of the first run: instances per service, launch level, mapped dependencies. */
-  blueprint: { service: string; instances: number; level: number; dependsOn: string[] }[];
-  warm: ModeSummary;
-  cold: ModeSummary;
-  /** median cold − median warm, all services answering. */
-  coldMinusWarmMs: number;
-  runs: RunResult[];
-}
-
-function summarise(runs: readonly RunResult[]): ModeSummary {
-  const of = (f: (r: RunResult) => number): Spread => spread(runs.map(f));
-  return {
-    runs: runs.length,
-    allAnsweringMs: of((r) => r.allAnsweringMs ?? Number.NaN),
-    failoverDoneMs: of((r) => r.failoverDoneMs),
-    planMs: of((r) => r.planMs),
-    discoverMs: of((r) => r.discover.readMs + r.discover.mapMs + r.discover.sizeMs),
-    launchMs: of((r) => r.launchMs),
-    promoteMs: of((r) => r.promoteMs),
-    dnsMs: of((r) => r.dnsMs),
-  };
-}
-
-async function writeRows(a: PrimaryRegion, rows: number): Promise<void> {
-  for (let from = 1; from <= rows; from += 1_000) {
-    const to = Math.min(rows, from + 999);
-    await a.db.sql(
-      `INSERT INTO orders (id, note) SELECT g, 'order ' || g FROM generate_series($1::bigint, $2::bigint) g`,
-      [from, to],
-      DATABASE,
-    );
-  }
-}
-
-/** Until the standby has replayed everything the primary has written. */
-async function waitReplicated(a: PrimaryRegion): Promise<void> {
-  const [current] = await a.db.sql<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-  const lsn = current?.lsn ?? '0/0';
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const [row] = await a.standby.sql<{ caught: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught', [
-      lsn,
-    ]);
-    if (row?.caught) return;
-    if (Date.now() > deadline) throw new Error(`standby did not replay ${lsn} within 30 s`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function verify(
-  plan: RegionPlan,
-  named: DrillNamed,
-  a: PrimaryRegion,
-  o: RealDrillOptions,
-  burstIds: number[],
-  times: ReadonlyMap<string, ServiceTiming>,
-  prober: Prober,
-): Promise<Verification> {
-  const [state] = await a.standby.sql<{ standby: boolean; timeline: number }>(
-    `SELECT pg_is_in_recovery() AS standby,
-            ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int AS timeline`,
-  );
-  const [found] = await a.standby.sql<{ n: string }>(
-    'SELECT count(*)::text AS n FROM orders WHERE id BETWEEN 1 AND $1',
-    [o.rows],
-    DATABASE,
-  );
-  const [burst] = await a.standby.sql<{ n: string }>(
-    'SELECT count(*)::text AS n FROM orders WHERE id = ANY($1::bigint[])',
-    [burstIds],
-    DATABASE,
-  );
-  const dns: Record<string, string[]> = {};
-  const want = plan.records(SHADOW_REGION);
-  for (const name of Object.keys(want)) dns[name] = await named.dig(name);
-  const orderViolations: string[] = [];
-  for (const [service, deps] of trueDependencies()) {
-    const mine = times.get(service);
-    for (const d of deps) {
-      const dep = times.get(d);
-      if (!mine || !dep || mine.startMs < dep.readyMs) {
-        orderViolations.push(
-          `${service} started at ${mine?.startMs.toFixed(0)} ms, ${d} ready at ${dep?.readyMs.toFixed(0)} ms`,
-        );
-      }
-    }
-  }
-  return {
-    promoted: state?.standby === false,
-    timeline: state?.timeline ?? 0,
-    rowsReplicated: o.rows,
-    rowsReplicatedFound: Number(found?.n ?? 0),
-    burstWritten: burstIds.length,
-    burstFound: Number(burst?.n ?? 0),
-    dns,
-    dnsAllShadow: Object.entries(want).every(([name, ip]) => (dns[name] ?? []).join() === ip),
-    orderViolations,
-    notAnswering: await prober.confirm(),
-  };
-}
-
-/** The mapped DAG against the ground truth. */
-function accuracy(edges: ReadonlyArray<{ from: string; to: string }>): { precision: number; recall: number } {
-  const truth = new Set([...trueDependencies()].flatMap(([from, tos]) => tos.map((to) => `${from}>${to}`)));
-  const found = new Set(edges.map((e) => `${e.from}>${e.to}`));
-  const hits = [...found].filter((e) => truth.has(e)).length;
-  return { precision: found.size === 0 ? 0 : hits / found.size, recall: truth.size === 0 ? 1 : hits / truth.size };
 }
 
 interface Shared {
@@ -294,10 +94,7 @@ async function runOnce(
     await sh.named.set(sh.plan.records(PRIMARY_REGION));
     let warm: Discovery | undefined;
     if (mode === 'warm') warm = await discoverBlueprint(sh.kafka, sh.topics, `${sh.group}-${run}`, Date.now(), epoch);
-    const burstIds = Array.from({ length: o.burst }, (_, i) => o.rows + 1 + i);
-    const writer = await a.db.client(DATABASE);
-    for (const id of burstIds) await writer.query(`INSERT INTO orders (id, note) VALUES ($1, 'late')`, [id]);
-    await writer.end().catch(() => undefined);
+    const burstIds = await writeBurst(a, o.rows + 1, o.burst);
 
     // The failure and its signal.
     await failRegionA(dir, a);
@@ -377,7 +174,7 @@ async function runOnce(
         ]),
       ),
       dag: { edges: discovery.dag.edges.length, ...acc, levels: discovery.dag.levels.length },
-      verification: await verify(sh.plan, sh.named, a, o, burstIds, times, prober),
+      verification: await verify(sh.plan, sh.named, a, o.rows, burstIds, times, prober),
       commands: fo.commands,
       events: fo.events,
     };

@@ -1,5 +1,5 @@
 /** The README table of the local region drill, from its JSON result. */
-import type { RealDrillResult, Spread } from './drill.js';
+import type { RealDrillResult, Spread } from './report.js';
 
 const ms = (s: Spread, runs: number): string =>
   runs > 1
