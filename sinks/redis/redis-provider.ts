@@ -31,15 +31,10 @@ import { formatHostPort, type HostPort, parseHostPort } from '../framework/addre
 import { permanentError, transientError } from '../framework/errors.js';
 import { sleep } from '../framework/retry.js';
 import type { ActuationContext, ActuatorCommand, FailoverCommand, Outcome, ShadowCommand } from '../framework/types.js';
-import { mergeOutcomes, type PartOutcome } from '../region/outcomes.js';
 import type { RegionMember } from '../region/region-provider.js';
 import { parseInfo, type SyncState, syncState } from './info.js';
-import {
-  type RegionInstance,
-  type RegionInstances,
-  regionInstanceConfig,
-  regionInstances,
-} from './region-instances.js';
+import { regionInstancesSchema } from './region-instances.js';
+import { RedisRegionLaunch } from './region-launch.js';
 
 const run = promisify(execFile);
 
@@ -47,12 +42,6 @@ const run = promisify(execFile);
 function quoteConf(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
-
-export const regionInstancesSchema = z.object({
-  bindAddress: z.string().min(1),
-  port: z.number().int().positive().max(65_535),
-  dataRoot: z.string().min(1),
-});
 
 export const redisProviderOptionsSchema = z.object({
   name: z.string().default('redis'),
@@ -91,9 +80,19 @@ export class RedisProvider implements RegionMember {
   readonly name: string;
   private readonly o: Resolved;
 
+  private readonly region: RedisRegionLaunch;
+
   constructor(options: RedisProviderOptions) {
     this.o = redisProviderOptionsSchema.parse(options);
     this.name = this.o.name;
+    this.region = new RedisRegionLaunch(this.o.regionServices, {
+      redisServer: this.o.redisServer,
+      quotedPassword: () => {
+        const pw = this.password();
+        return pw === undefined ? undefined : quoteConf(pw);
+      },
+      reachable: (a) => this.reachable(a),
+    });
   }
 
   ownsService(service: string, region: string): boolean {
@@ -414,116 +413,14 @@ export class RedisProvider implements RegionMember {
     return { address: formatHostPort(shadow), detail: r ? 'shadow stopped and removed' : 'already stopped; removed' };
   }
 
-  /**
-   * Region failover: provisionOnly writes the configuration of every instance of its services;
-   * otherwise their servers are started (already running ones, started by us, are left as they
-   * are) and each must answer PING. Other steps have nothing to do with Redis.
-   */
-  async failoverStep(cmd: FailoverCommand, _ctx: ActuationContext): Promise<Outcome> {
-    if (cmd.dryRun || cmd.type !== 'LAUNCH_LEVEL') return cmd.dryRun ? { detail: 'dry run: not acted on' } : {};
-    const mine = cmd.services
-      .map((s) => ({ s, where: this.o.regionServices[s.service]?.[cmd.shadowRegion] }))
-      .filter((x): x is { s: (typeof cmd.services)[number]; where: RegionInstances } => x.where !== undefined);
-    // A launch's services (a wave of the DAG, or the whole capacity) come up together.
-    const parts = await Promise.all(
-      mine.map(async ({ s, where }): Promise<PartOutcome> => {
-        const instances = regionInstances(s.service, s.instances, where);
-        if (cmd.provisionOnly) {
-          await Promise.all(instances.map((i) => this.writeRegionConfig(i)));
-          return { member: s.service, outcome: { detail: `${instances.length} instance(s) configured` } };
-        }
-        const started = await Promise.all(instances.map((i) => this.startRegionInstance(i)));
-        return {
-          member: s.service,
-          outcome: {
-            address: instances.map((i) => formatHostPort(i.address)).join(','),
-            detail: `${started.filter(Boolean).length} started, ${started.filter((x) => !x).length} already running; all answer PING`,
-          },
-        };
-      }),
-    );
-    return mergeOutcomes(parts);
-  }
-
-  private async writeRegionConfig(i: RegionInstance): Promise<string> {
-    await mkdir(i.dir, { recursive: true, mode: 0o700 });
-    const file = join(i.dir, 'redis.conf');
-    const pw = this.password();
-    await writeFile(file, regionInstanceConfig(i, pw === undefined ? undefined : quoteConf(pw)), { mode: 0o600 });
-    await chmod(file, 0o600);
-    return file;
-  }
-
-  /** True when it started the server, false when one of ours already answered there. */
-  private async startRegionInstance(i: RegionInstance): Promise<boolean> {
-    const running = await this.reachable(i.address);
-    if (running) {
-      running.disconnect();
-      const ours = await readFile(join(i.dir, 'redis.pid'), 'utf8').then(
-        () => true,
-        () => false,
-      );
-      if (!ours) throw permanentError(`${formatHostPort(i.address)} already runs a redis not started by Foreshadow`);
-      return false;
-    }
-    const file = await readFile(join(i.dir, 'redis.conf'), 'utf8').then(
-      () => join(i.dir, 'redis.conf'),
-      () => this.writeRegionConfig(i), // started without the provisioning step: configure now
-    );
-    await this.launchServer(file, i.address);
-    return true;
-  }
-
-  /** Runs a daemonising redis-server on `file` and waits until `a` answers. */
-  private async launchServer(file: string, a: HostPort): Promise<void> {
-    try {
-      await run(this.o.redisServer, [file], { timeout: 10_000 });
-    } catch (err: unknown) {
-      throw transientError(`redis-server failed to start on ${formatHostPort(a)}: ${describeError(err)}`, {}, err);
-    }
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const c = await this.reachable(a);
-      if (c) {
-        try {
-          if ((await c.ping()) === 'PONG') return;
-        } catch {
-          // still loading its data set: ask again
-        } finally {
-          c.disconnect();
-        }
-      }
-      if (Date.now() > deadline) throw transientError(`redis-server on ${formatHostPort(a)} did not come up`);
-      await sleep(20);
-    }
-  }
-
-  /** Look, never act: a launch's instances all configured (provisionOnly) or all answering. */
-  private async observeRegionLaunch(cmd: FailoverCommand): Promise<Outcome | undefined> {
-    if (cmd.type !== 'LAUNCH_LEVEL' || cmd.dryRun) return undefined;
-    for (const s of cmd.services) {
-      const where = this.o.regionServices[s.service]?.[cmd.shadowRegion];
-      if (!where) continue;
-      for (const i of regionInstances(s.service, s.instances, where)) {
-        if (cmd.provisionOnly) {
-          const there = await readFile(join(i.dir, 'redis.conf')).then(
-            () => true,
-            () => false,
-          );
-          if (!there) return undefined;
-          continue;
-        }
-        const c = await this.reachable(i.address);
-        if (!c) return undefined;
-        c.disconnect();
-      }
-    }
-    return { detail: cmd.provisionOnly ? 'instances configured' : 'instances answering' };
+  /** Region failover: see `regionServices` (region-launch.ts). Other steps have nothing to do with Redis. */
+  failoverStep(cmd: FailoverCommand, _ctx: ActuationContext): Promise<Outcome> {
+    return this.region.step(cmd);
   }
 
   /** Look, never act: is the interrupted command's effect already in place? (See the module comment.) */
   async reconcile(c: ActuatorCommand, ctx: ActuationContext): Promise<Outcome | undefined> {
-    if (c.source === 'failover') return this.observeRegionLaunch(c.command);
+    if (c.source === 'failover') return this.region.observe(c.command);
     const cmd = c.command;
     switch (cmd.type) {
       case 'CREATE':

@@ -5,7 +5,15 @@
  * separate step of the failover).
  */
 import { resolve } from 'node:path';
+import { z } from 'zod';
 import type { HostPort } from '../framework/address.js';
+
+/** Where a service's instances run in one shadow region (instance i on `port + i`). */
+export const regionInstancesSchema = z.object({
+  bindAddress: z.string().min(1),
+  port: z.number().int().positive().max(65_535),
+  dataRoot: z.string().min(1),
+});
 
 export interface RegionInstance {
   service: string;
@@ -14,11 +22,7 @@ export interface RegionInstance {
   dir: string;
 }
 
-export interface RegionInstances {
-  bindAddress: string;
-  port: number;
-  dataRoot: string;
-}
+export type RegionInstances = z.infer<typeof regionInstancesSchema>;
 
 export function regionInstances(service: string, count: number, where: RegionInstances): RegionInstance[] {
   const safe = service.replace(/[^A-Za-z0-9._-]/g, '_');
