@@ -176,7 +176,6 @@ async function runOnce(
       dag: { edges: discovery.dag.edges.length, ...acc, levels: discovery.dag.levels.length },
       verification: await verify(sh.plan, sh.named, a, o.rows, burstIds, times, prober),
       commands: fo.commands,
-      events: fo.events,
     };
     await o.inspect?.({ plan: sh.plan, named: sh.named, database: a.standby, run: result });
     return result;

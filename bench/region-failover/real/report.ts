@@ -53,7 +53,6 @@ export interface RunResult {
   dag: { edges: number; precision: number; recall: number; levels: number };
   verification: Verification;
   commands: CommandLog[];
-  events: string[];
 }
 
 export interface Spread {
