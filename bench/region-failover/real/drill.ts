@@ -130,6 +130,11 @@ async function runOnce(
       `run ${run} (${mode}): all answering ${allAnsweringMs?.toFixed(0)} ms, failover ${fo.failover.step} ${fo.doneMs.toFixed(0)} ms`,
     );
     if (fo.failover.step !== 'DONE') throw new Error(`failover ended ${fo.failover.step}:\n${fo.events.join('\n')}`);
+    if (allAnsweringMs === undefined) {
+      throw new Error(
+        `not every service answered in ${SHADOW_REGION} within 60 s: ${(await prober.confirm()).join(', ')}`,
+      );
+    }
     const step = (name: string): number => fo.failover.stepTimings.find((s) => s.step === name)?.ms ?? 0;
     const duration = (pred: (c: CommandLog) => boolean): number => {
       const c = fo.commands.find(pred);
@@ -141,7 +146,7 @@ async function runOnce(
       mode,
       run,
       epoch,
-      allAnsweringMs: allAnsweringMs ?? null,
+      allAnsweringMs,
       failoverDoneMs: fo.doneMs,
       planMs: fo.firstCommandMs,
       discover: {

@@ -29,7 +29,7 @@ export interface RunResult {
   run: number;
   epoch: number;
   /** Failure signal → every service of region B answering (the headline). */
-  allAnsweringMs: number | null;
+  allAnsweringMs: number;
   /** Failure signal → the orchestrator's DONE (after the reverse-replication slot). */
   failoverDoneMs: number;
   /** Failure signal → the plan's first command: cold includes discovery and sizing. */
@@ -104,7 +104,7 @@ export function summarise(runs: readonly RunResult[]): ModeSummary {
   const of = (f: (r: RunResult) => number): Spread => spread(runs.map(f));
   return {
     runs: runs.length,
-    allAnsweringMs: of((r) => r.allAnsweringMs ?? Number.NaN),
+    allAnsweringMs: of((r) => r.allAnsweringMs),
     failoverDoneMs: of((r) => r.failoverDoneMs),
     planMs: of((r) => r.planMs),
     discoverMs: of((r) => r.discover.readMs + r.discover.mapMs + r.discover.sizeMs),
