@@ -21,6 +21,7 @@ import { capacityTopology } from '../streams/processors/capacity-fingerprint/top
 import { dependencyMapTopology } from '../streams/processors/dependency-map/topology.js';
 import { startFailoverOrchestrator } from '../streams/processors/failover-orchestrator/app.js';
 import { buildFailoverOrchestratorTopology } from '../streams/processors/failover-orchestrator/topology.js';
+import { startFailureRisk } from '../streams/processors/failure-risk/app.js';
 import { buildFailureRiskTopology } from '../streams/processors/failure-risk/topology.js';
 import { buildHostBaselineTopology } from '../streams/processors/host-baseline/topology.js';
 import { buildMetricIngestTopology } from '../streams/processors/metric-ingest/topology.js';
@@ -199,14 +200,20 @@ export async function startApp(name: AppName, conn: KafkaConnection, cfg: DemoRu
         cfg,
         'at-least-once',
       );
-    case 'failure-risk':
-      return streams(
-        name,
-        buildFailureRiskTopology({ applicationId: id('foreshadow-failure-risk') }),
-        conn,
-        cfg,
-        'at-least-once',
-      );
+    case 'failure-risk': {
+      // The scoring app, its fleet model's trainer and the model's reader (failure-risk/app.ts).
+      const applicationId = id('foreshadow-failure-risk');
+      const t = buildFailureRiskTopology({ applicationId });
+      await startAtPresentIfNew(conn, t.applicationId, t.sourceTopics());
+      const running = await startFailureRisk({
+        applicationId,
+        connection: conn,
+        guarantee: 'at-least-once',
+        stateDir: join(cfg.stateDir, name),
+        streams: { commitIntervalMs: 500, onFatal: (err) => onAppFatal(name, err) },
+      });
+      return { name, close: () => running.close() };
+    }
     case 'capacity-fingerprint':
       return streams(
         name,

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { parseFlagsOrExit } from '../../cli/args.js';
 import { HOST_SAMPLE_RECORD, type HostSample } from '../../schemas/records/host-sample.js';
+import { ensureFleetModelTopics } from '../../streams/processors/failure-risk/fleet-model.js';
 import { buildFailureRiskTopology } from '../../streams/processors/failure-risk/topology.js';
 import { buildHostBaselineTopology } from '../../streams/processors/host-baseline/topology.js';
 import { loadConnection } from '../../streams/runtime/config.js';
@@ -111,6 +112,8 @@ async function once(guarantee: Guarantee, o: Required<PipelineBenchOptions>): Pr
       await new Promise((r) => setTimeout(r, 1_000 * attempt));
     }
   }
+  // Where the risk app sends its labelled examples (the fleet model's topics, fleet-model.ts).
+  await ensureFleetModelTopics(admin, apps.risk);
   const stateDir = await mkdtemp(join(tmpdir(), 'bench-pl-'));
   const logger = createLogger('bench', 'warn');
   const running: StreamsApp[] = [];

@@ -28,6 +28,7 @@ import { SimulatedProvider } from '../../sinks/simulated/simulated-provider.js';
 import { capacityTopology } from '../../streams/processors/capacity-fingerprint/topology.js';
 import { dependencyMapTopology } from '../../streams/processors/dependency-map/topology.js';
 import { buildFailoverOrchestratorTopology } from '../../streams/processors/failover-orchestrator/topology.js';
+import { ensureFleetModelTopics } from '../../streams/processors/failure-risk/fleet-model.js';
 import { buildFailureRiskTopology } from '../../streams/processors/failure-risk/topology.js';
 import { buildHostBaselineTopology } from '../../streams/processors/host-baseline/topology.js';
 import { regionHealthTopology } from '../../streams/processors/region-health/topology.js';
@@ -228,6 +229,7 @@ export class FuzzPipeline {
     await withAdmin(async (admin) => {
       await retryWhileInFlux(() => createTopicsAndWait(admin, topics));
       await retryWhileInFlux(() => ensureFleetTopic(admin, fleetTopic(this.appId('sm'))));
+      await retryWhileInFlux(() => ensureFleetModelTopics(admin, this.appId('fr')));
     });
 
     const hb = this.appId('hb');

@@ -1,15 +1,20 @@
 /**
  * Predictive failure analysis: metrics.samples (HostSample, key = host) -> health.risk (HostRisk,
- * key = host), learning from host.failures (HostFailure, key = host) and failed deployments in the
- * deployments table (Deployment, key = resourceId, re-keyed by host through an internal topic).
+ * key = host), labelling examples from host.failures (HostFailure, key = host) and failed
+ * deployments in the deployments table (Deployment, key = resourceId, re-keyed by host through an
+ * internal topic).
+ *
+ * The model is the fleet's (fleet-model.ts): every task scores with the latest model its
+ * `ModelFeed` holds and sends its labelled examples (RiskExample, to the `examples-out` child) to
+ * the fleet's one trainer instead of training a model of its own.
  *
  * Stores:
  * - `failure-risk-hosts` (host -> HostRiskState): streaming scorer, baselines, trend windows, the
  *   risk history and the examples waiting for their label;
- * - `failure-risk-model` ("model" -> ModelState): the online logistic regression (per task: each
- *   task learns from the hosts it owns), restored from its changelog after a restart;
  * - `failure-risk-deployments` (resourceId -> last seen outcome), so a redelivered or compacted
  *   deployment record is not counted as a new failure.
+ * (Before the fleet model, a `failure-risk-model` store held one model per task; it is no longer
+ * read, and its changelog topic can be deleted.)
  * Time: event time of samples and of outcomes; labels are assigned one horizon after a sample.
  */
 import type { Deployment } from '../../../schemas/records/deployment.js';
@@ -19,20 +24,25 @@ import type { HostSample } from '../../../schemas/records/host-sample.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
-import { type ModelState, newModel } from './model.js';
-import { DEPLOYMENT_STORE, HOST_STORE, MODEL_KEY, MODEL_STORE } from './names.js';
+import { type ModelFeed, priorModelFeed, type RiskExample } from './fleet-model.js';
+import { DEPLOYMENT_STORE, HOST_STORE } from './names.js';
 import { type FailureRiskOptions, failureRiskOptions, riskOptions } from './options.js';
 import {
   applyOutcome,
   evaluateSample,
   evaluateSilence,
   type HostRiskState,
+  type Learner,
   newHostRiskState,
   type RiskOptions,
 } from './risk-engine.js';
 
 /** The fields of a deployments record (schemas/records/deployment.ts) the risk model reads. */
 export type DeploymentInput = Pick<Deployment, 'resourceId' | 'host' | 'region' | 'outcome' | 'deployedAt'>;
+
+/** Children of the risk processors: the health.risk sink and the labelled examples' sink. */
+export const RISK_CHILD = 'risk-out';
+export const EXAMPLES_CHILD = 'examples-out';
 
 /** A failed deployment, re-keyed by host. */
 export interface DeploymentLabel {
@@ -43,15 +53,21 @@ export interface DeploymentLabel {
 
 abstract class RiskStateAccess {
   protected hosts!: KeyValueStore<string, HostRiskState>;
-  protected models!: KeyValueStore<string, ModelState>;
+  private examplesCtx!: ProcessorContext<unknown, unknown>;
+
+  constructor(protected readonly feed: ModelFeed) {}
 
   protected open(ctx: ProcessorContext<unknown, unknown>): void {
     this.hosts = ctx.getKeyValueStore<string, HostRiskState>(HOST_STORE);
-    this.models = ctx.getKeyValueStore<string, ModelState>(MODEL_STORE);
+    this.examplesCtx = ctx;
   }
 
-  protected async model(): Promise<ModelState> {
-    return (await this.models.get(MODEL_KEY)) ?? newModel();
+  /** Labelled examples of `host` go to the fleet's trainer (in this task's transaction). */
+  protected learner(host: string): Learner {
+    return (x, label, weight, t) => {
+      const example: RiskExample = { host, t, label, weight, x };
+      this.examplesCtx.forward(new StreamRecord(host, example, t), EXAMPLES_CHILD);
+    };
   }
 }
 
@@ -91,8 +107,8 @@ export class FailureRiskProcessor extends RiskStateAccess implements Processor<s
   private pass: { candidates: string[]; next: number } | undefined;
   private nextCheckAt = Number.POSITIVE_INFINITY;
 
-  constructor(options: Partial<FailureRiskOptions> = {}) {
-    super();
+  constructor(options: Partial<FailureRiskOptions> = {}, feed: ModelFeed = priorModelFeed()) {
+    super(feed);
     this.opts = failureRiskOptions(options);
     this.risk = riskOptions(this.opts);
   }
@@ -145,7 +161,7 @@ export class FailureRiskProcessor extends RiskStateAccess implements Processor<s
   }
 
   private async reportSilent(hosts: readonly string[], now: number): Promise<void> {
-    const model = await this.model();
+    const model = this.feed.current();
     for (const host of hosts) {
       const state = await this.hosts.get(host);
       if (!state) {
@@ -155,7 +171,7 @@ export class FailureRiskProcessor extends RiskStateAccess implements Processor<s
       const risk = evaluateSilence(state, model, now, this.risk, this.opts.silentIntervals);
       if (!risk) continue;
       this.hosts.put(state.host, state);
-      this.ctx.forward(new StreamRecord(state.host, risk, risk.timestamp));
+      this.ctx.forward(new StreamRecord(state.host, risk, risk.timestamp), RISK_CHILD);
     }
   }
 
@@ -163,13 +179,17 @@ export class FailureRiskProcessor extends RiskStateAccess implements Processor<s
     const sample = record.value;
     const host = sample.host || record.key;
     const state = (await this.hosts.get(host)) ?? newHostRiskState(host, sample.region, sample.zone);
-    const model = await this.model();
-    const risk = evaluateSample(state, model, sample, this.risk, this.opts.learn);
+    const risk = evaluateSample(
+      state,
+      this.feed.current(),
+      sample,
+      this.risk,
+      this.opts.learn ? this.learner(host) : false,
+    );
     state.lastSeenWall = this.ctx.wallClockTime();
     this.hosts.put(host, state);
     this.watch?.set(host, watchOf(state));
-    if (this.opts.learn) this.models.put(MODEL_KEY, model);
-    this.ctx.forward(new StreamRecord(host, risk, sample.timestamp));
+    this.ctx.forward(new StreamRecord(host, risk, sample.timestamp), RISK_CHILD);
   }
 }
 
@@ -177,10 +197,10 @@ function watchOf(state: HostRiskState): SilenceWatch {
   return { lastSeenWall: state.lastSeenWall, intervalMs: state.features.intervalMs };
 }
 
-/** Applies labelled outcomes (host failures, failed deployments) to the model. */
+/** Labels a host's pending examples with an outcome (host failure, failed deployment) for the trainer. */
 export class RiskOutcomeProcessor
   extends RiskStateAccess
-  implements Processor<string, HostFailure | DeploymentLabel, never, never>
+  implements Processor<string, HostFailure | DeploymentLabel, string, RiskExample>
 {
   private readonly opts: FailureRiskOptions;
   private readonly risk: RiskOptions;
@@ -188,13 +208,14 @@ export class RiskOutcomeProcessor
   constructor(
     private readonly kind: 'host-failure' | 'deployment-failure',
     options: Partial<FailureRiskOptions> = {},
+    feed: ModelFeed = priorModelFeed(),
   ) {
-    super();
+    super(feed);
     this.opts = failureRiskOptions(options);
     this.risk = riskOptions(this.opts);
   }
 
-  init(ctx: ProcessorContext<never, never>): void {
+  init(ctx: ProcessorContext<string, RiskExample>): void {
     this.open(ctx as ProcessorContext<unknown, unknown>);
   }
 
@@ -203,11 +224,9 @@ export class RiskOutcomeProcessor
     const host = v.host || record.key;
     const at = 'at' in v ? v.at : v.timestamp;
     const state = (await this.hosts.get(host)) ?? newHostRiskState(host);
-    const model = await this.model();
     if (!this.opts.learn) return;
-    applyOutcome(state, model, at, this.kind, this.risk);
+    applyOutcome(state, this.feed.current(), at, this.kind, this.risk, this.learner(host));
     this.hosts.put(host, state);
-    this.models.put(MODEL_KEY, model);
   }
 }
 

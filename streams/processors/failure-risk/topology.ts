@@ -1,8 +1,11 @@
 /**
  * Wiring of the failure-risk processors:
  *   metrics.samples -> failure-risk -> health.risk
- *   host.failures -> host-failure-outcomes
- *   deployments -> deployment-labels -> <app>-deployment-failures-repartition (key = host) -> deployment-outcomes
+ *                                  \-> <app>-risk-examples (labelled examples for the fleet's trainer)
+ *   host.failures -> host-failure-outcomes -> <app>-risk-examples
+ *   deployments -> deployment-labels -> <app>-deployment-failures-repartition (key = host) -> deployment-outcomes -> <app>-risk-examples
+ * The trainer (its own app, fleet-model.ts) turns the examples into the fleet's model; the
+ * processors score with the model the `modelFeed` holds (the prior when none is given).
  * The repartition step puts a deployment's label on the partition of its host, where that host's
  * state and the task's model live. Serdes are injectable so unit tests run without a registry.
  * host.failures is joined with the samples in the per-host store, so the two are co-partitioned
@@ -23,20 +26,22 @@ import {
   HOST_STATE_UNCOMMITTED_WRITES,
   type StateCacheBudget,
 } from '../host-baseline/state-cache-budget.js';
-import type { ModelState } from './model.js';
+import { type ModelFeed, priorModelFeed, type RiskExample, riskExampleSerde } from './fleet-model.js';
 import {
   DEPLOYMENT_LABELS_SUFFIX,
   DEPLOYMENT_STORE,
+  examplesTopic,
   FAILURE_RISK_APPLICATION_ID,
   HOST_STORE,
-  MODEL_STORE,
 } from './names.js';
 import type { FailureRiskOptions } from './options.js';
 import {
   type DeploymentInput,
   type DeploymentLabel,
   DeploymentLabelProcessor,
+  EXAMPLES_CHILD,
   FailureRiskProcessor,
+  RISK_CHILD,
   RiskOutcomeProcessor,
 } from './processor.js';
 import type { HostRiskState } from './risk-engine.js';
@@ -53,6 +58,10 @@ export interface FailureRiskTopologyOptions {
   deploymentSerde?: Serde<DeploymentInput | null>;
   riskSerde?: Serde<HostRisk>;
   processor?: Partial<FailureRiskOptions>;
+  /** The fleet model to score with (fleet-model.ts); default the prior, for runs without a trainer. */
+  modelFeed?: ModelFeed;
+  /** Where labelled examples go; default `<applicationId>-risk-examples`. */
+  examplesTopic?: string;
   /** Per task: memory for committed host states kept between records (DEFAULT_STATE_CACHE). */
   stateCache?: StateCacheBudget;
 }
@@ -90,10 +99,13 @@ export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): To
   });
   t.addInternalTopic({ name: labelsTopic, kind: 'repartition' });
 
-  t.addProcessor('failure-risk', () => new FailureRiskProcessor(o.processor), ['samples']);
-  t.addProcessor('host-failure-outcomes', () => new RiskOutcomeProcessor('host-failure', o.processor), ['failures']);
+  const feed = o.modelFeed ?? priorModelFeed();
+  t.addProcessor('failure-risk', () => new FailureRiskProcessor(o.processor, feed), ['samples']);
+  t.addProcessor('host-failure-outcomes', () => new RiskOutcomeProcessor('host-failure', o.processor, feed), [
+    'failures',
+  ]);
   t.addProcessor('deployment-labels', () => new DeploymentLabelProcessor(), ['deployments']);
-  t.addProcessor('deployment-outcomes', () => new RiskOutcomeProcessor('deployment-failure', o.processor), [
+  t.addProcessor('deployment-outcomes', () => new RiskOutcomeProcessor('deployment-failure', o.processor, feed), [
     'deployment-failures',
   ]);
 
@@ -113,15 +125,6 @@ export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): To
     learners,
   );
   t.addStateStore(
-    // Read and written on every sample: kept decoded (one small object per task).
-    keyValueStoreSpec<string, ModelState>(MODEL_STORE, {
-      keySerde: stringSerde,
-      valueSerde: jsonSerde<ModelState>(),
-      decodedCacheMaxBytes: 64 * 1024,
-    }),
-    learners,
-  );
-  t.addStateStore(
     keyValueStoreSpec<string, string>(DEPLOYMENT_STORE, { keySerde: stringSerde, valueSerde: jsonSerde<string>() }),
     ['deployment-labels'],
   );
@@ -135,9 +138,20 @@ export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): To
     },
     ['deployment-labels'],
   );
+  t.addSink<string, RiskExample>(
+    {
+      name: EXAMPLES_CHILD,
+      topic: o.examplesTopic ?? examplesTopic(appId),
+      keySerde: stringSerde,
+      valueSerde: riskExampleSerde(),
+      // One partition: the fleet has one trainer.
+      partitioner: () => 0,
+    },
+    learners,
+  );
   t.addSink(
     {
-      name: 'risk-out',
+      name: RISK_CHILD,
       topic: o.riskTopic ?? RISK_TOPIC,
       keySerde: stringSerde,
       valueSerde: o.riskSerde ?? recordSerde(HOST_RISK_RECORD),

@@ -14,8 +14,8 @@
  * (a Kubernetes HPA at most doubles per 15 s), and a dependent only needs its dependencies up,
  * not scaled out.
  */
-import { type Distribution, sample, seededRandom } from '../../sinks/simulated/distributions.js';
-import { DEFAULT_SIZING, sizeService } from '../../streams/processors/shadow-region/blueprint.js';
+import { type Distribution, sample, seededRandom } from '../../../sinks/simulated/distributions.js';
+import { DEFAULT_SIZING, sizeService } from '../../../streams/processors/shadow-region/blueprint.js';
 import type { DrillRegion } from './region.js';
 import { type CrashLoopOptions, type DependencyWait, upTimes } from './startup.js';
 

@@ -7,9 +7,16 @@
  * Steady hosts are not spotless on purpose: benign error bursts, cache warm-ups (memory steps) and
  * log rotations (disk drops) are what false alarms are made of.
  */
-import type { HostSample } from '../../../schemas/records/host-sample.js';
+import type { HostSample } from '../../schemas/records/host-sample.js';
 
 export type FaultKind = 'memory-leak' | 'disk-fill' | 'error-storm' | 'sudden-crash';
+
+/**
+ * How a leak or a filling disk grows with the hours since its onset (at `rate` per hour):
+ * linear; accelerating (slow at first, as fast as linear after 3 h, faster after); stepped (the
+ * linear amount, in jumps every 45 minutes, as batch jobs or log bursts fill a disk).
+ */
+export type RampShape = 'linear' | 'accelerating' | 'stepped';
 
 export interface FleetSimOptions {
   hosts: number;
@@ -20,7 +27,15 @@ export interface FleetSimOptions {
   durationMs: number;
   /** Share of hosts that develop a fault. */
   faultyShare: number;
+  /** The fault of the i-th faulty host is faultKinds[i mod length]: repeat a kind to weigh it. */
   faultKinds: readonly FaultKind[];
+  /** Multiplies every fault's growth rate (< 1: slower ramps, > 1: faster). */
+  rateScale: number;
+  rampShape: RampShape;
+  /** Multiplies the amplitude of every metric's noise. */
+  noiseScale: number;
+  /** Multiplies how often the benign events (error bursts, cache steps, log rotations) happen. */
+  benignScale: number;
   /** No fault starts before this much time has passed (baselines need history). */
   quietMs: number;
   regions: readonly string[];
@@ -34,6 +49,10 @@ export const DEFAULT_FLEET_OPTIONS: FleetSimOptions = {
   durationMs: 3 * 86_400_000,
   faultyShare: 0.2,
   faultKinds: ['memory-leak', 'disk-fill', 'error-storm', 'sudden-crash'],
+  rateScale: 1,
+  rampShape: 'linear',
+  noiseScale: 1,
+  benignScale: 1,
   quietMs: 36 * 3_600_000,
   regions: ['eu-west-1', 'us-east-1'],
 };
@@ -127,7 +146,7 @@ export class FleetSimulator {
               : kind === 'error-storm'
                 ? 2 + r() * 3
                 : 0;
-        fault = { kind, onset, rate };
+        fault = { kind, onset, rate: rate * o.rateScale };
       }
       const spec: SimHost = { host: `sim-${String(i).padStart(4, '0')}`, region, zone, fault, failedAt: null };
       this.models.push({
@@ -151,6 +170,23 @@ export class FleetSimulator {
     const u = Math.max(this.random(), 1e-12);
     const v = this.random();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Metric noise: a standard normal draw scaled by the fleet's noise level. */
+  private noise(): number {
+    return this.opts.noiseScale * this.gauss();
+  }
+
+  /** How far a leak or fill has grown `hours` after its onset (see RampShape). */
+  private ramp(rate: number, hours: number): number {
+    switch (this.opts.rampShape) {
+      case 'accelerating':
+        return (rate * hours * hours) / 3;
+      case 'stepped':
+        return rate * Math.floor(hours / 0.75) * 0.75;
+      default:
+        return rate * hours;
+    }
   }
 
   *run(): Generator<SimStep> {
@@ -179,41 +215,42 @@ export class FleetSimulator {
     const weekday = new Date(t).getUTCDay();
     const weekend = weekday === 0 || weekday === 6 ? 0.6 : 1;
     // Diurnal load in [0, 1]: busy in the (UTC) afternoon, quieter at weekends.
-    const load = clip(weekend * (0.5 - 0.45 * Math.cos(day - 0.6 + m.phase)) + 0.03 * this.gauss(), 0, 1);
+    const load = clip(weekend * (0.5 - 0.45 * Math.cos(day - 0.6 + m.phase)) + 0.03 * this.noise(), 0, 1);
     const f = m.spec.fault;
     const since = f && t >= f.onset ? (t - f.onset) / HOUR : -1;
 
     // Benign events on every host: cache warm-ups, log rotation, short error bursts.
-    if (r() < 0.0015) m.memOffset = clip(m.memOffset + (r() < 0.5 ? 0.04 : -0.04), -0.08, 0.08);
-    if (r() < 0.001) m.diskOffset = -0.02 - r() * 0.03;
+    const benign = this.opts.benignScale;
+    if (r() < 0.0015 * benign) m.memOffset = clip(m.memOffset + (r() < 0.5 ? 0.04 : -0.04), -0.08, 0.08);
+    if (r() < 0.001 * benign) m.diskOffset = -0.02 - r() * 0.03;
     m.diskOffset *= 0.999;
-    if (m.burstLeft === 0 && r() < 0.003) {
+    if (m.burstLeft === 0 && r() < 0.003 * benign) {
       m.burstLeft = 1 + Math.floor(r() * 3);
       m.burstLevel = 0.01 + r() * 0.03;
     }
-    let errorRate = clip(0.001 + 0.0004 * this.gauss(), 0, 1);
+    let errorRate = clip(0.001 + 0.0004 * this.noise(), 0, 1);
     if (m.burstLeft > 0) {
       errorRate += m.burstLevel;
       m.burstLeft--;
     }
 
-    let mem = m.memBase + m.memOffset + 0.06 * load + 0.006 * this.gauss();
-    let disk = m.diskBase + m.diskOffset + (0.003 * (t - this.opts.start)) / DAY + 0.0008 * this.gauss();
-    let cpu = m.cpuBase + 0.5 * load + 0.03 * this.gauss();
-    let latency = m.latBase * (1 + 1.5 * cpu ** 3) * Math.exp(0.08 * this.gauss());
+    let mem = m.memBase + m.memOffset + 0.06 * load + 0.006 * this.noise();
+    let disk = m.diskBase + m.diskOffset + (0.003 * (t - this.opts.start)) / DAY + 0.0008 * this.noise();
+    let cpu = m.cpuBase + 0.5 * load + 0.03 * this.noise();
+    let latency = m.latBase * (1 + 1.5 * cpu ** 3) * Math.exp(0.08 * this.noise());
     if (since >= 0 && f) {
       if (f.kind === 'memory-leak') {
-        mem += f.rate * since;
+        mem += this.ramp(f.rate, since);
         // Swapping makes a leaking host slow before it dies.
         if (mem > 0.9) latency *= 1 + 10 * (mem - 0.9);
-      } else if (f.kind === 'disk-fill') disk += f.rate * since;
+      } else if (f.kind === 'disk-fill') disk += this.ramp(f.rate, since);
       else if (f.kind === 'error-storm') {
         errorRate += 0.002 * Math.exp(f.rate * since);
         latency *= 1 + 5 * Math.min(errorRate, 0.5);
         cpu += 0.1 * Math.min(1, errorRate * 5);
       }
     }
-    const rps = m.rpsBase * (0.2 + load) * Math.exp(0.05 * this.gauss());
+    const rps = m.rpsBase * (0.2 + load) * Math.exp(0.05 * this.noise());
     return {
       host: m.spec.host,
       region: m.spec.region,
@@ -223,7 +260,7 @@ export class FleetSimulator {
         'cpu.utilization': clip(cpu, 0, 1),
         'mem.utilization': clip(mem, 0, 1),
         'disk.utilization': clip(disk, 0, 1),
-        'diskio.utilization': clip(0.05 + 0.25 * load + 0.03 * this.gauss(), 0, 1),
+        'diskio.utilization': clip(0.05 + 0.25 * load + 0.03 * this.noise(), 0, 1),
         'http.requests_per_sec': rps,
         'http.latency_p99_ms': latency,
         'http.error_rate': clip(errorRate, 0, 1),

@@ -4,9 +4,14 @@
  * WARNING before each predictable failure, false alarms on hosts that never fail, and calibration
  * (Brier score, reliability buckets) of pFail against "fails within the horizon".
  */
-import type { RiskLevel } from '../../../schemas/records/host-risk.js';
-import { type FleetSimOptions, FleetSimulator, type SimHost } from './fleet-sim.js';
-import { brierScore, type ModelState, newModel, type ReliabilityBucket, reliability } from './model.js';
+import type { RiskLevel } from '../../schemas/records/host-risk.js';
+import {
+  brierScore,
+  type ModelState,
+  newModel,
+  type ReliabilityBucket,
+  reliability,
+} from '../../streams/processors/failure-risk/model.js';
 import {
   applyOutcome,
   DEFAULT_RISK_OPTIONS,
@@ -14,7 +19,8 @@ import {
   type HostRiskState,
   newHostRiskState,
   type RiskOptions,
-} from './risk-engine.js';
+} from '../../streams/processors/failure-risk/risk-engine.js';
+import { type FleetSimOptions, FleetSimulator, type SimHost } from './fleet-sim.js';
 
 export interface FleetEvalOptions {
   sim: Partial<FleetSimOptions>;
@@ -24,6 +30,8 @@ export interface FleetEvalOptions {
   /** Evaluations before this are not judged (baselines warming up). */
   judgeAfterMs: number;
   alarmLevel: RiskLevel;
+  /** Edges of the reliability buckets. */
+  reliabilityEdges?: readonly number[];
 }
 
 export const DEFAULT_FLEET_EVAL: FleetEvalOptions = {
@@ -54,11 +62,60 @@ export interface FleetReport {
   byFault: Record<string, { failures: number; detected: number; medianLeadMin: number | null }>;
   falseAlarmHosts: number;
   falseAlarmRate: number;
+  /** Hosts with a false alarm per steady host-day (what the first version of this report counted). */
   falseAlarmsPerHostDay: number;
+  /**
+   * Alarm episodes (runs of consecutive alarm-level records) while a host was healthy — steady
+   * hosts all along, faulty ones before their fault's onset — per healthy host-day judged.
+   */
+  falseAlarmEpisodesPerHostDay: number;
+  falseAlarmEpisodes: number;
+  healthyHostDays: number;
+  /** Lead times of detected failures: quantiles and a histogram in minutes. */
+  leadTimeDistribution: LeadTimeDistribution | null;
   brier: number;
   reliability: ReliabilityBucket[];
   evaluations: number;
   outcomes: HostOutcome[];
+}
+
+export interface LeadTimeDistribution {
+  p10: number;
+  p25: number;
+  p50: number;
+  p75: number;
+  p90: number;
+  /** Failures detected with a lead time in [lower, upper) minutes. */
+  histogram: Array<{ lowerMin: number; upperMin: number | null; count: number }>;
+}
+
+const LEAD_BUCKETS_MIN = [0, 15, 30, 60, 120, 240];
+
+function quantile(sorted: readonly number[], q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+export function leadTimeDistribution(leadsMin: readonly number[]): LeadTimeDistribution | null {
+  if (leadsMin.length === 0) return null;
+  const s = [...leadsMin].sort((a, b) => a - b);
+  return {
+    p10: quantile(s, 0.1),
+    p25: quantile(s, 0.25),
+    p50: quantile(s, 0.5),
+    p75: quantile(s, 0.75),
+    p90: quantile(s, 0.9),
+    histogram: LEAD_BUCKETS_MIN.map((lower, i) => {
+      const upper = LEAD_BUCKETS_MIN[i + 1] ?? null;
+      return {
+        lowerMin: lower,
+        upperMin: upper,
+        count: s.filter((x) => x >= lower && (upper === null || x < upper)).length,
+      };
+    }),
+  };
 }
 
 const RANK: Record<RiskLevel, number> = { OK: 0, WATCH: 1, WARNING: 2, CRITICAL: 3 };
@@ -78,6 +135,11 @@ export function evaluateFleet(options: Partial<FleetEvalOptions> = {}, model: Mo
   const alarmCount = new Map<string, number>();
   const preds: Array<{ host: string; t: number; p: number }> = [];
   const judgeFrom = sim.opts.start + o.judgeAfterMs;
+  const faultOf = new Map(sim.hosts.map((h) => [h.host, h.fault]));
+  // Alarm episodes while healthy: the host was in alarm at its previous judged record.
+  const inAlarm = new Map<string, boolean>();
+  let falseEpisodes = 0;
+  let healthyRecords = 0;
   for (const step of sim.run()) {
     for (const s of step.samples) {
       let st = states.get(s.host);
@@ -88,7 +150,14 @@ export function evaluateFleet(options: Partial<FleetEvalOptions> = {}, model: Mo
       const risk = evaluateSample(st, model, s, o.risk, o.learn);
       if (step.t < judgeFrom) continue;
       preds.push({ host: s.host, t: step.t, p: risk.pFail });
-      if (RANK[risk.level] >= RANK[o.alarmLevel]) {
+      const alarm = RANK[risk.level] >= RANK[o.alarmLevel];
+      const fault = faultOf.get(s.host);
+      if (!fault || step.t < fault.onset) {
+        healthyRecords++;
+        if (alarm && !inAlarm.get(s.host)) falseEpisodes++;
+      }
+      inAlarm.set(s.host, alarm);
+      if (alarm) {
         alarmCount.set(s.host, (alarmCount.get(s.host) ?? 0) + 1);
         if (!firstAlarm.has(s.host)) firstAlarm.set(s.host, { t: step.t, trigger: risk.deviating && risk.rising });
       }
@@ -131,7 +200,8 @@ export function evaluateFleet(options: Partial<FleetEvalOptions> = {}, model: Mo
   const steady = outcomes.filter((x) => x.fault === null);
   const falseHosts = steady.filter((x) => x.alarmSamples > 0);
   const days = (sim.opts.durationMs - o.judgeAfterMs) / 86_400_000;
-  const falseEpisodes = steady.reduce((n, x) => n + (x.alarmSamples > 0 ? 1 : 0), 0);
+  const falseHostCount = steady.reduce((n, x) => n + (x.alarmSamples > 0 ? 1 : 0), 0);
+  const healthyHostDays = (healthyRecords * sim.opts.stepMs) / 86_400_000;
   const leads = detectedOnes.map((x) => x.leadTimeMs! / 60_000);
   const byFault: FleetReport['byFault'] = {};
   for (const kind of new Set(outcomes.map((x) => x.fault).filter((k): k is string => k !== null))) {
@@ -159,9 +229,13 @@ export function evaluateFleet(options: Partial<FleetEvalOptions> = {}, model: Mo
     byFault,
     falseAlarmHosts: falseHosts.length,
     falseAlarmRate: steady.length ? falseHosts.length / steady.length : 0,
-    falseAlarmsPerHostDay: steady.length && days > 0 ? falseEpisodes / (steady.length * days) : 0,
+    falseAlarmsPerHostDay: steady.length && days > 0 ? falseHostCount / (steady.length * days) : 0,
+    falseAlarmEpisodesPerHostDay: healthyHostDays > 0 ? falseEpisodes / healthyHostDays : 0,
+    falseAlarmEpisodes: falseEpisodes,
+    healthyHostDays,
+    leadTimeDistribution: leadTimeDistribution(leads),
     brier: brierScore(pairs),
-    reliability: reliability(pairs),
+    reliability: o.reliabilityEdges ? reliability(pairs, o.reliabilityEdges) : reliability(pairs),
     evaluations: pairs.length,
     outcomes,
   };

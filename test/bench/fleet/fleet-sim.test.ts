@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fleetStudy } from '../../../streams/processors/failure-risk/fleet-report.js';
-import { FleetSimulator } from '../../../streams/processors/failure-risk/fleet-sim.js';
+import { fleetStudy } from '../../../bench/fleet/fleet-report.js';
+import { FleetSimulator } from '../../../bench/fleet/fleet-sim.js';
 
 describe('fleet simulator', () => {
   it('is deterministic per seed and breaks faulty hosts at their breaking point', () => {

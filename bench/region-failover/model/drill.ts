@@ -1,4 +1,5 @@
 /**
+ * A MODEL, not a measurement (see run-model.ts; the measured drill is ../real/).
  * The region drill: how long until a failed region's services are ready elsewhere,
  *   warm — with the live shadow blueprint (capacity sized from the capacity profile, launch order
  *          from the dependency DAG, both known before the failure): the failover orchestrator's
@@ -17,13 +18,13 @@
  * range over `runs` runs with different delay draws: the cold path's crash-loop back-off makes it
  * swing by minutes from one draw to the next.
  */
-import type { ShadowBlueprint } from '../../schemas/records/shadow-blueprint.js';
-import type { Distribution } from '../../sinks/simulated/distributions.js';
+import type { ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
+import type { Distribution } from '../../../sinks/simulated/distributions.js';
 import {
   criticalPath,
   planLaunches,
   planLevels,
-} from '../../streams/processors/failover-orchestrator/region-failover.js';
+} from '../../../streams/processors/failover-orchestrator/region-failover.js';
 import { runCold } from './cold.js';
 import { levelByLevelMs } from './estimates.js';
 import { buildDrillRegion } from './region.js';

@@ -3,9 +3,9 @@
  * (each DAG level booted and started only after every instance of the level before was ready),
  * computed from the same delay distributions rather than run through the actuator.
  */
-import type { ShadowBlueprint } from '../../schemas/records/shadow-blueprint.js';
-import { type Distribution, sample, seededRandom } from '../../sinks/simulated/distributions.js';
-import { planLevels } from '../../streams/processors/failover-orchestrator/launch-plan.js';
+import type { ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
+import { type Distribution, sample, seededRandom } from '../../../sinks/simulated/distributions.js';
+import { planLevels } from '../../../streams/processors/failover-orchestrator/launch-plan.js';
 
 export interface EstimateOptions {
   seed: number;

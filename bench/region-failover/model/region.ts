@@ -5,13 +5,13 @@
  * its samples and the blueprint the shadow-region builder makes of them. Also the ground truth the
  * services really need at start, which neither failover path is told.
  */
-import type { ShadowBlueprint } from '../../schemas/records/shadow-blueprint.js';
-import type { CapacityProfile } from '../../streams/processors/capacity-fingerprint/profile.js';
-import { buildDag, type DagDocument } from '../../streams/processors/dependency-map/dag.js';
-import type { EvidenceKind } from '../../streams/processors/dependency-map/evidence.js';
-import { currentDag, ingestEvidence, newRegionState } from '../../streams/processors/dependency-map/mapper.js';
-import { buildBlueprint, type DeploymentRow } from '../../streams/processors/shadow-region/blueprint.js';
-import { profileFromSamples } from '../../test/fixtures/regions/profiles.js';
+import type { ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
+import type { CapacityProfile } from '../../../streams/processors/capacity-fingerprint/profile.js';
+import { buildDag, type DagDocument } from '../../../streams/processors/dependency-map/dag.js';
+import type { EvidenceKind } from '../../../streams/processors/dependency-map/evidence.js';
+import { currentDag, ingestEvidence, newRegionState } from '../../../streams/processors/dependency-map/mapper.js';
+import { buildBlueprint, type DeploymentRow } from '../../../streams/processors/shadow-region/blueprint.js';
+import { profileFromSamples } from '../../../test/fixtures/regions/profiles.js';
 import {
   edgeAccuracy,
   generateDeployments,
@@ -19,7 +19,7 @@ import {
   generateRegion,
   generateSamples,
   type SyntheticRegion,
-} from '../../test/fixtures/regions/synthetic-region.js';
+} from '../../../test/fixtures/regions/synthetic-region.js';
 
 export interface DrillRegionOptions {
   services: number;

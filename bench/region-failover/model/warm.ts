@@ -7,12 +7,12 @@
  * once; `'serial'` runs them one at a time in the order issued, as an actuator consumer does that
  * handles one record at a time per partition (a region's commands share a partition).
  */
-import type { ActuationResult } from '../../schemas/records/actuation-result.js';
-import type { FailoverCommand } from '../../schemas/records/failover-command.js';
-import type { ShadowBlueprint } from '../../schemas/records/shadow-blueprint.js';
-import type { ActuationContext } from '../../sinks/framework/types.js';
-import type { Distribution } from '../../sinks/simulated/distributions.js';
-import { SimulatedProvider } from '../../sinks/simulated/simulated-provider.js';
+import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
+import type { FailoverCommand } from '../../../schemas/records/failover-command.js';
+import type { ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
+import type { ActuationContext } from '../../../sinks/framework/types.js';
+import type { Distribution } from '../../../sinks/simulated/distributions.js';
+import { SimulatedProvider } from '../../../sinks/simulated/simulated-provider.js';
 import {
   isRegionFailoverOpen,
   onRegionResult,
@@ -20,8 +20,8 @@ import {
   type RegionLimits,
   type StartCommands,
   startRegionFailover,
-} from '../../streams/processors/failover-orchestrator/region-failover.js';
-import { ForeshadowError } from '../../streams/runtime/errors.js';
+} from '../../../streams/processors/failover-orchestrator/region-failover.js';
+import { ForeshadowError } from '../../../streams/runtime/errors.js';
 import { settle, VirtualClock } from './virtual-clock.js';
 
 export interface WarmOptions {
