@@ -107,6 +107,7 @@ function launch(region: string, services: string[], provisionOnly: boolean): Fai
     dryRun: false,
     provisionOnly,
     issuedAt: Date.now(),
+    advisory: false,
   };
 }
 
