@@ -9,6 +9,7 @@ import { CONTROL_STATE_RECORD } from '../../../schemas/records/control-state.js'
 import { SHADOW_COMMAND_RECORD } from '../../../schemas/records/shadow-command.js';
 import { SHADOW_STATE_RECORD } from '../../../schemas/records/shadow-state.js';
 import type { ShadowManagerOptions } from '../../../streams/processors/shadow-manager/options.js';
+import type { ShadowRecord } from '../../../streams/processors/shadow-manager/types.js';
 import { deployment, host, risk, SimulatedProvider, T0 } from './fixtures.js';
 import { hostFailure, ManagerHarness, operatorRequest } from './manager-harness.js';
 
@@ -273,6 +274,26 @@ describe('advise mode', () => {
     const shadowState = avro.Type.forSchema(JSON.parse(SHADOW_STATE_RECORD.text) as avro.Schema);
     for (const c of h.commands) expect(shadowCommand.isValid(c)).toBe(true);
     for (const s of h.states.values()) expect(shadowState.isValid(s)).toBe(true);
+  });
+});
+
+describe('advise mode, then act mode', () => {
+  it('a manager in act mode puts the recommended shadows it finds back in the queue, to be made for real', async () => {
+    const advising = await setup({ mode: 'advise' });
+    await advising.pipe('health.risk', 'h1', risk('h1', 0.95, advising.now));
+    const recommended = await advising.driver
+      .getKeyValueStore<string, ShadowRecord>('shadow-manager-shadows')
+      .get('db-1');
+    expect(recommended).toMatchObject({ state: 'REQUESTED', advisory: true });
+    await advising.driver.close();
+
+    // The same store under an act-mode manager (a restart with the option changed).
+    const acting = await setup();
+    acting.driver.getKeyValueStore<string, ShadowRecord>('shadow-manager-shadows').put('db-1', recommended!);
+    const made = (await acting.advance(1_000)).filter((c) => c.type === 'CREATE');
+    expect(made.map((c) => [c.resourceId, c.advisory])).toEqual([['db-1', false]]);
+    expect(acting.state('db-1')).toMatchObject({ state: 'REQUESTED', advisory: false });
+    expect(acting.events.filter((e) => e.step === 'FAILED')).toEqual([]);
   });
 });
 
