@@ -127,6 +127,33 @@ describe('pause', () => {
   });
 });
 
+describe('heartbeat loss under a pause', () => {
+  it('a silent host is reported once per pause, not failed over; resumed, it is', async () => {
+    const h = await setup({ heartbeatIntervalMs: 1_000, heartbeatMissedIntervals: 2 });
+    const provider = new SimulatedProvider();
+    await settle(h, provider, await h.pipe('health.risk', 'h1', risk('h1', 0.95, h.now)));
+    await h.request(pause('p-hb', 'network maintenance'));
+    // h1 goes silent (the others keep reporting) for many rounds of the detector.
+    for (let i = 0; i < 5; i++) {
+      await h.advance(1_000);
+      for (const name of ['h2', 'h3', 'h4', 'g1', 'g2'])
+        await h.pipe('health.risk', name, risk(name, 0.02, h.now, { region: name.startsWith('g') ? 'eu-2' : 'eu-1' }));
+    }
+    const suppressed = h.events.filter((e) => e.step === 'FAILOVER_SUPPRESSED');
+    expect(suppressed.map((e) => e.subject)).toEqual(['h1']);
+    expect(suppressed[0]!.detail).toMatch(
+      /^HEARTBEAT_LOST from .* not failed over: paused by alice: network maintenance$/,
+    );
+    expect(h.commands.filter((c) => c.type === 'PROMOTE')).toEqual([]);
+    await h.request(resume('r-hb'));
+    for (const name of ['h2', 'h3', 'h4', 'g1', 'g2'])
+      await h.pipe('health.risk', name, risk(name, 0.02, h.now, { region: name.startsWith('g') ? 'eu-2' : 'eu-1' }));
+    const after = await h.advance(1_000);
+    expect(after.filter((c) => c.type === 'PROMOTE').map((c) => c.resourceId)).toEqual(['db-1', 'api-1', 'cache-1']);
+    expect(h.steps()).toContain('DETECTED');
+  });
+});
+
 describe('maintenance windows', () => {
   it('a host in its window gets no shadow and no failover; after the window, both happen', async () => {
     const h = await setup();
