@@ -297,7 +297,7 @@ function roleOf(routes: readonly RouteDoc[], method: string, url: string): ApiRo
 export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
   const { readModel: model, publisher, tokens } = options;
   const now = options.now ?? Date.now;
-  const metrics: ApiMetrics = createApiMetrics(model, options.defaultMetrics ?? false);
+  const metrics: ApiMetrics = createApiMetrics(model, options.defaultMetrics ?? false, now);
   const routes = [...ROUTES, ...(options.extensions ?? []).flatMap((e) => e.routes)];
   const openapi = buildOpenApi(routes, API_VERSION);
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 16 * 1024 });

@@ -238,6 +238,26 @@ describe('region failover approval', () => {
   });
 });
 
+describe('metrics', () => {
+  it('exposes the controls in force as gauges', async () => {
+    model.apply('controls', 'pause', {
+      ...windowState('pause'),
+      kind: 'PAUSE',
+      scope: 'FLEET',
+      subject: '',
+      endsAt: 0,
+    });
+    model.apply('controls', 'w-1', windowState('w-1'));
+    model.apply('regionFailovers', 'eu-1', regionStatus('PENDING_APPROVAL'));
+    const text = (await get('/metrics')).body;
+    expect(text).toContain('foreshadow_api_paused 1');
+    expect(text).toContain('foreshadow_api_maintenance_windows{scope="HOST"} 1');
+    expect(text).toContain('foreshadow_api_maintenance_windows{scope="REGION"} 0');
+    expect(text).toContain('foreshadow_api_region_failovers_pending_approval 1');
+    expect(text).toContain('foreshadow_api_advisory_shadows 0');
+  });
+});
+
 describe('OpenAPI', () => {
   it('documents the control routes with their roles', async () => {
     const doc = (await get('/openapi.json')).json();
