@@ -11,14 +11,14 @@
  * Why not level by level (the earlier design): every level waited for the slowest instance of the
  * level before, and every service's instance boot waited for its dependencies, so an 11-level DAG
  * paid 11 boots in a row and the blueprint-driven failover was slower than a cold start
- * (bench/region-failover). Now boots overlap completely and only service starts follow the DAG.
+ * (the region model, bench/region-failover/model). Now boots overlap completely and only service starts follow the DAG.
  *
  * Start commands (`startCommands`): by default units that become startable at the same moment go
  * out in one LAUNCH_LEVEL (`level` = the lowest of their levels), so the starts advance in waves of
  * the DAG; `per-unit` sends one LAUNCH_LEVEL per unit, so a unit never waits for a batch-mate. Why
  * batches by default: a region's commands share a partition of failover.commands, and the actuator
  * consumer (sinks/framework) handles one record at a time per partition, so per-unit commands would
- * run every start one after another. In the region drill (40 services, 11 levels) per-unit commands
+ * run every start one after another. In the region model (40 services, 11 levels) per-unit commands
  * take 205 s with an actuator running a region's commands concurrently but 469 s with one running
  * them in turn; batches take 228 s and 239 s (with everything booted up front the starts take about
  * equally long, so a batch holds little back). Capacity goes first, so a one-at-a-time actuator
