@@ -18,6 +18,8 @@ export interface ConnectSchema {
   keys?: ConnectSchema;
   values?: ConnectSchema;
   items?: ConnectSchema;
+  /** The Avro field's default: Connect's JsonConverter substitutes it for a missing value. */
+  default?: unknown;
 }
 
 type AvroType =
@@ -34,6 +36,7 @@ type AvroType =
 interface AvroField {
   name: string;
   type: AvroType;
+  default?: unknown;
 }
 
 const PRIMITIVES: Record<string, string> = {
@@ -69,7 +72,13 @@ function convert(t: AvroType, optional: boolean): ConnectSchema {
         type: 'struct',
         optional,
         name: t.name,
-        fields: (t.fields ?? []).map((f) => ({ ...convert(f.type, false), field: f.name })),
+        // A field added later with a default (e.g. failover-event's advisory) may be missing from
+        // a producer's payload; with the default in the schema the converter fills it in.
+        fields: (t.fields ?? []).map((f) => ({
+          ...convert(f.type, false),
+          field: f.name,
+          ...(f.default === undefined || f.default === null ? {} : { default: f.default }),
+        })),
       };
     case 'map':
       return {

@@ -124,6 +124,8 @@ describe('entry points exit with 2 and say why', () => {
       ['cli/foreshadow.ts', ['schemas', '--wirte'], /schemas: unknown argument --wirte/],
       ['bench/suite/run-suite.ts', ['--shrt'], /bench: unknown argument --shrt/],
       ['bench/failover/run.ts', ['--shrt'], /bench:failover: unknown argument --shrt/],
+      ['bench/region-failover/model/run-model.ts', ['--shrt'], /bench:region-failover:model: unknown argument --shrt/],
+      ['bench/region-failover/run.ts', ['--rnus=3'], /bench:region-failover: unknown argument --rnus/],
       ['bench/suite/pipeline-engine-bench.ts', ['--host=3'], /pipeline-engine-bench: unknown argument --host/],
       ['bench/runtime/windowed-bench.ts', ['--records=5'], /bench:runtime: unknown argument --records/],
       ['bench/runtime/pipeline-bench.ts', ['--samples=5'], /pipeline-bench: unknown argument --samples/],

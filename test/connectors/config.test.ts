@@ -39,4 +39,12 @@ describe('JSON-with-schemas envelope from the Avro schemas', () => {
     expect(field('priority')).toMatchObject({ type: 'double' });
     expect(field('attempts')).toMatchObject({ type: 'int32' });
   });
+
+  it('carries Avro defaults, so a payload without a later-added field still converts', () => {
+    const s = connectSchemaFor('failover-event');
+    const field = (n: string) => s.fields?.find((f) => f.field === n);
+    expect(field('advisory')).toMatchObject({ type: 'boolean', optional: false, default: false });
+    expect(field('detail')).toMatchObject({ type: 'string', default: '' });
+    expect(field('timestamp')).not.toHaveProperty('default');
+  });
 });
