@@ -10,6 +10,7 @@
  * hold every read_committed reader of the ledger and results back until the transaction timeout.
  */
 import type { IHeaders, Kafka, Producer, RecordMetadata } from 'kafkajs';
+import { isProducerFenced } from '../../streams/runtime/app/kafka-errors.js';
 import { describeError, ForeshadowError } from '../../streams/runtime/errors.js';
 
 export interface PartitionRef {
@@ -31,16 +32,6 @@ export interface TransactionalWrite {
 }
 
 const refKey = (r: PartitionRef): string => `${r.topic}\u0000${r.partition}`;
-
-/** INVALID_PRODUCER_EPOCH / PRODUCER_FENCED: a newer owner initialised the transactional id. */
-export function isFenced(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    const type = (e as { type?: unknown }).type;
-    if (type === 'INVALID_PRODUCER_EPOCH' || type === 'PRODUCER_FENCED') return true;
-    if (/fenced|with an old epoch/i.test(e.message)) return true;
-  }
-  return false;
-}
 
 export class PartitionProducers {
   private readonly producers = new Map<string, Promise<Producer>>();
@@ -143,7 +134,7 @@ export class PartitionProducers {
         () => false,
       );
       const k = refKey(ref);
-      if (isFenced(err)) {
+      if (isProducerFenced(err)) {
         this.fenced.add(k);
         this.producers.delete(k);
         await producer.disconnect().catch(() => undefined);
@@ -155,7 +146,7 @@ export class PartitionProducers {
       throw new ForeshadowError('TRANSACTION_FAILED', `actuator transaction failed: ${describeError(err)}`, {
         retriable: true,
         cause: err,
-        context: { ...ref, transactionalId: this.transactionalId(ref), fenced: isFenced(err) },
+        context: { ...ref, transactionalId: this.transactionalId(ref), fenced: isProducerFenced(err) },
       });
     }
   }

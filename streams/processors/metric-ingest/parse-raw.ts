@@ -6,7 +6,7 @@
  *   JSON (Collector kafka exporter, otlp_json); an object with `host` = Foreshadow JSON;
  * - anything else that is UTF-8 text: InfluxDB line protocol (Telegraf).
  */
-import { ForeshadowError } from '../../runtime/errors.js';
+import { isRetriable } from '../../runtime/errors.js';
 import { parseCollectd } from './parse-collectd.js';
 import { parseInflux } from './parse-influx.js';
 import { parseJsonSample } from './parse-json.js';
@@ -54,7 +54,7 @@ export async function parseRaw(data: Buffer, now: number, decodeAvro?: AvroDecod
       decoded = await decodeAvro(data);
     } catch (err: unknown) {
       // Registry unreachable: retried by the runtime, not a verdict on the record.
-      if (err instanceof ForeshadowError && err.retriable) throw err;
+      if (isRetriable(err)) throw err;
       throw new IngestRejection(`Avro decode failed: ${err instanceof Error ? err.message : String(err)}`, 'avro');
     }
     return [parseJsonSample(decoded, 'avro')];

@@ -29,6 +29,11 @@ function isOneOf(err: unknown, kinds: ReadonlyMap<string, string>): boolean {
   return false;
 }
 
+/** A transactional producer fenced by a newer owner of its id (the runtime's tasks, the actuators). */
+export function isProducerFenced(err: unknown): boolean {
+  return isOneOf(err, FENCED);
+}
+
 /**
  * A failed commit as a named error when it is one of the kinds above (context: the task), else
  * the error unchanged. Either way the runner rewinds the task; the name says why.

@@ -1,6 +1,7 @@
 import { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { isFenced, PartitionProducers } from '../../../sinks/framework/partition-producers.js';
+import { PartitionProducers } from '../../../sinks/framework/partition-producers.js';
+import { isProducerFenced as isFenced } from '../../../streams/runtime/app/kafka-errors.js';
 
 /** The shape kafkajs gives a broker error: a message and the protocol error `type`. */
 function protocolError(type: string, message: string): Error {
