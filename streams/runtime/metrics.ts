@@ -12,6 +12,7 @@ export class StreamsMetrics {
   readonly recordsOut: Counter<'processor'>;
   readonly commitLatency: Histogram<'guarantee'>;
   readonly commits: Counter<'result'>;
+  readonly recordsProduced: Counter<'topic'>;
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   readonly restored: Counter<'store'>;
   readonly restoreRemaining: Gauge<'store' | 'task'>;
@@ -54,6 +55,12 @@ export class StreamsMetrics {
       name: 'foreshadow_streams_commits_total',
       help: 'Task commits by result',
       labelNames: ['result'],
+      registers,
+    });
+    this.recordsProduced = new Counter({
+      name: 'foreshadow_streams_records_produced_total',
+      help: 'Output records committed per topic (changelogs excluded): e.g. shadow commands decided',
+      labelNames: ['topic'],
       registers,
     });
     this.consumerLag = new Gauge({

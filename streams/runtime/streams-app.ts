@@ -114,6 +114,13 @@ export interface StreamsAppOptions {
   maxUncommittedWrites?: number;
   /** Memory knobs of the RocksDB databases behind persistent stores (see `RocksDbTuning`). */
   rocksDb?: RocksDbTuning;
+  /**
+   * Where a source partition without a committed offset starts: its earliest record (default) or
+   * its end offset when `start()` was called ('latest': a new deployment acts on what happens from
+   * now on, without replaying retained history). The start offsets are committed with the task's
+   * first commit, so a restart before any record arrived does not skip what came in between.
+   */
+  startAt?: 'earliest' | 'latest';
   /** Test hook: return true to make a commit fail after sending, before committing (abort path). */
   failCommit?: (taskId: string) => boolean;
   /**
@@ -213,6 +220,10 @@ export class StreamsApp {
   private readonly mutex = new Mutex();
   private readonly tasks = new Map<number, TaskState>();
   private assigned = new Set<number>();
+  /** Has joined its group at least once (kafkajs' GROUP_JOIN). */
+  private joined = false;
+  /** startAt 'latest': each source partition's end offset when the app started. */
+  private startOffsets: Map<string, Map<number, bigint>> | undefined;
   private consumer: Consumer | undefined;
   private admin: Admin | undefined;
   private sharedProducer: Producer | undefined;
@@ -272,6 +283,8 @@ export class StreamsApp {
     this.admin = this.kafka.admin();
     await this.admin.connect();
     await retryWhileInFlux(() => this.ensureTopics());
+    if (this.options.startAt === 'latest')
+      this.startOffsets = await retryWhileInFlux(() => this.endOffsets(t.sourceTopics()));
     if (!this.eos) {
       this.sharedProducer = this.kafka.producer({
         createPartitioner: Partitioners.DefaultPartitioner,
@@ -302,6 +315,7 @@ export class StreamsApp {
       const next = new Set<number>();
       for (const partitions of Object.values(e.payload.memberAssignment)) for (const p of partitions) next.add(p);
       this.assigned = next;
+      this.joined = true;
       this.logger.info({ partitions: [...next].sort((a, b) => a - b) }, 'assignment');
       // Under the mutex, between batches: close revoked tasks, then open (restore) new ones eagerly so
       // idle partitions get their wall-clock punctuators and data never waits for a restore.
@@ -465,9 +479,14 @@ export class StreamsApp {
     const committed = new Map<string, bigint>();
     let streamTime = -1;
     const offsets = await this.admin!.fetchOffsets({ groupId: t.applicationId, topics: t.sourceTopics() });
+    const startAt = new Map<string, bigint>();
     for (const topic of offsets) {
       const p = topic.partitions.find((x) => x.partition === partition);
-      if (!p || Number(p.offset) < 0) continue;
+      if (!p || Number(p.offset) < 0) {
+        const start = this.startOffsets?.get(topic.topic)?.get(partition);
+        if (start !== undefined) startAt.set(topic.topic, start);
+        continue;
+      }
       committed.set(topic.topic, BigInt(p.offset));
       const st = parseMetadata(p.metadata).st;
       if (typeof st === 'number' && st > streamTime) streamTime = st;
@@ -529,6 +548,14 @@ export class StreamsApp {
       checkpoint,
       dirty: false,
     };
+    for (const [topic, start] of startAt) {
+      // Records below the start are skipped like committed ones; the first commit records it.
+      state.committed.set(topic, start);
+      state.position.set(topic, start);
+      state.processed.set(topic, start - 1n);
+      state.dirty = true;
+      this.consumer?.seek({ topic, partition, offset: start.toString() });
+    }
     state.task = new StreamTask({
       topology: t,
       taskId,
@@ -795,6 +822,8 @@ export class StreamsApp {
       s.committed.set(topic, offset + 1n);
       if (this.repartitionTopics.has(topic)) this.purgeRepartition(topic, partition, offset + 1n);
     }
+    for (const [topic, messages] of byTopic)
+      if (!changelogTopics.has(topic)) this.metrics.recordsProduced.inc({ topic }, messages.length);
     s.processed.clear();
     s.outputs = [];
     s.dirty = false;
@@ -851,6 +880,25 @@ export class StreamsApp {
     await this.admin?.disconnect().catch(() => undefined);
     await new Promise<void>((resolve) => (this.metricsServer ? this.metricsServer.close(() => resolve()) : resolve()));
     this.logger.info('closed');
+  }
+
+  /**
+   * Ready to process: started, a member of its group, and every partition assigned to it has an
+   * open (restored) task. False while restoring after a rebalance, closing, or after a fatal error.
+   */
+  isReady(): boolean {
+    if (!this.joined || this.closing || this.failure !== undefined) return false;
+    for (const p of this.assigned) if (!this.tasks.has(p)) return false;
+    return true;
+  }
+
+  private async endOffsets(topics: readonly string[]): Promise<Map<string, Map<number, bigint>>> {
+    const out = new Map<string, Map<number, bigint>>();
+    for (const topic of topics) {
+      const ends = await this.admin!.fetchTopicOffsets(topic);
+      out.set(topic, new Map(ends.map((e) => [e.partition, BigInt(e.offset)])));
+    }
+    return out;
   }
 
   /** Partitions whose tasks this instance runs now. */
