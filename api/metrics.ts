@@ -13,8 +13,7 @@ export interface ApiMetrics {
   operations: Counter<'type' | 'dryRun'>;
 }
 
-export function createApiMetrics(model: FleetReadModel, withDefaults = false): ApiMetrics {
-  const registry = new Registry();
+export function createApiMetrics(model: FleetReadModel, withDefaults = false, registry = new Registry()): ApiMetrics {
   if (withDefaults) collectDefaultMetrics({ register: registry, prefix: 'foreshadow_api_' });
   const requests = new Counter({
     name: 'foreshadow_api_requests_total',
@@ -51,6 +50,14 @@ export function createApiMetrics(model: FleetReadModel, withDefaults = false): A
     registers: [registry],
     collect() {
       this.set(model.counts().hosts);
+    },
+  });
+  new Gauge({
+    name: 'foreshadow_api_unknown_hosts',
+    help: 'Hosts reporting metrics that the inventory (hosts table) does not list',
+    registers: [registry],
+    collect() {
+      this.set(model.unknownHosts().length);
     },
   });
   return { registry, requests, duration, operations };

@@ -183,6 +183,27 @@ function renderShadows(snap) {
   $('#no-shadows').hidden = snap.shadows.length > 0;
 }
 
+// Hosts that report metrics but that `foreshadow inventory apply` never declared: they get a risk
+// score but no shadow (no failure domain or capacity is known), so they are listed, not hidden.
+function renderUnknownHosts(snap) {
+  const hosts = snap.unknownHosts ?? [];
+  const body = $('#unknown-hosts tbody');
+  body.replaceChildren();
+  for (const h of hosts) {
+    body.append(
+      el(
+        'tr',
+        { class: 'unknown-host', 'data-host': h.host },
+        el('td', {}, h.host),
+        el('td', {}, `${h.region || '?'} / ${h.zone || '?'}`),
+        el('td', {}, pct(h.pFail)),
+        el('td', {}, ago(h.lastSeen, snap.generatedAt)),
+      ),
+    );
+  }
+  $('#no-unknown').hidden = hosts.length > 0;
+}
+
 function renderTimeline(snap) {
   const root = $('#timeline');
   root.replaceChildren();
@@ -310,6 +331,7 @@ function render(snap) {
   renderHost(snap);
   renderShadows(snap);
   renderTimeline(snap);
+  renderUnknownHosts(snap);
   renderRegions(snap);
   document.body.dataset.updated = String(snap.generatedAt);
 }

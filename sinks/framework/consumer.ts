@@ -28,6 +28,7 @@ import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { type Logger, pino } from 'pino';
 import { DLQ_HEADERS, deadLetterTopic, fitDeadLetter, recordBytes } from '../../streams/runtime/dead-letter.js';
 import { describeError, ForeshadowError } from '../../streams/runtime/errors.js';
+import type { ActuatorMetrics } from './actuator-metrics.js';
 import type { CommandCodec } from './codec.js';
 import { type CommandLedger, decide, type LedgerEntry, type LedgerStatus, ledgerKey, record } from './ledger.js';
 import { type OutgoingMessage, PartitionProducers, type PartitionRef } from './partition-producers.js';
@@ -87,6 +88,8 @@ export interface ActuatorConsumerOptions {
    */
   faultInjection?: (point: FaultPoint, c: ActuatorCommand) => void | Promise<void>;
   logger?: Logger;
+  /** Counts outcomes and dead letters (foreshadow run serves them on /metrics). */
+  metrics?: ActuatorMetrics;
 }
 
 /** Logs never carry command `config` (it may hold per-resource credentials) nor provider secrets. */
@@ -294,6 +297,7 @@ export class ActuatorConsumer {
         ],
         nextOffset: nextOffset(message),
       });
+      this.options.metrics?.deadLetters.inc({ provider: this.provider.name });
       return undefined;
     }
   }
@@ -495,6 +499,10 @@ export class ActuatorConsumer {
       const offset = staged ? meta.find((m) => m.topicName === staged.topic)?.baseOffset : undefined;
       ledger.confirm(closing.entry.key, closing.entry.value, offset);
     }
+    const labels = { provider: this.provider.name, type: c.command.type };
+    this.options.metrics?.outcomes.inc({ ...labels, status: closing.result.status });
+    if (closing.result.durationMs !== undefined)
+      this.options.metrics?.duration.observe(labels, closing.result.durationMs / 1000);
   }
 
   private async resultMessage(

@@ -1,0 +1,149 @@
+/**
+ * The stream processors as `foreshadow run` builds them from the configuration: each app's
+ * topology (with its processor section of foreshadow.yaml), guarantee and commit interval, run as
+ * a StreamsApp whose application id (= consumer group) is `foreshadow-<app><idSuffix>`. The shadow
+ * manager is several apps (the fleet-wide decision app and its routers); its fleet topic is created
+ * first.
+ */
+import { join } from 'node:path';
+import { createKafka } from '../../streams/runtime/kafka-client.js';
+import { StreamsApp } from '../../streams/runtime/streams-app.js';
+import type { Topology } from '../../streams/runtime/topology.js';
+import { APP_GROUPS, type StreamsAppName } from './app-names.js';
+import type { Guarantee, RunConfig } from './config-schema.js';
+import type { AppContext, RunningApp } from './running-app.js';
+
+export interface AppTuning {
+  guarantee: Guarantee;
+  commitIntervalMs: number;
+}
+
+/**
+ * Analytics are at-least-once: a replayed half second re-derives the same baselines and risk.
+ * Decisions are exactly-once; the shadow manager commits after every batch (on the failover path
+ * each hop would otherwise wait for the next commit tick).
+ */
+export const DEFAULT_TUNING: Readonly<Record<StreamsAppName, AppTuning>> = {
+  'metric-ingest': { guarantee: 'at-least-once', commitIntervalMs: 500 },
+  'host-baseline': { guarantee: 'at-least-once', commitIntervalMs: 500 },
+  'failure-risk': { guarantee: 'at-least-once', commitIntervalMs: 500 },
+  'capacity-fingerprint': { guarantee: 'at-least-once', commitIntervalMs: 500 },
+  'dependency-map': { guarantee: 'at-least-once', commitIntervalMs: 500 },
+  'shadow-region': { guarantee: 'at-least-once', commitIntervalMs: 500 },
+  'region-health': { guarantee: 'at-least-once', commitIntervalMs: 500 },
+  'shadow-manager': { guarantee: 'exactly-once', commitIntervalMs: 10 },
+  'failover-orchestrator': { guarantee: 'exactly-once', commitIntervalMs: 100 },
+};
+
+/** The app's own `apps:` entry over its group's over the defaults. */
+export function tuningOf(name: StreamsAppName, config: RunConfig): AppTuning {
+  const group = (Object.keys(APP_GROUPS) as (keyof typeof APP_GROUPS)[]).find((g) =>
+    (APP_GROUPS[g] as readonly string[]).includes(name),
+  );
+  const layers = [group ? config.apps[group] : undefined, config.apps[name]];
+  const out = { ...DEFAULT_TUNING[name] };
+  for (const l of layers) {
+    if (l?.guarantee) out.guarantee = l.guarantee;
+    if (l?.commitIntervalMs) out.commitIntervalMs = l.commitIntervalMs;
+  }
+  return out;
+}
+
+export function applicationId(name: StreamsAppName, config: RunConfig): string {
+  return `foreshadow-${name}${config.idSuffix}`;
+}
+
+/**
+ * The topologies of an app (several for the shadow manager), from the configuration. Each
+ * processor's modules are loaded only when its app runs: a `--apps host-health` process does not
+ * pay for the dependency mapper's or the API's imports at start-up.
+ */
+export async function topologiesOf(name: StreamsAppName, c: RunConfig): Promise<Topology[]> {
+  const applicationId = `foreshadow-${name}${c.idSuffix}`;
+  switch (name) {
+    case 'metric-ingest': {
+      const { buildMetricIngestTopology } = await import('../../streams/processors/metric-ingest/topology.js');
+      return [buildMetricIngestTopology({ applicationId, ...(c.ingest ? { processor: c.ingest } : {}) })];
+    }
+    case 'host-baseline': {
+      const { buildHostBaselineTopology } = await import('../../streams/processors/host-baseline/topology.js');
+      return [buildHostBaselineTopology({ applicationId, ...(c.baseline ? { processor: c.baseline } : {}) })];
+    }
+    case 'failure-risk': {
+      const { buildFailureRiskTopology } = await import('../../streams/processors/failure-risk/topology.js');
+      return [buildFailureRiskTopology({ applicationId, ...(c.risk ? { processor: c.risk } : {}) })];
+    }
+    case 'capacity-fingerprint': {
+      const { capacityTopology } = await import('../../streams/processors/capacity-fingerprint/topology.js');
+      return [capacityTopology({ applicationId, ...c.capacity })];
+    }
+    case 'dependency-map': {
+      const { dependencyMapTopology } = await import('../../streams/processors/dependency-map/topology.js');
+      return [dependencyMapTopology({ applicationId, ...c.dependencies })];
+    }
+    case 'shadow-region': {
+      const { shadowRegionTopology } = await import('../../streams/processors/shadow-region/topology.js');
+      return [shadowRegionTopology({ applicationId, ...c.blueprints })];
+    }
+    case 'region-health': {
+      const { regionHealthTopology } = await import('../../streams/processors/region-health/topology.js');
+      return [regionHealthTopology({ applicationId, ...c.regionHealth })];
+    }
+    case 'shadow-manager': {
+      const m = await import('../../streams/processors/shadow-manager/topology.js');
+      const o = { applicationId, ...(c.shadows ? { manager: c.shadows } : {}) };
+      return [m.buildShadowManagerTopology(o), ...m.buildShadowRouterTopologies(o)];
+    }
+    case 'failover-orchestrator': {
+      const m = await import('../../streams/processors/failover-orchestrator/topology.js');
+      return [
+        m.buildFailoverOrchestratorTopology({ applicationId, ...(c.failover ? { orchestrator: c.failover } : {}) }),
+      ];
+    }
+  }
+}
+
+export async function startStreamsApp(name: StreamsAppName, ctx: AppContext): Promise<RunningApp> {
+  const config = ctx.loaded.config;
+  const tuning = tuningOf(name, config);
+  const topologies = await topologiesOf(name, config);
+  if (name === 'shadow-manager') {
+    const { ensureFleetTopic, fleetTopic } = await import('../../streams/processors/shadow-manager/topology.js');
+    const admin = createKafka(ctx.conn, `${ctx.conn.clientId}-${name}-setup`).admin();
+    await admin.connect();
+    try {
+      await ensureFleetTopic(admin, fleetTopic(applicationId(name, config)));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+  const apps = topologies.map(
+    (t) =>
+      new StreamsApp(t, {
+        guarantee: tuning.guarantee,
+        connection: ctx.conn,
+        stateDir: join(ctx.conn.stateDir, name),
+        commitIntervalMs: tuning.commitIntervalMs,
+        startAt: config.startAt,
+        onFatal: (err) => ctx.onFatal(name, err),
+      }),
+  );
+  const started: StreamsApp[] = [];
+  // The apps of one name are independent consumer groups: started together, not one by one.
+  const results = await Promise.allSettled(apps.map((a) => a.start().then(() => started.push(a))));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const close = async (): Promise<void> => {
+    await Promise.all(started.map((a) => a.close()));
+  };
+  if (failed) {
+    await close().catch(() => undefined);
+    throw failed.reason;
+  }
+  return {
+    name,
+    ready: () => apps.every((a) => a.isReady()),
+    registries: () => apps.map((a) => a.metrics.registry),
+    groups: topologies.map((t) => ({ groupId: t.applicationId, topics: t.sourceTopics() })),
+    close,
+  };
+}

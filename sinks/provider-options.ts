@@ -1,0 +1,20 @@
+/**
+ * Each provider kind's options schema, so a configuration file can be checked field by field (with
+ * the file line of each bad field) before any provider is built. Keyed by ProviderKind: a new
+ * provider kind does not compile until its schema is listed here.
+ */
+import type { ZodObject } from 'zod';
+import { dnsProviderOptionsSchema } from './dns/dns-provider.js';
+import { haproxyProviderOptionsSchema } from './haproxy/haproxy-provider.js';
+import type { ProviderKind } from './providers.js';
+import { redisProviderOptionsSchema } from './redis/redis-provider.js';
+import { simulatedProviderOptionsSchema } from './simulated/simulated-provider.js';
+import { webhookProviderOptionsSchema } from './webhook/webhook-provider.js';
+
+export const PROVIDER_OPTION_SCHEMAS: Readonly<Record<ProviderKind, ZodObject>> = {
+  redis: redisProviderOptionsSchema,
+  haproxy: haproxyProviderOptionsSchema,
+  dns: dnsProviderOptionsSchema,
+  webhook: webhookProviderOptionsSchema,
+  simulated: simulatedProviderOptionsSchema,
+};
