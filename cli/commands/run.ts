@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { describeError } from '../../streams/runtime/errors.js';
 import type { CliCommand } from '../command.js';
 import { selectApps } from '../run/app-names.js';
-import { loadRunConfig } from '../run/config-loader.js';
+import { connectionFor, loadRunConfig } from '../run/config-loader.js';
 import { type RunEvent, Runner } from '../run/runner.js';
 
 export const USAGE =
@@ -60,6 +60,9 @@ export const command: CliCommand = {
     }
     const loaded = loadRunConfig(values.config);
     const apps = selectApps(values.apps, Object.keys(loaded.config.actuators));
+    // Serdes find the registry through the environment (streams/runtime/serdes.ts sharedRegistry):
+    // the file's address, when the environment names none, must reach them too.
+    process.env.SCHEMA_REGISTRY_URL = connectionFor(loaded.config).registryUrl;
     const ipc = typeof process.send === 'function';
     const tell = (e: RunEvent): void => {
       if (ipc) process.send?.(e);
