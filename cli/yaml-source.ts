@@ -96,11 +96,16 @@ export function locateIssues(
   issues: readonly z.core.$ZodIssue[],
   prefix: readonly PropertyKey[] = [],
 ): SourceProblem[] {
-  return issues.map((issue) => {
+  return issues.flatMap((issue) => {
     const path = [...prefix, ...issue.path];
-    // An unknown key is best shown on its own line.
-    const at = issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...path, issue.keys[0]] : path;
-    return { line: source.lineOf(at), path: formatPath(path), message: issue.message };
+    // An unknown key is shown on its own line, one problem per key.
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => ({
+        line: source.lineOf([...path, key]),
+        path: formatPath([...path, key]),
+        message: 'unknown key',
+      }));
+    return [{ line: source.lineOf(path), path: formatPath(path), message: issue.message }];
   });
 }
 

@@ -27,12 +27,11 @@ function section<S extends ZodObject>(schema: S) {
       const parsed = strict.safeParse(value);
       if (parsed.success) return;
       for (const issue of parsed.error.issues) {
-        // An unknown key is located at the key itself.
-        const path =
-          issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined
-            ? [...issue.path, issue.keys[0]]
-            : issue.path;
-        ctx.addIssue({ code: 'custom', path, message: issue.message });
+        // An unknown key is located at the key itself (as yaml-source.ts does for the others).
+        if (issue.code === 'unrecognized_keys')
+          for (const key of issue.keys)
+            ctx.addIssue({ code: 'custom', path: [...issue.path, key], message: 'unknown key' });
+        else ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
       }
     });
 }
