@@ -59,11 +59,15 @@ export const command: CliCommand = {
       console.error(USAGE);
       return 2;
     }
-    // The file first: its problems are reported even when the cluster is out of reach.
     const source = readYamlSource(file);
-    inventoryFrom(source, undefined);
     const conn: KafkaConnection = values.config ? connectionFor(loadRunConfig(values.config).config) : loadConnection();
-    await checkCluster(conn, { hint: 'set KAFKA_BROKERS / SCHEMA_REGISTRY_URL or pass --config foreshadow.yaml' });
+    try {
+      await checkCluster(conn, { hint: 'set KAFKA_BROKERS / SCHEMA_REGISTRY_URL or pass --config foreshadow.yaml' });
+    } catch (err: unknown) {
+      // Out of reach: what can be checked without the tables is still reported first.
+      inventoryFrom(source, undefined);
+      throw err;
+    }
     process.env.SCHEMA_REGISTRY_URL = conn.registryUrl;
     const tables = await readInventoryTables(conn);
     const inventory = inventoryFrom(source, tables.hosts);
