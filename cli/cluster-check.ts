@@ -78,3 +78,20 @@ export async function checkCluster(conn: KafkaConnection, options: ClusterCheckO
     throw new ClusterUnreachable(`cannot reach the schema registry at ${conn.registryUrl} (${reasonOf(err)})${hint}`);
   }
 }
+
+/**
+ * For benchmarks and drills: the stack must be up. If it is not, one line says how to start it and
+ * the process exits (code 2) within seconds, whatever its own error handling would print.
+ */
+export async function requireStack(conn: KafkaConnection, options: { registry?: boolean } = {}): Promise<void> {
+  try {
+    await checkCluster(conn, {
+      timeoutMs: 5_000,
+      ...(options.registry === undefined ? {} : { registry: options.registry }),
+      hint: 'start the local stack with `npm run stack:up` (or point KAFKA_BROKERS / SCHEMA_REGISTRY_URL at a cluster)',
+    });
+  } catch (err: unknown) {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(2);
+  }
+}

@@ -36,6 +36,11 @@ const clusterSchema = z.strictObject({
 const appTuningSchema = z.strictObject({
   guarantee: guarantee.optional(),
   commitIntervalMs: z.number().int().positive().optional(),
+  /**
+   * How long the group waits for a silent (dead, frozen) instance before its partitions move: the
+   * floor of a takeover (default 10 s; the broker allows 6–300 s by default).
+   */
+  sessionTimeoutMs: z.number().int().min(1_000).optional(),
 });
 
 /** `apps:` keys: an app or a group name (an app's own entry wins over its group's). */

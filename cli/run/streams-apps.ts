@@ -16,6 +16,8 @@ import type { AppContext, RunningApp } from './running-app.js';
 export interface AppTuning {
   guarantee: Guarantee;
   commitIntervalMs: number;
+  /** Default: the runtime's (10 s). */
+  sessionTimeoutMs?: number;
 }
 
 /**
@@ -45,6 +47,7 @@ export function tuningOf(name: StreamsAppName, config: RunConfig): AppTuning {
   for (const l of layers) {
     if (l?.guarantee) out.guarantee = l.guarantee;
     if (l?.commitIntervalMs) out.commitIntervalMs = l.commitIntervalMs;
+    if (l?.sessionTimeoutMs) out.sessionTimeoutMs = l.sessionTimeoutMs;
   }
   return out;
 }
@@ -124,6 +127,7 @@ export async function startStreamsApp(name: StreamsAppName, ctx: AppContext): Pr
         connection: ctx.conn,
         stateDir: join(ctx.conn.stateDir, name),
         commitIntervalMs: tuning.commitIntervalMs,
+        ...(tuning.sessionTimeoutMs ? { sessionTimeoutMs: tuning.sessionTimeoutMs } : {}),
         startAt: config.startAt,
         onFatal: (err) => ctx.onFatal(name, err),
       }),
