@@ -28,7 +28,9 @@ export function missingPrograms(programs: readonly string[], path?: string): str
   return programs.filter((p) => !onPath(p, path));
 }
 
+/** FORESHADOW_NO_INSTALL=1: never install anything, only say what to run. */
 function canInstall(): 'root' | 'sudo' | undefined {
+  if (process.env.FORESHADOW_NO_INSTALL === '1') return undefined;
   if (process.getuid?.() === 0) return 'root';
   const sudo = spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore', timeout: 5_000 });
   return sudo.status === 0 ? 'sudo' : undefined;
