@@ -2,7 +2,8 @@
  * Runs a set of apps in this process, as `foreshadow run` does:
  *   1. a bounded look at the cluster (one line within seconds if the broker or registry is not
  *      reachable);
- *   2. the topic catalogue and schemas, when the configuration asks for them (idempotent);
+ *   2. the topic catalogue, when the configuration asks for it (idempotent; the schemas are
+ *      registered while the apps start);
  *   3. the operability server (/metrics, /healthz, /readyz), so an orchestrator sees the process
  *      from the start;
  *   4. every app at once (each is its own consumer group), each reported ready once its tasks are
@@ -92,8 +93,14 @@ export class Runner {
       hint: `check cluster.brokers / schemaRegistryUrl in ${loaded.file} or KAFKA_BROKERS / SCHEMA_REGISTRY_URL`,
     });
     const checked = Date.now();
-    if (config.ensureCatalogue) await this.ensureCatalogue(conn);
+    if (config.ensureCatalogue) await this.ensureCatalogueTopics(conn);
     const catalogued = Date.now();
+    // Apps need their source topics to exist, not the schemas (they look them up on first use):
+    // registration runs beside the apps' start (~0.3 s of registry round trips off the ready time).
+    const schemas = config.ensureCatalogue
+      ? new SchemaCatalogue(conn.registryUrl).registerCatalogue().then(() => undefined)
+      : Promise.resolve();
+    schemas.catch(() => undefined);
     this.registerProcessMetrics();
     this.server = await startOperabilityServer(
       {
@@ -143,11 +150,15 @@ export class Runner {
         }
       }),
     );
+    const registered = await schemas.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
+    if (failed || registered !== undefined) {
       this.fatal = true;
       await this.stop(1);
-      throw failed.reason;
+      throw failed ? failed.reason : registered;
     }
     this.lagAdmin = createKafka(conn, `${conn.clientId}-lag`).admin();
     await this.lagAdmin.connect();
@@ -167,7 +178,7 @@ export class Runner {
     this.log.info({ app: app.name, ms }, 'app ready');
   }
 
-  private async ensureCatalogue(conn: KafkaConnection): Promise<void> {
+  private async ensureCatalogueTopics(conn: KafkaConnection): Promise<void> {
     const admin = createKafka(conn, `${conn.clientId}-catalogue`).admin();
     await admin.connect();
     try {
@@ -183,7 +194,6 @@ export class Runner {
     } finally {
       await admin.disconnect();
     }
-    await new SchemaCatalogue(conn.registryUrl).registerCatalogue();
   }
 
   private registerProcessMetrics(): void {
