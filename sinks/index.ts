@@ -3,6 +3,7 @@
  * where each comes from.
  */
 
+export { AwsProvider, type AwsProviderOptions } from './aws/aws-provider.js';
 export { DnsProvider, type DnsProviderOptions } from './dns/dns-provider.js';
 export { type CommandCodec, jsonCodec, registryCodec } from './framework/codec.js';
 export {

@@ -4,6 +4,7 @@
  * provider kind does not compile until its schema is listed here.
  */
 import type { ZodObject } from 'zod';
+import { awsProviderOptionsSchema } from './aws/options.js';
 import { dnsProviderOptionsSchema } from './dns/dns-provider.js';
 import { haproxyProviderOptionsSchema } from './haproxy/haproxy-provider.js';
 import type { ProviderKind } from './providers.js';
@@ -17,4 +18,5 @@ export const PROVIDER_OPTION_SCHEMAS: Readonly<Record<ProviderKind, ZodObject>> 
   dns: dnsProviderOptionsSchema,
   webhook: webhookProviderOptionsSchema,
   simulated: simulatedProviderOptionsSchema,
+  aws: awsProviderOptionsSchema,
 };

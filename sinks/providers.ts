@@ -2,6 +2,7 @@
  * The provider inventory: one line per actuator kind, so `foreshadow actuators run <kind>` and
  * drills can build any of them from a validated options object (explicit, no import side effects).
  */
+import { AwsProvider, type AwsProviderOptions } from './aws/aws-provider.js';
 import { DnsProvider, type DnsProviderOptions } from './dns/dns-provider.js';
 import type { ActuatorProvider } from './framework/types.js';
 import { HaproxyProvider, type HaproxyProviderOptions } from './haproxy/haproxy-provider.js';
@@ -9,7 +10,7 @@ import { RedisProvider, type RedisProviderOptions } from './redis/redis-provider
 import { SimulatedProvider, type SimulatedProviderOptions } from './simulated/simulated-provider.js';
 import { WebhookProvider, type WebhookProviderOptions } from './webhook/webhook-provider.js';
 
-export const PROVIDER_KINDS = ['redis', 'haproxy', 'dns', 'webhook', 'simulated'] as const;
+export const PROVIDER_KINDS = ['redis', 'haproxy', 'dns', 'webhook', 'simulated', 'aws'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 export type ProviderOptions =
@@ -17,7 +18,8 @@ export type ProviderOptions =
   | { kind: 'haproxy'; options: HaproxyProviderOptions }
   | { kind: 'dns'; options: DnsProviderOptions }
   | { kind: 'webhook'; options: WebhookProviderOptions }
-  | { kind: 'simulated'; options: SimulatedProviderOptions };
+  | { kind: 'simulated'; options: SimulatedProviderOptions }
+  | { kind: 'aws'; options: AwsProviderOptions };
 
 /** Options are validated by each provider's zod schema (constructor throws on a bad field). */
 export function createProvider(kind: ProviderKind, options: unknown): ActuatorProvider {
@@ -32,5 +34,7 @@ export function createProvider(kind: ProviderKind, options: unknown): ActuatorPr
       return new WebhookProvider(options as WebhookProviderOptions);
     case 'simulated':
       return new SimulatedProvider((options ?? {}) as SimulatedProviderOptions);
+    case 'aws':
+      return new AwsProvider(options as AwsProviderOptions);
   }
 }

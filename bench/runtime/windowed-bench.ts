@@ -19,10 +19,11 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { loadConnection } from '../../streams/runtime/config.js';
+import { windowedSerde } from '../../streams/runtime/dsl/dsl-serdes.js';
 import { createLogger } from '../../streams/runtime/logger.js';
 import { jsonSerde, stringSerde } from '../../streams/runtime/serdes.js';
 import { type Guarantee, StreamsApp } from '../../streams/runtime/streams-app.js';
-import { StreamsBuilder, windowedSerde } from '../../streams/runtime/streams-builder.js';
+import { StreamsBuilder } from '../../streams/runtime/streams-builder.js';
 import type { Topology } from '../../streams/runtime/topology.js';
 import { TimeWindows } from '../../streams/windows/windows.js';
 

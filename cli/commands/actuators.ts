@@ -16,7 +16,7 @@ const usage =
   'usage: foreshadow actuators run <kind> --config <file.json|yaml> [--codec avro|json] [--group <id>] | list';
 
 export const command: CliCommand = {
-  summary: 'run an actuator (redis, haproxy, dns, webhook, simulated) on shadow/failover commands',
+  summary: 'run an actuator (redis, haproxy, dns, webhook, simulated, aws) on shadow/failover commands',
   async run(args) {
     const [sub, kind] = args;
     if (sub === 'list') {

@@ -27,9 +27,10 @@ import { hostname } from 'node:os';
 import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { type Logger, pino } from 'pino';
 import { DLQ_HEADERS, deadLetterTopic, fitDeadLetter, recordBytes } from '../../streams/runtime/dead-letter.js';
-import { describeError, ForeshadowError } from '../../streams/runtime/errors.js';
+import { describeError, ForeshadowError, isRetriable } from '../../streams/runtime/errors.js';
 import type { ActuatorMetrics } from './actuator-metrics.js';
 import type { CommandCodec } from './codec.js';
+import { ACTUATION_UNCLASSIFIED } from './errors.js';
 import { type CommandLedger, decide, type LedgerEntry, type LedgerStatus, ledgerKey, record } from './ledger.js';
 import { type OutgoingMessage, PartitionProducers, type PartitionRef } from './partition-producers.js';
 import {
@@ -376,7 +377,7 @@ export class ActuatorConsumer {
         throw err;
       }
       const last = err instanceof RetriesExhausted ? err.last : err;
-      const retriable = last instanceof ForeshadowError ? last.retriable : true;
+      const retriable = isRetriable(last, { unclassified: ACTUATION_UNCLASSIFIED });
       const detail = describeCause(err);
       await this.finish(ref, message, c, {
         entry: { key, value: this.entryWith(started, c, 'FAILED', '', detail) },

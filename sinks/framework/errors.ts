@@ -2,7 +2,7 @@
  * Actuation errors are ForeshadowErrors with code ACTUATION_FAILED; the only thing a provider has
  * to decide is whether a retry could help. These helpers make that decision explicit at the throw.
  */
-import { ForeshadowError } from '../../streams/runtime/errors.js';
+import { ForeshadowError, type Unclassified } from '../../streams/runtime/errors.js';
 
 /** A failure a retry may fix: connection refused, timeout, a 5xx, a server still starting. */
 export function transientError(
@@ -23,10 +23,10 @@ export function permanentError(
 }
 
 /**
- * Unknown errors (a thrown TypeError, a library error) count as transient: an actuator that gives
- * up on a flaky network call is worse than one that retries a bug a few times before failing.
+ * What the actuators make of an error no ForeshadowError classifies (a thrown TypeError, a library
+ * error), for the project's one `isRetriable`: transient. An actuator that gives up on a flaky
+ * network call is worse than one that retries a bug a few times, and its retries are bounded
+ * (`RetryPolicy.maxAttempts`). The streams runtime, whose retries are not bounded, keeps the
+ * default (permanent).
  */
-export function isRetriable(err: unknown): boolean {
-  if (err instanceof ForeshadowError) return err.retriable;
-  return true;
-}
+export const ACTUATION_UNCLASSIFIED: Unclassified = 'retriable';

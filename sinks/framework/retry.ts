@@ -3,7 +3,8 @@
  * delay computation (`backoffDelay`) is separate from the loop so it can be unit-tested.
  */
 import { z } from 'zod';
-import { isRetriable } from './errors.js';
+import { isRetriable } from '../../streams/runtime/errors.js';
+import { ACTUATION_UNCLASSIFIED } from './errors.js';
 
 export const retryPolicySchema = z.object({
   /** Total tries including the first. */
@@ -74,7 +75,8 @@ export async function withRetry<T>(
       return { value: await fn(attempt), attempts: attempt };
     } catch (err: unknown) {
       if (hooks.signal?.aborted) throw err;
-      if (!isRetriable(err) || attempt >= policy.maxAttempts) throw new RetriesExhausted(attempt, err);
+      if (!isRetriable(err, { unclassified: ACTUATION_UNCLASSIFIED }) || attempt >= policy.maxAttempts)
+        throw new RetriesExhausted(attempt, err);
       const delay = backoffDelay(policy, attempt);
       hooks.onRetry?.(attempt, err, delay);
       await sleep(delay, hooks.signal);

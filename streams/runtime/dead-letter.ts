@@ -2,7 +2,15 @@
  * Dead letters: where a record that cannot be deserialised or processed goes (`<source>.dlq`), and
  * the headers that say why. Shared by the runtime, the actuators and the topic catalogue.
  */
+import { describeError } from './errors.js';
+import type { OutgoingRecord, RawRecord } from './task-io.js';
 export const DEAD_LETTER_SUFFIX = '.dlq';
+
+/**
+ * Why a record was dead-lettered (`x-dlq-reason`). `validation`: the value decoded but is absurd (a
+ * serde that validates threw VALIDATION_FAILED); `timestamp`: no usable event time.
+ */
+export type DeadLetterReason = 'deserialization' | 'validation' | 'processing' | 'timestamp';
 
 export const DLQ_HEADERS = {
   sourceTopic: 'x-dlq-source-topic',
@@ -64,4 +72,35 @@ export function fitDeadLetter(body: DeadLetterBody, sourceBytes: number): DeadLe
   const key = keyOver > 0 && body.key ? body.key.subarray(0, Math.max(0, keyBytes - keyOver)) : body.key;
   if (key === body.key) delete headers[DLQ_TRUNCATED_HEADERS.key];
   return { key, value, headers };
+}
+
+/** The dead letter of a raw record: its bytes (cut to fit if large) and the x-dlq-* headers. */
+export function deadLetterRecord(
+  raw: RawRecord,
+  applicationId: string,
+  processor: string,
+  reason: DeadLetterReason,
+  err: unknown,
+): OutgoingRecord {
+  // A record just under the broker's size limit would not fit again with the headers: cut to fit.
+  const source = recordBytes({ key: raw.key, value: raw.value, headers: raw.headers });
+  const body = fitDeadLetter(
+    {
+      key: raw.key,
+      value: raw.value,
+      headers: {
+        ...raw.headers,
+        [DLQ_HEADERS.sourceTopic]: raw.topic,
+        [DLQ_HEADERS.sourcePartition]: String(raw.partition),
+        [DLQ_HEADERS.sourceOffset]: raw.offset,
+        [DLQ_HEADERS.processor]: processor,
+        // Header values stay bounded: a stack trace can be megabytes.
+        [DLQ_HEADERS.error]: describeError(err).slice(0, 1000),
+        [DLQ_HEADERS.reason]: reason,
+        [DLQ_HEADERS.application]: applicationId,
+      },
+    },
+    source,
+  );
+  return { topic: deadLetterTopic(raw.topic), timestamp: raw.timestamp, ...body };
 }

@@ -4,7 +4,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { DeadLetterReason, TaskMetricsSink } from './task.js';
+import type { DeadLetterReason } from './dead-letter.js';
+import type { TaskMetricsSink } from './task-io.js';
 
 export class StreamsMetrics {
   readonly registry = new Registry();

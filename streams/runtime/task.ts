@@ -2,191 +2,29 @@
  * The task engine: one instance per input partition, shared by the Kafka runner and the
  * TopologyTestDriver so both execute a topology identically. It deserialises raw records, extracts
  * event time, advances stream time, runs the processor graph depth-first in forward order, fires
- * punctuators, and turns failures into dead letters. It never talks to Kafka: outputs go to
- * `TaskHooks.emit`, and the runner decides when and how (transaction or not) they are committed.
+ * punctuators, and hands failed records to the error handlers (dead letter, or stop). It never
+ * talks to Kafka: outputs go to `TaskHooks.emit`, and the runner decides when and how (transaction
+ * or not) they are committed.
  */
 
-import type { ChangelogEntry, ManagedStore } from '../state/cached-stores.js';
-import type { KeyValueStore, WindowStore } from '../state/store.js';
+import type { ChangelogEntry, ManagedStore } from '../state/managed-store.js';
 import type { PrefetchInput } from '../state/store-spec.js';
-import { DLQ_HEADERS, deadLetterTopic, fitDeadLetter, recordBytes } from './dead-letter.js';
-import { describeError, ForeshadowError } from './errors.js';
-import type {
-  Cancellable,
-  LateInfo,
-  Processor,
-  ProcessorContext,
-  PunctuationType,
-  RecordMetadata,
-} from './processor.js';
+import { type DeadLetterReason, deadLetterRecord } from './dead-letter.js';
+import { DEFAULT_ERROR_HANDLERS, recordFailedError, respond } from './error-handlers.js';
+import { describeError, ForeshadowError, isRetriable } from './errors.js';
+import { lateRecord } from './late-records.js';
+import { NodeContext, type RuntimeNode } from './node-context.js';
+import type { LateInfo, PunctuationType } from './processor.js';
+import { fires } from './punctuation.js';
 import { StreamRecord } from './record.js';
-import type { ProcessorNode, SinkNode, Topology } from './topology.js';
-
-/** A record as read from Kafka, bytes untouched. */
-export interface RawRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  timestamp: number;
-  headers: Record<string, string>;
-}
-
-/** A record to produce; `typed` carries the sink's objects for the test driver. */
-export interface OutgoingRecord {
-  topic: string;
-  partition?: number;
-  key: Buffer | null;
-  value: Buffer | null;
-  timestamp: number;
-  headers: Record<string, string>;
-  typed?: { key: unknown; value: unknown };
-}
-
-/** `validation`: the value decoded but is absurd (a serde that validates threw VALIDATION_FAILED). */
-export type DeadLetterReason = 'deserialization' | 'validation' | 'processing' | 'timestamp';
+import type { RawRecord, TaskHooks } from './task-io.js';
+import type { SinkNode, Topology } from './topology.js';
 
 /**
  * How far ahead of the wall clock an event time may be: the broker's default
  * `log.message.timestamp.after.max.ms` (1 h since Kafka 4.0). Record validators share the bound.
  */
 export const DEFAULT_MAX_EVENT_TIME_AHEAD_MS = 3_600_000;
-
-export interface TaskMetricsSink {
-  recordIn(processor: string): void;
-  recordOut(processor: string): void;
-  late(): void;
-  deadLetter(reason: DeadLetterReason): void;
-}
-
-export interface TaskHooks {
-  emit(record: OutgoingRecord): void;
-  wallClock(): number;
-  /** Partition count of an output topic, for sinks with a custom partitioner. */
-  partitionCount(topic: string): number | undefined;
-  metrics?: TaskMetricsSink;
-  /**
-   * Event times further than this ahead of `wallClock()` are dead-lettered (reason `timestamp`).
-   * Brokers refuse records stamped too far in the future (`log.message.timestamp.after.max.ms`,
-   * 1 h by default since Kafka 4.0): an output carrying such an event time would fail its commit
-   * on every retry and hold up the partition for ever. Unset: no bound (the test driver).
-   */
-  maxEventTimeAheadMs?: number;
-  /** Attach the typed key/value to emitted records (the test driver reads them; Kafka does not). */
-  keepTyped?: boolean;
-  log?: (level: 'warn' | 'error' | 'info', msg: string, fields: Record<string, unknown>) => void;
-}
-
-interface Schedule {
-  type: PunctuationType;
-  intervalMs: number;
-  next: number | undefined;
-  callback: (timestamp: number) => void | Promise<void>;
-  cancelled: boolean;
-}
-
-interface Pending {
-  record: StreamRecord<unknown, unknown>;
-  child: string | undefined;
-}
-
-interface RuntimeNode {
-  node: ProcessorNode;
-  processor: Processor<unknown, unknown>;
-  context: NodeContext;
-  pending: Pending[];
-  schedules: Schedule[];
-}
-
-export { DLQ_HEADERS, deadLetterTopic } from './dead-letter.js';
-
-class NodeContext implements ProcessorContext {
-  constructor(
-    private readonly task: StreamTask,
-    private readonly rt: () => RuntimeNode,
-  ) {}
-
-  get applicationId(): string {
-    return this.task.topology.applicationId;
-  }
-
-  get taskId(): string {
-    return this.task.taskId;
-  }
-
-  recordMetadata(): RecordMetadata | undefined {
-    const raw = this.task.currentRaw;
-    return raw ? { topic: raw.topic, partition: raw.partition, offset: raw.offset } : undefined;
-  }
-
-  streamTime(): number {
-    return this.task.streamTime;
-  }
-
-  wallClockTime(): number {
-    return this.task.hooks.wallClock();
-  }
-
-  forward<K, V>(record: StreamRecord<K, V>, childName?: string): void {
-    const rt = this.rt();
-    if (childName !== undefined && !rt.node.children.includes(childName)) {
-      throw new ForeshadowError('PROCESSING_FAILED', `${rt.node.name} has no child "${childName}"`, {
-        context: { children: rt.node.children },
-      });
-    }
-    rt.pending.push({ record: record as StreamRecord<unknown, unknown>, child: childName });
-  }
-
-  private store(name: string): ManagedStore {
-    const rt = this.rt();
-    if (!rt.node.stores.has(name)) {
-      throw new ForeshadowError('STORE_FAILED', `processor ${rt.node.name} is not connected to store "${name}"`);
-    }
-    const s = this.task.stores.get(name);
-    if (!s) throw new ForeshadowError('STORE_FAILED', `store "${name}" is not open in task ${this.task.taskId}`);
-    return s;
-  }
-
-  getKeyValueStore<K, V>(name: string): KeyValueStore<K, V> {
-    const s = this.store(name);
-    if (s.spec.kind !== 'key-value') throw new ForeshadowError('STORE_FAILED', `store "${name}" is a window store`);
-    return s as unknown as KeyValueStore<K, V>;
-  }
-
-  getWindowStore<K, V>(name: string): WindowStore<K, V> {
-    const s = this.store(name);
-    if (s.spec.kind !== 'window') throw new ForeshadowError('STORE_FAILED', `store "${name}" is a key-value store`);
-    return s as unknown as WindowStore<K, V>;
-  }
-
-  reportLate(info: LateInfo): void {
-    this.task.reportLate(this.rt().node.name, info);
-  }
-
-  schedule(
-    intervalMs: number,
-    type: PunctuationType,
-    callback: (timestamp: number) => void | Promise<void>,
-  ): Cancellable {
-    if (!(intervalMs > 0)) throw new ForeshadowError('CONFIG_INVALID', `punctuation interval must be > 0`);
-    const now = type === 'wall-clock' ? this.task.hooks.wallClock() : this.task.streamTime;
-    const s: Schedule = {
-      type,
-      intervalMs,
-      // Stream time may not have started yet; the first record then anchors the schedule.
-      next: type === 'wall-clock' || now >= 0 ? now + intervalMs : undefined,
-      callback,
-      cancelled: false,
-    };
-    this.rt().schedules.push(s);
-    return {
-      cancel: () => {
-        s.cancelled = true;
-      },
-    };
-  }
-}
 
 export interface StreamTaskOptions {
   topology: Topology;
@@ -237,7 +75,10 @@ export class StreamTask {
     this.initialised = true;
   }
 
-  /** Process one raw record; never throws for bad data (dead letters instead). */
+  /**
+   * Process one raw record. Bad data never throws unless its error handler answers `fail` (then a
+   * RecordFailedError); retriable errors (an outage) are thrown for the runner to retry.
+   */
   async process(raw: RawRecord): Promise<void> {
     if (!this.initialised) throw new ForeshadowError('PROCESSING_FAILED', `task ${this.taskId} is not initialised`);
     this.positions.set(raw.topic, BigInt(raw.offset));
@@ -258,7 +99,7 @@ export class StreamTask {
         // An outage (e.g. the registry unreachable) is not the record's fault: never dead-letter it.
         if (isRetriable(err)) throw err;
         const absurd = err instanceof ForeshadowError && err.code === 'VALIDATION_FAILED';
-        this.deadLetter(raw, source.name, absurd ? 'validation' : 'deserialization', err);
+        this.failed(raw, source.name, absurd ? 'validation' : 'deserialization', err);
         return;
       }
       let ts = raw.timestamp;
@@ -273,18 +114,18 @@ export class StreamTask {
             partition: raw.partition,
           });
         } catch (err: unknown) {
-          this.deadLetter(raw, source.name, 'timestamp', err);
+          this.failed(raw, source.name, 'timestamp', err);
           return;
         }
       }
       if (!Number.isFinite(ts) || ts < 0) {
-        this.deadLetter(raw, source.name, 'timestamp', new Error(`invalid event time ${ts}`));
+        this.failed(raw, source.name, 'timestamp', new Error(`invalid event time ${ts}`));
         return;
       }
       const ahead = this.hooks.maxEventTimeAheadMs;
       if (ahead !== undefined && ts > this.hooks.wallClock() + ahead) {
         const msg = `event time ${ts} is more than ${ahead} ms ahead of the clock (the broker would refuse its outputs)`;
-        this.deadLetter(raw, source.name, 'timestamp', new Error(msg));
+        this.failed(raw, source.name, 'timestamp', new Error(msg));
         return;
       }
       if (ts > this.streamTime) this.streamTime = ts;
@@ -295,7 +136,7 @@ export class StreamTask {
       } catch (err: unknown) {
         for (const rt of this.runtime.values()) rt.pending = [];
         if (isRetriable(err)) throw err;
-        this.deadLetter(raw, this.currentNode ?? source.name, 'processing', err);
+        this.failed(raw, this.currentNode ?? source.name, 'processing', err);
       }
       await this.punctuate('stream-time', this.streamTime);
     } finally {
@@ -354,7 +195,20 @@ export class StreamTask {
     });
   }
 
-  private deadLetter(raw: RawRecord, processor: string, reason: DeadLetterReason, err: unknown): void {
+  /** A record failed: its error handler decides between a dead letter and stopping here. */
+  private failed(raw: RawRecord, processor: string, reason: DeadLetterReason, error: unknown): void {
+    const failure = {
+      taskId: this.taskId,
+      topic: raw.topic,
+      partition: raw.partition,
+      offset: raw.offset,
+      processor,
+      reason,
+      error,
+    };
+    if (respond(this.hooks.errorHandlers ?? DEFAULT_ERROR_HANDLERS, failure) === 'fail') {
+      throw recordFailedError(failure);
+    }
     this.hooks.metrics?.deadLetter(reason);
     this.hooks.log?.('warn', 'record dead-lettered', {
       taskId: this.taskId,
@@ -363,53 +217,16 @@ export class StreamTask {
       offset: raw.offset,
       processor,
       reason,
-      error: describeError(err),
+      error: describeError(error),
     });
-    // A record just under the broker's size limit would not fit again with the headers: cut to fit.
-    const source = recordBytes({ key: raw.key, value: raw.value, headers: raw.headers });
-    const body = fitDeadLetter(
-      {
-        key: raw.key,
-        value: raw.value,
-        headers: {
-          ...raw.headers,
-          [DLQ_HEADERS.sourceTopic]: raw.topic,
-          [DLQ_HEADERS.sourcePartition]: String(raw.partition),
-          [DLQ_HEADERS.sourceOffset]: raw.offset,
-          [DLQ_HEADERS.processor]: processor,
-          // Header values stay bounded: a stack trace can be megabytes.
-          [DLQ_HEADERS.error]: describeError(err).slice(0, 1000),
-          [DLQ_HEADERS.reason]: reason,
-          [DLQ_HEADERS.application]: this.topology.applicationId,
-        },
-      },
-      source,
-    );
-    this.hooks.emit({ topic: deadLetterTopic(raw.topic), timestamp: raw.timestamp, ...body });
+    this.hooks.emit(deadLetterRecord(raw, this.topology.applicationId, processor, reason, error));
   }
 
   reportLate(processor: string, info: LateInfo): void {
     const raw = this.currentRaw;
     if (!raw) return;
     this.hooks.metrics?.late();
-    const headers: Record<string, string> = {
-      ...raw.headers,
-      'x-late-processor': processor,
-      'x-late-source-topic': raw.topic,
-      'x-late-source-partition': String(raw.partition),
-      'x-late-source-offset': raw.offset,
-      'x-late-stream-time': String(this.streamTime),
-    };
-    if (info.windowStart !== undefined) headers['x-late-window-start'] = String(info.windowStart);
-    if (info.windowEnd !== undefined) headers['x-late-window-end'] = String(info.windowEnd);
-    if (info.reason !== undefined) headers['x-late-reason'] = info.reason;
-    this.hooks.emit({
-      topic: this.topology.lateTopic(),
-      key: raw.key,
-      value: raw.value,
-      timestamp: raw.timestamp,
-      headers,
-    });
+    this.hooks.emit(lateRecord(raw, processor, info, this.streamTime, this.topology.lateTopic()));
   }
 
   /** Fire due punctuators of one type; the Kafka runner and the driver call this for wall-clock. */
@@ -419,14 +236,7 @@ export class StreamTask {
       if (rt.schedules.length === 0) continue;
       rt.schedules = rt.schedules.filter((s) => !s.cancelled);
       for (const s of rt.schedules) {
-        if (s.type !== type) continue;
-        if (s.next === undefined) {
-          s.next = now + s.intervalMs;
-          continue;
-        }
-        if (now < s.next) continue;
-        // Fire once however many intervals passed, then realign to the schedule's grid.
-        s.next += Math.floor((now - s.next) / s.intervalMs + 1) * s.intervalMs;
+        if (s.type !== type || !fires(s, now)) continue;
         this.currentNode = rt.node.name;
         try {
           await s.callback(now);
@@ -467,6 +277,7 @@ export class StreamTask {
     return n;
   }
 
+  /** Commit step 1 for every store with something to commit (window stores: retention too). */
   async prepareCommit(): Promise<{ store: string; entries: ChangelogEntry[] }[]> {
     const out: { store: string; entries: ChangelogEntry[] }[] = [];
     for (const [name, s] of this.stores) {
@@ -477,8 +288,9 @@ export class StreamTask {
     return out;
   }
 
+  /** Commit step 3, once the commit went through: the stores prepared in step 1 write it. */
   async applyCommit(): Promise<void> {
-    for (const s of this.stores.values()) await s.applyCommit();
+    for (const s of this.stores.values()) if (s.phase === 'prepared') await s.applyCommit();
   }
 
   abort(): void {
@@ -499,12 +311,4 @@ export class StreamTask {
     this.runtime.clear();
     this.initialised = false;
   }
-}
-
-/** A retriable ForeshadowError (outage, not bad data), possibly wrapped by a processor. */
-export function isRetriable(err: unknown): boolean {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (e instanceof ForeshadowError && e.retriable) return true;
-  }
-  return false;
 }

@@ -20,12 +20,15 @@
  * without a sink (dead letters, late records) return raw Buffers.
  */
 
+import type { DeadLetterReason } from '../runtime/dead-letter.js';
+import { errorHandlersFrom, type RecordErrorHandler } from '../runtime/error-handlers.js';
 import { ForeshadowError } from '../runtime/errors.js';
 import type { Headers } from '../runtime/record.js';
-import { type DeadLetterReason, type OutgoingRecord, StreamTask, type TaskMetricsSink } from '../runtime/task.js';
+import { StreamTask } from '../runtime/task.js';
+import type { OutgoingRecord, TaskMetricsSink } from '../runtime/task-io.js';
 import type { Topology } from '../runtime/topology.js';
 import { MemoryBytesStore } from '../state/bytes-store.js';
-import { createManagedStore, type ManagedStore } from '../state/cached-stores.js';
+import { createManagedStore, type ManagedStore } from '../state/managed-store.js';
 import type { KeyValueStore, WindowStore } from '../state/store.js';
 
 export interface TestOutputRecord<K, V> {
@@ -43,6 +46,10 @@ export interface TopologyTestDriverOptions {
   partitionCounts?: Record<string, number>;
   /** As StreamsAppOptions.maxEventTimeAheadMs, against the driver's wall clock (default: no bound). */
   maxEventTimeAheadMs?: number;
+  /** As StreamsAppOptions: `'fail'` makes `pipeInput` reject with a ProcessingFailedError. */
+  processingErrorHandler?: RecordErrorHandler;
+  /** As StreamsAppOptions: `'fail'` makes `pipeInput` reject with a DeserializationFailedError. */
+  deserializationErrorHandler?: RecordErrorHandler;
 }
 
 export interface TestDriverMetrics {
@@ -100,6 +107,7 @@ export class TopologyTestDriver {
         partitionCount: (t) => options.partitionCounts?.[t] ?? 1,
         ...(options.maxEventTimeAheadMs === undefined ? {} : { maxEventTimeAheadMs: options.maxEventTimeAheadMs }),
         metrics,
+        errorHandlers: errorHandlersFrom(options),
       },
     });
   }

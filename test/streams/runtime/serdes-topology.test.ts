@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { windowedSerde } from '../../../streams/runtime/dsl/dsl-serdes.js';
 import { bytesSerde, jsonSerde, numberSerde, stringSerde } from '../../../streams/runtime/serdes.js';
-import { windowedSerde } from '../../../streams/runtime/streams-builder.js';
 import { keyValueStoreSpec, Topology, windowStoreSpec } from '../../../streams/runtime/topology.js';
 
 describe('serdes', () => {

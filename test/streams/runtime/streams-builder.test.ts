@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { windowedSerde } from '../../../streams/runtime/dsl/dsl-serdes.js';
 import { jsonSerde, numberSerde, stringSerde } from '../../../streams/runtime/serdes.js';
-import { StreamsBuilder, windowedSerde } from '../../../streams/runtime/streams-builder.js';
+import { StreamsBuilder } from '../../../streams/runtime/streams-builder.js';
 import type { WindowedKey } from '../../../streams/state/store.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
 import { HoppingWindows, SlidingWindows, TimeWindows } from '../../../streams/windows/windows.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { jsonSerde, type Serde, stringSerde } from '../../../streams/runtime/serdes.js';
 import { keyValueStoreSpec } from '../../../streams/runtime/topology.js';
 import { MemoryBytesStore } from '../../../streams/state/bytes-store.js';
-import { CachedKeyValueStore } from '../../../streams/state/cached-stores.js';
+import { CachedKeyValueStore } from '../../../streams/state/key-value-store.js';
 
 interface Counter {
   n: number;

@@ -4,8 +4,10 @@ import { jsonSerde, stringSerde } from '../../../streams/runtime/serdes.js';
 import { StreamTask } from '../../../streams/runtime/task.js';
 import { keyValueStoreSpec, recordKeyString, Topology, windowStoreSpec } from '../../../streams/runtime/topology.js';
 import { MemoryBytesStore } from '../../../streams/state/bytes-store.js';
-import { CachedKeyValueStore, CachedWindowStore, createManagedStore } from '../../../streams/state/cached-stores.js';
+import { CachedKeyValueStore } from '../../../streams/state/key-value-store.js';
+import { createManagedStore } from '../../../streams/state/managed-store.js';
 import type { PrefetchInput } from '../../../streams/state/store-spec.js';
+import { CachedWindowStore } from '../../../streams/state/window-store.js';
 
 /** A memory byte store that counts its reads, and can hold a batch read until released. */
 class CountingStore extends MemoryBytesStore {

@@ -5,8 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { jsonSerde, stringSerde } from '../../../streams/runtime/serdes.js';
 import type { BytesStore } from '../../../streams/state/bytes-store.js';
-import { CachedKeyValueStore, CachedWindowStore } from '../../../streams/state/cached-stores.js';
+import { CachedKeyValueStore } from '../../../streams/state/key-value-store.js';
 import { keyValueStoreSpec, windowStoreSpec } from '../../../streams/state/store-spec.js';
+import { CachedWindowStore } from '../../../streams/state/window-store.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
 

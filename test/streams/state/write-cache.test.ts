@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { jsonSerde, packedJsonSerde, stringSerde } from '../../../streams/runtime/serdes.js';
 import { keyValueStoreSpec, windowStoreSpec } from '../../../streams/runtime/topology.js';
 import { MemoryBytesStore } from '../../../streams/state/bytes-store.js';
-import { CachedKeyValueStore, CachedWindowStore } from '../../../streams/state/cached-stores.js';
+import { CachedKeyValueStore } from '../../../streams/state/key-value-store.js';
+import { CachedWindowStore } from '../../../streams/state/window-store.js';
 
 describe('write cache', () => {
   it('coalesces repeated puts of one key within a commit interval into one changelog record', async () => {

@@ -6,10 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
-import type { ChangelogEntry, ManagedStore } from '../state/cached-stores.js';
-import { ForeshadowError } from './errors.js';
-import type { Logger } from './logger.js';
-import type { StreamsMetrics } from './metrics.js';
+import { ForeshadowError } from '../runtime/errors.js';
+import type { StreamsMetrics } from '../runtime/metrics.js';
+import type { ChangelogEntry, ManagedStore } from './managed-store.js';
 
 export interface RestoreRequest {
   taskId: string;
@@ -29,13 +28,24 @@ export interface RestoreResult {
   to: bigint;
 }
 
+/** The restore gauges and counters (the app's StreamsMetrics). */
+export type RestoreMetrics = Pick<StreamsMetrics, 'restored' | 'restoreRemaining'>;
+
+export interface RestoreOptions {
+  metrics: RestoreMetrics;
+  /** Keeps the app's group membership alive while a long restore runs. */
+  heartbeat?: () => Promise<void>;
+  /** Default 5 minutes; a restore that takes longer fails (retriable) and is tried again. */
+  timeoutMs?: number;
+}
+
 const key = (topic: string, partition: number): string => `${topic}:${partition}`;
 
 export async function restoreStores(
   kafka: Kafka,
   admin: Admin,
   requests: RestoreRequest[],
-  options: { logger: Logger; metrics: StreamsMetrics; heartbeat?: () => Promise<void>; timeoutMs?: number },
+  options: RestoreOptions,
 ): Promise<RestoreResult[]> {
   const results: RestoreResult[] = [];
   const pending = new Map<string, { req: RestoreRequest; end: bigint; restored: number; buffer: ChangelogEntry[] }>();
