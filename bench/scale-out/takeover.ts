@@ -32,6 +32,8 @@ export interface TakeoverOptions {
   kills: number;
   /** The apps' group session timeout (the takeover's floor); default the runtime's 10 s. */
   sessionTimeoutMs?: number;
+  /** Keep the run directory (configuration, state, each process's log) for a post-mortem. */
+  keepDir?: boolean;
   log?: (line: string) => void;
 }
 
@@ -69,9 +71,17 @@ export interface TakeoverResult {
   guarantee: 'exactly-once';
   samplesSent: number;
   /** Distinct (host, timestamp) pairs seen, how many missing, how many seen more than once. */
-  samples: { delivered: number; missing: number; duplicated: number };
-  risk: { delivered: number; missing: number; duplicated: number };
+  /** The agent's own records on metrics.raw (a duplicate there is not the pipeline's). */
+  input: { delivered: number; missing: number; duplicated: number; redelivered: number };
+  samples: { delivered: number; missing: number; duplicated: number; redelivered: number };
+  /** metric-ingest's internal step (parsed samples keyed by host), read_committed. */
+  repartition: { delivered: number; missing: number; duplicated: number; redelivered: number };
+  risk: { delivered: number; missing: number; duplicated: number; redelivered: number };
   rounds: KillRound[];
+  /** At the end: each host-health group's committed offset and end offset per topic partition. */
+  groupOffsets: Record<string, Record<string, string>>;
+  /** A few duplicated samples (host|timestamp → partition:offset of each copy), to diagnose. */
+  duplicateExamples: Record<string, string[]>;
   /** Exit codes of the processes alive at the end, after SIGTERM. */
   drainExitCodes: (number | null)[];
   readyMs: number[];
@@ -79,19 +89,39 @@ export interface TakeoverResult {
 
 interface Tail {
   consumer: Consumer;
-  /** (host|timestamp) → count; first arrival wall time per partition after a mark. */
-  seen: Map<string, number>;
+  /**
+   * (host|timestamp) → the offsets carrying it. By offset, not by delivery: the tail's own consumer
+   * may be handed a record twice (a rebalance of its group on a loaded machine), which is not a
+   * duplicate output; two offsets with the same sample are.
+   */
+  seen: Map<string, Set<string>>;
+  /** Records the tail was handed again (same offset): the tail's rebalances, not outputs. */
+  redelivered: number;
   arrivals: { at: number; partition: number; ts: number }[];
 }
 
-async function tail(conn: KafkaConnection, topic: string, hosts: ReadonlySet<string>): Promise<Tail> {
+type Decode = (topic: string, value: Buffer) => Promise<{ host: string; timestamp: number }>;
+
+const avro: Decode = (() => {
   const serde = avroSerde<{ host: string; timestamp: number }>();
+  return (topic, value) => Promise.resolve(serde.deserialize(topic, value));
+})();
+const json: Decode = async (_topic, value) => JSON.parse(value.toString('utf8')) as { host: string; timestamp: number };
+
+async function tail(
+  conn: KafkaConnection,
+  topic: string,
+  hosts: ReadonlySet<string>,
+  decode: Decode = avro,
+): Promise<Tail> {
   const consumer = createKafka(conn, 'foreshadow-takeover-tail').consumer({
     groupId: `foreshadow-takeover-tail-${randomBytes(4).toString('hex')}`,
     readUncommitted: false,
     maxWaitTimeInMs: 50,
+    // The drill's own process is busy (two tails, the agent): no rebalance for a slow heartbeat.
+    sessionTimeout: 30_000,
   });
-  const t: Tail = { consumer, seen: new Map(), arrivals: [] };
+  const t: Tail = { consumer, seen: new Map(), redelivered: 0, arrivals: [] };
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: false });
   let joined: () => void = () => {};
@@ -103,9 +133,13 @@ async function tail(conn: KafkaConnection, topic: string, hosts: ReadonlySet<str
     eachMessage: async ({ partition, message }) => {
       const host = message.key?.toString();
       if (!host || !hosts.has(host) || !message.value) return;
-      const v = await serde.deserialize(topic, message.value);
+      const v = await decode(topic, message.value);
       const k = `${v.host}|${v.timestamp}`;
-      t.seen.set(k, (t.seen.get(k) ?? 0) + 1);
+      const offsets = t.seen.get(k) ?? new Set<string>();
+      const at = `${partition}:${message.offset}`;
+      if (offsets.has(at)) t.redelivered++;
+      offsets.add(at);
+      t.seen.set(k, offsets);
       t.arrivals.push({ at: Date.now(), partition, ts: v.timestamp });
     },
   });
@@ -127,15 +161,17 @@ function assignedIn(log: string, applicationId: string): number[] {
   return last;
 }
 
-function tally(sent: ReadonlySet<string>, seen: ReadonlyMap<string, number>) {
+function tally(sent: ReadonlySet<string>, seen: ReadonlyMap<string, ReadonlySet<string>>) {
+  let delivered = 0;
   let missing = 0;
   let duplicated = 0;
   for (const k of sent) {
-    const n = seen.get(k) ?? 0;
+    const n = seen.get(k)?.size ?? 0;
     if (n === 0) missing++;
-    else if (n > 1) duplicated++;
+    else delivered++;
+    if (n > 1) duplicated++;
   }
-  return { delivered: [...sent].filter((k) => (seen.get(k) ?? 0) > 0).length, missing, duplicated };
+  return { delivered, missing, duplicated };
 }
 
 async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
@@ -191,9 +227,11 @@ export async function runTakeoverDrill(conn: KafkaConnection, o: TakeoverOptions
     procs.push(...(await Promise.all([0, 1, 2].map((i) => spawnOne(i, 0)))));
     const readyMs = await Promise.all(procs.map((p) => p.ready(180_000)));
     log(`ready after ${readyMs.join(', ')} ms`);
+    const rawTail = await tail(conn, 'metrics.raw', hostSet, json);
+    const repartitionTail = await tail(conn, `foreshadow-metric-ingest${suffix}-parsed-repartition`, hostSet, json);
     const samplesTail = await tail(conn, 'metrics.samples', hostSet);
     const riskTail = await tail(conn, 'health.risk', hostSet);
-    tails.push(samplesTail, riskTail);
+    tails.push(rawTail, repartitionTail, samplesTail, riskTail);
     producer = createKafka(conn, 'foreshadow-takeover-agent').producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: true,
@@ -275,6 +313,26 @@ export async function runTakeoverDrill(conn: KafkaConnection, o: TakeoverOptions
     ).catch((err: unknown) => log(String(err)));
     // Duplicates, if any, would arrive close behind: a short grace.
     await new Promise((r) => setTimeout(r, 3_000));
+    const groupOffsets: Record<string, Record<string, string>> = {};
+    const inspect = createKafka(conn, 'foreshadow-takeover-inspect').admin();
+    await inspect.connect();
+    try {
+      for (const app of ['metric-ingest', 'host-baseline', 'failure-risk']) {
+        const groupId = `foreshadow-${app}${suffix}`;
+        const topics = (await inspect.listTopics()).filter((t) => t.startsWith(groupId) && t.endsWith('-repartition'));
+        const sources = app === 'metric-ingest' ? ['metrics.raw', ...topics] : ['metrics.samples', ...topics];
+        const out: Record<string, string> = {};
+        for (const t of await inspect.fetchOffsets({ groupId, topics: sources })) {
+          const ends = await inspect.fetchTopicOffsets(t.topic);
+          for (const p of t.partitions)
+            out[`${t.topic.replace(groupId, '')}:${p.partition}`] =
+              `${p.offset}/${ends.find((e) => e.partition === p.partition)?.high}`;
+        }
+        groupOffsets[app] = out;
+      }
+    } finally {
+      await inspect.disconnect();
+    }
     const drainExitCodes = await Promise.all(
       procs.filter((p) => p.child.exitCode === null && p.child.signalCode === null).map((p) => p.stop('SIGTERM')),
     );
@@ -284,9 +342,18 @@ export async function runTakeoverDrill(conn: KafkaConnection, o: TakeoverOptions
       partitions: 6,
       guarantee: 'exactly-once',
       samplesSent: sent.size,
-      samples: tally(sent, samplesTail.seen),
-      risk: tally(sent, riskTail.seen),
+      input: { ...tally(sent, rawTail.seen), redelivered: rawTail.redelivered },
+      repartition: { ...tally(sent, repartitionTail.seen), redelivered: repartitionTail.redelivered },
+      samples: { ...tally(sent, samplesTail.seen), redelivered: samplesTail.redelivered },
+      risk: { ...tally(sent, riskTail.seen), redelivered: riskTail.redelivered },
       rounds,
+      groupOffsets,
+      duplicateExamples: Object.fromEntries(
+        [...samplesTail.seen]
+          .filter(([, o]) => o.size > 1)
+          .slice(0, 5)
+          .map(([k, o]) => [k, [...o]]),
+      ),
       drainExitCodes,
       readyMs,
     };
@@ -304,6 +371,7 @@ export async function runTakeoverDrill(conn: KafkaConnection, o: TakeoverOptions
       })
       .catch(() => undefined)
       .finally(() => admin.disconnect().catch(() => undefined));
-    rmSync(dir, { recursive: true, force: true });
+    if (o.keepDir) log(`run directory kept: ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -157,12 +157,15 @@ export async function openTask(ctx: RuntimeContext, partition: number, options: 
     dirty: false,
   };
   for (const [topic, start] of startAt) {
-    // Records below the start are skipped like committed ones; the first commit records it.
+    // Records below the start are skipped like committed ones; the first commit records it. No
+    // consumer seek: kafkajs keeps a seek for a partition revoked before its next fetch and applies
+    // it when the partition comes back, by then possibly below a purged log start, and its answer to
+    // OFFSET_OUT_OF_RANGE is to commit "earliest" (-2) for the group, wiping the committed offset
+    // (duplicates for the next owner; found by the scale-out drill, bench/scale-out/takeover.ts).
     state.committed.set(topic, start);
     state.position.set(topic, start);
     state.processed.set(topic, start - 1n);
     state.dirty = true;
-    ctx.clients.consumerClient?.seek({ topic, partition, offset: start.toString() });
   }
   state.task = new StreamTask({
     topology: t,
