@@ -12,6 +12,10 @@ import { redisProviderOptionsSchema } from './redis/redis-provider.js';
 import { simulatedProviderOptionsSchema } from './simulated/simulated-provider.js';
 import { webhookProviderOptionsSchema } from './webhook/webhook-provider.js';
 
+/**
+ * Each provider kind's options schema, without loading the providers themselves (the AWS SDK alone
+ * takes most of a second to import): configuration checks at start-up use these.
+ */
 export const PROVIDER_OPTION_SCHEMAS: Readonly<Record<ProviderKind, ZodObject>> = {
   redis: redisProviderOptionsSchema,
   haproxy: haproxyProviderOptionsSchema,
@@ -20,3 +24,6 @@ export const PROVIDER_OPTION_SCHEMAS: Readonly<Record<ProviderKind, ZodObject>> 
   simulated: simulatedProviderOptionsSchema,
   aws: awsProviderOptionsSchema,
 };
+
+/** The provider kinds, as providers.ts lists them (kept in step by the Record type above). */
+export const PROVIDER_KIND_NAMES = Object.keys(PROVIDER_OPTION_SCHEMAS) as [ProviderKind, ...ProviderKind[]];

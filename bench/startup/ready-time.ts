@@ -98,13 +98,23 @@ function restoredRecords(p: RunProcess): number {
     .reduce((n, l) => n + Number(l.restored ?? 0), 0);
 }
 
-async function lagZero(p: RunProcess, timeoutMs: number): Promise<void> {
+/**
+ * Every host-health group caught up: lag 0 for all three groups in three reads a second apart (the
+ * lag is read from the cluster every second; one read right after producing would still show the
+ * zeros from before).
+ */
+async function lagZero(p: RunProcess, groups: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let zeros = 0;
+  await new Promise((r) => setTimeout(r, 2_000));
   while (Date.now() < deadline) {
     const text = await (await fetch(`${p.url}/metrics`)).text();
-    const lags = [...text.matchAll(/^foreshadow_consumer_group_lag\{[^}]*\} (\d+)/gm)].map((m) => Number(m[1]));
-    if (lags.length > 0 && lags.every((l) => l === 0)) return;
-    await new Promise((r) => setTimeout(r, 500));
+    const series = [...text.matchAll(/^foreshadow_consumer_group_lag\{[^}]*group="([^"]+)"[^}]*\} (\d+)/gm)];
+    const seen = new Set(series.map((m) => m[1]));
+    const caughtUp = seen.size >= groups && series.every((m) => m[2] === '0');
+    zeros = caughtUp ? zeros + 1 : 0;
+    if (zeros >= 3) return;
+    await new Promise((r) => setTimeout(r, 1_000));
   }
   throw new Error(`lag not 0 within ${timeoutMs} ms`);
 }
@@ -208,7 +218,7 @@ export async function runStartupBench(conn: KafkaConnection, o: StartupOptions):
         await producer.send({ topic: 'metrics.raw', messages: messages.slice(i, i + 500) });
     }
     await producer.disconnect();
-    await lagZero(p, 300_000);
+    await lagZero(p, 3, 300_000);
     await p.stop('SIGTERM');
     const stateRecords = restoredRecords(p); // 0: it started empty
     p = await start(file, 'host-health');

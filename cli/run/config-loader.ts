@@ -5,8 +5,8 @@
  * with the environment's variables (when set) taking precedence.
  */
 import { type ApiSettings, loadApiSettings } from '../../api/options.js';
-import { PROVIDER_OPTION_SCHEMAS } from '../../sinks/provider-options.js';
-import { PROVIDER_KINDS, type ProviderKind } from '../../sinks/providers.js';
+import { PROVIDER_KIND_NAMES, PROVIDER_OPTION_SCHEMAS } from '../../sinks/provider-options.js';
+import type { ProviderKind } from '../../sinks/providers.js';
 import { type KafkaConnection, loadConnection } from '../../streams/runtime/config.js';
 import { ConfigError } from '../../streams/runtime/errors.js';
 import {
@@ -27,7 +27,7 @@ export interface LoadedRunConfig {
 }
 
 function isProviderKind(k: string): k is ProviderKind {
-  return (PROVIDER_KINDS as readonly string[]).includes(k);
+  return (PROVIDER_KIND_NAMES as readonly string[]).includes(k);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -52,7 +52,7 @@ function actuatorProblems(
         problems.push({
           line: source.lineOf(['actuators', name]),
           path: `actuators.${name}.provider`,
-          message: `required: "${name}" is not a provider kind (${PROVIDER_KINDS.join(', ')})`,
+          message: `required: "${name}" is not a provider kind (${PROVIDER_KIND_NAMES.join(', ')})`,
         });
       continue; // a bad `provider:` value is reported by the structural schema
     }

@@ -9,7 +9,7 @@
  * the file, so one file serves every environment and secrets stay out of it.
  */
 import { z } from 'zod';
-import { PROVIDER_KINDS } from '../../sinks/providers.js';
+import { PROVIDER_KIND_NAMES } from '../../sinks/provider-options.js';
 import { APP_GROUPS, STREAMS_APP_NAMES } from './app-names.js';
 import { PROCESSOR_SECTIONS } from './processor-options.js';
 
@@ -48,7 +48,7 @@ const tunedNames = z.enum([...STREAMS_APP_NAMES, ...(Object.keys(APP_GROUPS) as 
 
 const actuatorSchema = z.strictObject({
   /** Provider kind; defaults to the actuator's name when that is a kind (`redis:` → redis). */
-  provider: z.enum(PROVIDER_KINDS).optional(),
+  provider: z.enum(PROVIDER_KIND_NAMES).optional(),
   /** The provider's options (docs/actuators.md), checked by its schema. */
   options: z.record(z.string(), z.unknown()).default({}),
   /**
