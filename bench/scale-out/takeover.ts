@@ -210,12 +210,13 @@ export async function runTakeoverDrill(conn: KafkaConnection, o: TakeoverOptions
     ].join('\n'),
   );
   const env = { KAFKA_BROKERS: conn.brokers.join(','), SCHEMA_REGISTRY_URL: conn.registryUrl, LOG_LEVEL: 'info' };
+  // One state directory per process, as on separate machines (a restarted process finds its own).
   const spawnOne = (i: number, round: number): Promise<RunProcess> =>
     spawnRun({
       configFile: join(dir, 'foreshadow.yaml'),
       apps: 'host-health',
       logFile: join(dir, 'logs', `p${i}-r${round}.log`),
-      env,
+      env: { ...env, FORESHADOW_STATE_DIR: join(dir, 'state', `p${i}`) },
     });
   const procs: RunProcess[] = [];
   let producer: Producer | undefined;

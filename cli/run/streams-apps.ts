@@ -12,6 +12,7 @@ import type { Topology } from '../../streams/runtime/topology.js';
 import { APP_GROUPS, type StreamsAppName } from './app-names.js';
 import type { Guarantee, RunConfig } from './config-schema.js';
 import type { AppContext, RunningApp } from './running-app.js';
+import { lockStateDir } from './state-lock.js';
 
 export interface AppTuning {
   guarantee: Guarantee;
@@ -109,6 +110,8 @@ export async function topologiesOf(name: StreamsAppName, c: RunConfig): Promise<
 export async function startStreamsApp(name: StreamsAppName, ctx: AppContext): Promise<RunningApp> {
   const config = ctx.loaded.config;
   const tuning = tuningOf(name, config);
+  const stateDir = join(ctx.conn.stateDir, name);
+  const lock = lockStateDir(stateDir, name);
   const topologies = await topologiesOf(name, config);
   if (name === 'shadow-manager') {
     const { ensureFleetTopic, fleetTopic } = await import('../../streams/processors/shadow-manager/topology.js');
@@ -125,7 +128,7 @@ export async function startStreamsApp(name: StreamsAppName, ctx: AppContext): Pr
       new StreamsApp(t, {
         guarantee: tuning.guarantee,
         connection: ctx.conn,
-        stateDir: join(ctx.conn.stateDir, name),
+        stateDir,
         commitIntervalMs: tuning.commitIntervalMs,
         ...(tuning.sessionTimeoutMs ? { sessionTimeoutMs: tuning.sessionTimeoutMs } : {}),
         startAt: config.startAt,
@@ -138,6 +141,7 @@ export async function startStreamsApp(name: StreamsAppName, ctx: AppContext): Pr
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   const close = async (): Promise<void> => {
     await Promise.all(started.map((a) => a.close()));
+    lock.release();
   };
   if (failed) {
     await close().catch(() => undefined);

@@ -59,6 +59,8 @@ export class StreamsApp {
   private started = false;
   /** Has joined its group at least once (kafkajs' GROUP_JOIN). */
   private joined = false;
+  /** When missing tasks were last reopened (reopenMissingTasks). */
+  private lastReopen = 0;
   /** The error the app stopped on for good, if it did (see StreamsAppOptions.onFatal). */
   failure: unknown;
 
@@ -170,9 +172,24 @@ export class StreamsApp {
     });
     this.ticker = setInterval(() => {
       void this.mutex.run(() => this.loop.onTick()).catch((err: unknown) => this.runtimeError(err));
+      this.reopenMissingTasks();
     }, this.settings.tickMs);
     if (this.options.handleSignals) closeOnSignals(() => this.close(), this.logger);
     this.logger.info({ topology: t.describe() }, 'started');
+  }
+
+  /**
+   * An assigned partition whose eager open failed (a RocksDB lock still held by the previous owner
+   * on the same machine, a broker hiccup during the restore) would otherwise wait for its next
+   * record, idle partitions never getting their punctuators and the app never ready: retried here,
+   * at most every 2 s.
+   */
+  private reopenMissingTasks(): void {
+    const now = Date.now();
+    if (this.closing || !this.joined || now - this.lastReopen < 2_000) return;
+    if ([...this.tasks.assigned].every((p) => this.tasks.get(p) !== undefined)) return;
+    this.lastReopen = now;
+    void this.mutex.run(() => this.tasks.reconcile(true)).catch((err: unknown) => this.runtimeError(err));
   }
 
   private runtimeError(err: unknown): void {
