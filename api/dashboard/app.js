@@ -185,11 +185,15 @@ function renderShadows(snap) {
 
 // Hosts that report metrics but that `foreshadow inventory apply` never declared: they get a risk
 // score but no shadow (no failure domain or capacity is known), so they are listed, not hidden.
+const UNKNOWN_ROWS = 50;
+
 function renderUnknownHosts(snap) {
   const hosts = snap.unknownHosts ?? [];
   const body = $('#unknown-hosts tbody');
   body.replaceChildren();
-  for (const h of hosts) {
+  // A long list is a configuration gap to fix, not to scroll through: the first rows and a count
+  // (GET /inventory/unknown-hosts lists them all).
+  for (const h of hosts.slice(0, UNKNOWN_ROWS)) {
     body.append(
       el(
         'tr',
@@ -201,6 +205,10 @@ function renderUnknownHosts(snap) {
       ),
     );
   }
+  if (hosts.length > UNKNOWN_ROWS)
+    body.append(
+      el('tr', { class: 'unknown-more' }, el('td', { colspan: '4' }, `… and ${hosts.length - UNKNOWN_ROWS} more`)),
+    );
   $('#no-unknown').hidden = hosts.length > 0;
 }
 
