@@ -13,7 +13,12 @@ export interface ApiMetrics {
   operations: Counter<'type' | 'dryRun'>;
 }
 
-export function createApiMetrics(model: FleetReadModel, withDefaults = false, registry = new Registry()): ApiMetrics {
+export function createApiMetrics(
+  model: FleetReadModel,
+  withDefaults = false,
+  now: () => number = Date.now,
+  registry = new Registry(),
+): ApiMetrics {
   if (withDefaults) collectDefaultMetrics({ register: registry, prefix: 'foreshadow_api_' });
   const requests = new Counter({
     name: 'foreshadow_api_requests_total',
@@ -58,6 +63,42 @@ export function createApiMetrics(model: FleetReadModel, withDefaults = false, re
     registers: [registry],
     collect() {
       this.set(model.unknownHosts().length);
+    },
+  });
+  // The safety controls as the processors hold them (control.state, region.failovers, shadow.state).
+  new Gauge({
+    name: 'foreshadow_api_paused',
+    help: 'Whether automation is paused (1) or not (0)',
+    registers: [registry],
+    collect() {
+      this.set(model.control(now()).paused ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'foreshadow_api_maintenance_windows',
+    help: 'Maintenance windows in force or planned, by scope',
+    labelNames: ['scope'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const windows = model.maintenanceWindows({}, now());
+      for (const scope of ['HOST', 'REGION']) this.set({ scope }, windows.filter((w) => w.scope === scope).length);
+    },
+  });
+  new Gauge({
+    name: 'foreshadow_api_region_failovers_pending_approval',
+    help: 'Region failovers waiting for an operator approval',
+    registers: [registry],
+    collect() {
+      this.set(model.control(now()).pendingApprovals.length);
+    },
+  });
+  new Gauge({
+    name: 'foreshadow_api_advisory_shadows',
+    help: 'Shadows that are recommendations of a manager in advise mode',
+    registers: [registry],
+    collect() {
+      this.set(model.shadowList({}).filter((s) => s.advisory).length);
     },
   });
   return { registry, requests, duration, operations };

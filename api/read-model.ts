@@ -1,26 +1,35 @@
 /**
  * The API's read model: the latest value per key of the processors' output tables (shadow.state,
- * health.risk, region.blueprints, region.dependencies, region.health) and of the input tables hosts
- * and deployments, plus the recent failover.events. It holds nothing the topics do not: it is
+ * health.risk, region.blueprints, region.dependencies, region.health, control.state,
+ * region.failovers) and of the input tables hosts and deployments, plus the recent failover.events. It holds nothing the topics do not: it is
  * rebuilt from them on every start (`read-model-feed.ts`), so the API keeps no private state.
  * Queries return plain JSON a dashboard can render (fleet, risk, shadows, regions, DAG, events).
  */
+import type { ControlState } from '../schemas/records/control-state.js';
+import type { DependencyDag } from '../schemas/records/dependency-dag.js';
+import type { Deployment } from '../schemas/records/deployment.js';
+import type { FailoverEvent } from '../schemas/records/failover-event.js';
+import type { Host } from '../schemas/records/host.js';
+import type { HostRisk } from '../schemas/records/host-risk.js';
+import type { RegionFailoverStatus } from '../schemas/records/region-failover-status.js';
+import type { RegionHealth } from '../schemas/records/region-health.js';
+import type { ShadowBlueprint } from '../schemas/records/shadow-blueprint.js';
+import type { ShadowLifecycle, ShadowState } from '../schemas/records/shadow-state.js';
+import {
+  BLUEPRINTS_TOPIC,
+  CONTROL_STATE_TOPIC,
+  DEPENDENCIES_TOPIC,
+  DEPLOYMENTS_TOPIC,
+  FAILOVER_EVENTS_TOPIC,
+  HOSTS_TOPIC,
+  REGION_FAILOVERS_TOPIC,
+  REGION_HEALTH_TOPIC,
+  RISK_TOPIC,
+  SHADOW_STATE_TOPIC,
+} from '../streams/catalogue.js';
 import { planLevels } from '../streams/processors/failover-orchestrator/region-failover.js';
-import type {
-  DependencyDag,
-  FailoverEvent,
-  RegionHealth,
-  ShadowBlueprint,
-} from '../streams/processors/failover-orchestrator/types.js';
 import { isActive } from '../streams/processors/shadow-manager/lifecycle.js';
 import { type ShadowHoursReport, shadowHours } from '../streams/processors/shadow-manager/retirement.js';
-import type {
-  Deployment,
-  Host,
-  HostRisk,
-  ShadowLifecycle,
-  ShadowState,
-} from '../streams/processors/shadow-manager/types.js';
 
 export type ReadModelTable =
   | 'hosts'
@@ -30,18 +39,22 @@ export type ReadModelTable =
   | 'blueprints'
   | 'dags'
   | 'regionHealth'
+  | 'controls'
+  | 'regionFailovers'
   | 'events';
 
 /** Which catalogue topic feeds which table. */
 export const READ_MODEL_TOPICS: Readonly<Record<ReadModelTable, string>> = {
-  hosts: 'hosts',
-  deployments: 'deployments',
-  risk: 'health.risk',
-  shadows: 'shadow.state',
-  blueprints: 'region.blueprints',
-  dags: 'region.dependencies',
-  regionHealth: 'region.health',
-  events: 'failover.events',
+  hosts: HOSTS_TOPIC,
+  deployments: DEPLOYMENTS_TOPIC,
+  risk: RISK_TOPIC,
+  shadows: SHADOW_STATE_TOPIC,
+  blueprints: BLUEPRINTS_TOPIC,
+  dags: DEPENDENCIES_TOPIC,
+  regionHealth: REGION_HEALTH_TOPIC,
+  controls: CONTROL_STATE_TOPIC,
+  regionFailovers: REGION_FAILOVERS_TOPIC,
+  events: FAILOVER_EVENTS_TOPIC,
 };
 
 export interface FleetHost {
@@ -70,6 +83,8 @@ export interface UnknownHost {
 export interface RegionSummary {
   region: string;
   health: RegionHealth | null;
+  /** Where the region's latest real failover stands (PENDING_APPROVAL, RUNNING...), if any. */
+  failover: RegionFailoverStatus | null;
   blueprint: { shadowRegion: string; version: number; levelCount: number; services: number; builtAt: number } | null;
   dag: { version: number; nodeCount: number; edgeCount: number; levelCount: number; generatedAt: number } | null;
   hosts: number;
@@ -81,6 +96,19 @@ export interface ShadowFilter {
   region?: string;
   host?: string;
   state?: ShadowLifecycle;
+}
+
+export interface WindowFilter {
+  host?: string;
+  region?: string;
+}
+
+/** GET /control: the controls in force as the shadow manager holds them. */
+export interface ControlSummary {
+  paused: boolean;
+  pause: ControlState | null;
+  maintenance: ControlState[];
+  pendingApprovals: RegionFailoverStatus[];
 }
 
 export interface EventFilter {
@@ -97,6 +125,8 @@ export class FleetReadModel {
   private readonly blueprints = new Map<string, ShadowBlueprint>();
   private readonly dags = new Map<string, DependencyDag>();
   private readonly regionHealth = new Map<string, RegionHealth>();
+  private readonly controls = new Map<string, ControlState>();
+  private readonly regionFailovers = new Map<string, RegionFailoverStatus>();
   private events: FailoverEvent[] = [];
   private readonly updatedAt = new Map<ReadModelTable, number>();
 
@@ -125,6 +155,8 @@ export class FleetReadModel {
       blueprints: this.blueprints,
       dags: this.dags,
       regionHealth: this.regionHealth,
+      controls: this.controls,
+      regionFailovers: this.regionFailovers,
     };
     return tables[t];
   }
@@ -149,6 +181,51 @@ export class FleetReadModel {
 
   blueprint(region: string): ShadowBlueprint | undefined {
     return this.blueprints.get(region);
+  }
+
+  /** Whether a host is known (hosts table or a risk record). */
+  knowsHost(host: string): boolean {
+    return this.hosts.has(host) || this.risk.has(host);
+  }
+
+  /** Whether a region is known (any of the region tables, or a host in it). */
+  knowsRegion(region: string): boolean {
+    return this.regions().some((r) => r.region === region);
+  }
+
+  /** The pause and the maintenance windows in force or planned (ended ones excluded at `now`). */
+  control(now: number): ControlSummary {
+    const pause = this.controls.get('pause') ?? null;
+    return {
+      paused: pause?.active === true,
+      pause,
+      maintenance: this.maintenanceWindows({}, now),
+      pendingApprovals: [...this.regionFailovers.values()]
+        .filter((s) => s.status === 'PENDING_APPROVAL')
+        .sort((a, b) => (a.region < b.region ? -1 : 1)),
+    };
+  }
+
+  /** Maintenance windows not yet ended at `now`, soonest first. */
+  maintenanceWindows(f: WindowFilter, now: number): ControlState[] {
+    return [...this.controls.values()]
+      .filter(
+        (c) =>
+          c.kind === 'MAINTENANCE' &&
+          c.endsAt > now &&
+          (f.host === undefined || (c.scope === 'HOST' && c.subject === f.host)) &&
+          (f.region === undefined || (c.scope === 'REGION' && c.subject === f.region)),
+      )
+      .sort((a, b) => a.startsAt - b.startsAt || (a.controlId < b.controlId ? -1 : 1));
+  }
+
+  maintenanceWindow(windowId: string): ControlState | undefined {
+    const c = this.controls.get(windowId);
+    return c?.kind === 'MAINTENANCE' ? c : undefined;
+  }
+
+  regionFailover(region: string): RegionFailoverStatus | undefined {
+    return this.regionFailovers.get(region);
   }
 
   fleet(): FleetHost[] {
@@ -224,6 +301,7 @@ export class FleetReadModel {
       ...this.blueprints.keys(),
       ...this.dags.keys(),
       ...this.regionHealth.keys(),
+      ...this.regionFailovers.keys(),
       ...[...this.hosts.values()].map((h) => h.region),
     ]);
     return [...names].sort().map((region) => {
@@ -232,6 +310,7 @@ export class FleetReadModel {
       return {
         region,
         health: this.regionHealth.get(region) ?? null,
+        failover: this.regionFailovers.get(region) ?? null,
         blueprint: bp
           ? {
               shadowRegion: bp.shadowRegion,

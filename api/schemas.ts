@@ -3,6 +3,7 @@
  * `z.toJSONSchema`, become the OpenAPI document, so the two cannot drift apart.
  */
 import { z } from 'zod';
+import { MAX_MAINTENANCE_WINDOW_MS, OPERATOR_REQUEST_TYPES } from '../schemas/records/operator-request.js';
 
 const id = z
   .string()
@@ -31,6 +32,45 @@ export const regionFailoverBody = z
   .strict();
 
 export const regionParams = z.object({ id }).strict();
+
+const reason = z.string().trim().max(500);
+
+export const pauseBody = z
+  .object({ reason: reason.optional().describe('why automation is paused (shown on GET /control)') })
+  .strict();
+
+export const resumeBody = z.object({ reason: reason.optional() }).strict();
+
+/** Empty, or absent: approving needs no parameters (the request id comes from Idempotency-Key). */
+export const approveBody = z.object({}).strict();
+
+/** A time as ISO 8601 text or epoch milliseconds. */
+const instant = z
+  .union([z.iso.datetime({ offset: true }), z.number().int().min(0)])
+  .transform((t) => (typeof t === 'number' ? t : Date.parse(t)));
+
+export const MAX_WINDOW_MINUTES = MAX_MAINTENANCE_WINDOW_MS / 60_000;
+
+export const maintenanceBody = z
+  .object({
+    host: id.optional().describe('the host under maintenance (or region)'),
+    region: id.optional().describe('the region under maintenance (or host)'),
+    start: instant.optional().describe('ISO 8601 or epoch ms; default now'),
+    end: instant.optional().describe('ISO 8601 or epoch ms (or durationMinutes)'),
+    durationMinutes: z.number().int().min(1).max(MAX_WINDOW_MINUTES).optional().describe('length (or end)'),
+    reason: reason.min(1).describe('why: shown with every decision the window suppresses'),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if ((b.host === undefined) === (b.region === undefined))
+      ctx.addIssue({ code: 'custom', path: ['host'], message: 'give exactly one of host and region' });
+    if ((b.end === undefined) === (b.durationMinutes === undefined))
+      ctx.addIssue({ code: 'custom', path: ['end'], message: 'give exactly one of end and durationMinutes' });
+  });
+
+export const maintenanceQuery = z.object({ host: id.optional(), region: id.optional() }).strict();
+
+export const windowParams = z.object({ id }).strict();
 export const hostParams = z.object({ id }).strict();
 
 const lifecycle = z.enum(['QUEUED', 'REQUESTED', 'PROVISIONING', 'SYNCING', 'READY', 'PROMOTED', 'RETIRED', 'FAILED']);
@@ -62,7 +102,7 @@ export const eventsQuery = z
 export const acceptedResponse = z.object({
   requestId: z.string(),
   status: z.literal('ACCEPTED'),
-  type: z.enum(['CREATE_SHADOW', 'PROMOTE_SHADOW', 'RETIRE_SHADOW', 'REGION_FAILOVER']),
+  type: z.enum(OPERATOR_REQUEST_TYPES),
   subject: z.string(),
 });
 

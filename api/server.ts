@@ -1,8 +1,10 @@
 /**
  * The HTTP API (fastify). Reads answer from the read model (built from the processors' output
- * topics); operating calls (shadow create/promote/retire, region failover and drills) are validated,
+ * topics); operating calls (shadow create/promote/retire, region failover and drills, and the
+ * safety controls: pause/resume, maintenance windows, approval of a region failover) are validated,
  * published to `operator.requests` for the processors to act on, and answered 202 with the request
- * id. Every route but /health needs a bearer token (`read` or `operate`); every operating call,
+ * id. The controls' state is read back from what the processors publish (control.state,
+ * region.failovers): the API holds none of it. Every route but /health needs a bearer token (`read` or `operate`); every operating call,
  * accepted or refused, leaves an audit record on `audit.api`. Errors are JSON `{ error, message,
  * issues? }` with a stable code.
  */
@@ -10,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
-import type { OperatorRequest, OperatorRequestType } from '../streams/processors/shadow-manager/types.js';
+import type { OperatorRequest, OperatorRequestType } from '../schemas/records/operator-request.js';
 import { type ApiRole, type ApiToken, allows, authenticate, type Principal } from './auth.js';
 import { type ApiMetrics, createApiMetrics } from './metrics.js';
 import { buildOpenApi, type RouteDoc } from './openapi.js';
@@ -19,16 +21,23 @@ import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import type { FleetReadModel } from './read-model.js';
 import {
   acceptedResponse,
+  approveBody,
   createShadowBody,
   type ErrorResponse,
   eventsQuery,
   hostParams,
+  MAX_WINDOW_MINUTES,
+  maintenanceBody,
+  maintenanceQuery,
+  pauseBody,
   promoteShadowBody,
   regionFailoverBody,
   regionParams,
+  resumeBody,
   retireShadowBody,
   riskQuery,
   shadowStatusQuery,
+  windowParams,
 } from './schemas.js';
 
 export const API_VERSION = '0.1.0';
@@ -203,11 +212,89 @@ const ROUTES: RouteDoc[] = [
   },
   {
     method: 'GET',
+    url: '/regions/:id/failover',
+    summary: "Where the region's latest real failover stands (PENDING_APPROVAL, RUNNING, ...)",
+    tag: 'regions',
+    role: 'read',
+    params: regionParams,
+    notFound: true,
+  },
+  {
+    method: 'POST',
+    url: '/regions/:id/failover/approve',
+    summary: 'Approve the region failover that region health asked for (PENDING_APPROVAL)',
+    tag: 'regions',
+    role: 'operate',
+    params: regionParams,
+    body: approveBody,
+    response: acceptedResponse,
+    successStatus: 202,
+    notFound: true,
+  },
+  {
+    method: 'GET',
     url: '/failover/events',
     summary: 'Failover log, newest first',
     tag: 'failover',
     role: 'read',
     query: eventsQuery,
+  },
+  {
+    method: 'GET',
+    url: '/control',
+    summary: 'Safety controls in force: pause, maintenance windows, failovers awaiting approval',
+    tag: 'control',
+    role: 'read',
+  },
+  {
+    method: 'POST',
+    url: '/control/pause',
+    summary: 'Pause automation: no new automatic action until resumed (recorded as suppressed)',
+    tag: 'control',
+    role: 'operate',
+    body: pauseBody,
+    response: acceptedResponse,
+    successStatus: 202,
+  },
+  {
+    method: 'POST',
+    url: '/control/resume',
+    summary: 'Resume automation',
+    tag: 'control',
+    role: 'operate',
+    body: resumeBody,
+    response: acceptedResponse,
+    successStatus: 202,
+  },
+  {
+    method: 'GET',
+    url: '/maintenance',
+    summary: 'Maintenance windows in force or planned',
+    tag: 'control',
+    role: 'read',
+    query: maintenanceQuery,
+  },
+  {
+    method: 'POST',
+    url: '/maintenance',
+    summary: 'Set a maintenance window for a host or region (no shadow trigger, no failover within it)',
+    tag: 'control',
+    role: 'operate',
+    body: maintenanceBody,
+    response: acceptedResponse,
+    successStatus: 202,
+    notFound: true,
+  },
+  {
+    method: 'POST',
+    url: '/maintenance/:id/cancel',
+    summary: 'Cancel a maintenance window',
+    tag: 'control',
+    role: 'operate',
+    params: windowParams,
+    response: acceptedResponse,
+    successStatus: 202,
+    notFound: true,
   },
 ];
 
@@ -220,7 +307,7 @@ function roleOf(routes: readonly RouteDoc[], method: string, url: string): ApiRo
 export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
   const { readModel: model, publisher, tokens } = options;
   const now = options.now ?? Date.now;
-  const metrics: ApiMetrics = createApiMetrics(model, options.defaultMetrics ?? false, options.metricsRegistry);
+  const metrics: ApiMetrics = createApiMetrics(model, options.defaultMetrics ?? false, now, options.metricsRegistry);
   const routes = [...ROUTES, ...(options.extensions ?? []).flatMap((e) => e.routes)];
   const openapi = buildOpenApi(routes, API_VERSION);
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 16 * 1024 });
@@ -347,6 +434,16 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     const q = parse(eventsQuery, req.query, 'query');
     return { events: model.eventList(q) };
   });
+  app.get('/regions/:id/failover', async (req) => {
+    const { id } = parse(regionParams, req.params, 'path');
+    if (!model.knowsRegion(id)) throw new HttpError(404, 'NOT_FOUND', `unknown region ${id}`);
+    return model.regionFailover(id) ?? { region: id, status: 'NONE' };
+  });
+  app.get('/control', async () => model.control(now()));
+  app.get('/maintenance', async (req) => {
+    const q = parse(maintenanceQuery, req.query, 'query');
+    return { windows: model.maintenanceWindows(q, now()) };
+  });
 
   // ---- operating calls -----------------------------------------------------------------------
   const operate = async (
@@ -355,6 +452,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     type: OperatorRequestType,
     subject: string,
     extra: Partial<OperatorRequest> = {},
+    allPartitions = false,
   ) => {
     const request: OperatorRequest = {
       requestId: req.operationId,
@@ -364,10 +462,15 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
       dryRun: false,
       principal: req.principal?.principal ?? 'anonymous',
       requestedAt: now(),
+      reason: '',
+      scope: 'NONE',
+      startsAt: 0,
+      endsAt: 0,
+      windowId: '',
       ...extra,
     };
     try {
-      await publisher.publishRequest(request);
+      await publisher.publishRequest(request, { allPartitions });
     } catch (err: unknown) {
       req.log.error({ err }, 'operator request could not be published');
       throw new HttpError(503, 'UNAVAILABLE', 'the request could not be recorded; retry with the same Idempotency-Key');
@@ -419,6 +522,52 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     const body = parse(regionFailoverBody, req.body, 'body');
     if (!model.blueprint(id)) throw new HttpError(404, 'NOT_FOUND', `no shadow blueprint for region ${id}`);
     return operate(req, reply, 'REGION_FAILOVER', id, { dryRun: body.dryRun });
+  });
+  app.post('/regions/:id/failover/approve', async (req, reply) => {
+    const { id } = parse(regionParams, req.params, 'path');
+    parse(approveBody, req.body, 'body');
+    if (!model.knowsRegion(id)) throw new HttpError(404, 'NOT_FOUND', `unknown region ${id}`);
+    const status = model.regionFailover(id)?.status ?? 'NONE';
+    if (status !== 'PENDING_APPROVAL')
+      throw new HttpError(409, 'CONFLICT', `no failover of ${id} awaits approval (status ${status})`);
+    return operate(req, reply, 'APPROVE_REGION_FAILOVER', id);
+  });
+
+  // ---- safety controls -------------------------------------------------------------------------
+  // The pause concerns every region: written to every partition of operator.requests, so each task
+  // of the region-partitioned orchestrator sees it (the shadow manager acts on the first copy).
+  app.post('/control/pause', async (req, reply) => {
+    const body = parse(pauseBody, req.body, 'body');
+    return operate(req, reply, 'PAUSE', 'fleet', { scope: 'FLEET', reason: body.reason ?? '' }, true);
+  });
+  app.post('/control/resume', async (req, reply) => {
+    const body = parse(resumeBody, req.body, 'body');
+    return operate(req, reply, 'RESUME', 'fleet', { scope: 'FLEET', reason: body.reason ?? '' }, true);
+  });
+  app.post('/maintenance', async (req, reply) => {
+    const body = parse(maintenanceBody, req.body, 'body');
+    const at = now();
+    const startsAt = body.start ?? at;
+    const endsAt = body.end ?? startsAt + (body.durationMinutes ?? 0) * 60_000;
+    const invalid = (path: string, message: string) =>
+      new HttpError(400, 'VALIDATION_FAILED', `invalid body: ${path}: ${message}`, [{ path, message }]);
+    if (endsAt <= startsAt) throw invalid('body.end', 'is not after the start');
+    if (endsAt <= at) throw invalid('body.end', 'is in the past');
+    if (endsAt - startsAt > MAX_WINDOW_MINUTES * 60_000)
+      throw invalid('body.end', `is more than ${MAX_WINDOW_MINUTES} minutes after the start`);
+    const scope = body.host !== undefined ? 'HOST' : 'REGION';
+    const subject = body.host ?? body.region ?? '';
+    const known = scope === 'HOST' ? model.knowsHost(subject) : model.knowsRegion(subject);
+    if (!known) throw new HttpError(404, 'NOT_FOUND', `unknown ${scope.toLowerCase()} ${subject}`);
+    // The window's id is its request id: what GET /maintenance lists and /maintenance/{id}/cancel takes.
+    return operate(req, reply, 'SET_MAINTENANCE', subject, { scope, startsAt, endsAt, reason: body.reason });
+  });
+  app.post('/maintenance/:id/cancel', async (req, reply) => {
+    const { id } = parse(windowParams, req.params, 'path');
+    const w = model.maintenanceWindow(id);
+    if (!w) throw new HttpError(404, 'NOT_FOUND', `no maintenance window ${id}`);
+    // Keyed like the window, so the orchestrator task that holds a region's window sees its cancel.
+    return operate(req, reply, 'CANCEL_MAINTENANCE', w.subject, { scope: w.scope, windowId: id });
   });
 
   for (const ext of options.extensions ?? []) await ext.register(app);

@@ -4,12 +4,12 @@
  * (streams/validation) skipped and logged rather than stopping the view. Serves the API's read model and the dashboard.
  */
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import type { Consumer } from 'kafkajs';
 import { topicSpec } from '../streams/catalogue.js';
 import type { KafkaConnection } from '../streams/runtime/config.js';
 import { createKafka } from '../streams/runtime/kafka-client.js';
 import { avroSerde, jsonSerde, type Serde } from '../streams/runtime/serdes.js';
+import { recordSerde } from '../streams/topic-serdes.js';
 import { VALIDATED_TOPICS, validatedSerde } from '../streams/validation/topic-validators.js';
 
 export interface TopicTableFeedOptions<T extends string> {
@@ -48,13 +48,13 @@ export async function startTopicTableFeed<T extends string>(
   const serdes = new Map<string, Serde<unknown>>();
   for (const [topic, table] of byTopic) {
     const catalogue = o.catalogue?.[table];
-    const schema = catalogue === undefined ? undefined : topicSpec(catalogue).valueSchema;
+    const record = catalogue === undefined ? undefined : topicSpec(catalogue).value;
     const serde =
       o.format === 'json'
         ? jsonSerde<unknown>()
-        : schema === undefined
+        : record === undefined
           ? anyAvro
-          : avroSerde<unknown>({ schemaPath: fileURLToPath(new URL(`../schemas/${schema}.avsc`, import.meta.url)) });
+          : (recordSerde(record) as Serde<unknown>);
     // An absurd record (NaN, negative counts, a far-future time...) is skipped and logged like an
     // undecodable one: the view shows nothing rather than nonsense.
     serdes.set(

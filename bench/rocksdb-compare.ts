@@ -8,8 +8,21 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { parseFlagsOrExit } from '../cli/args.js';
+
 const require = createRequire(import.meta.url);
-const N = Number(process.argv[2] ?? 200_000);
+const USAGE = 'usage: npx tsx bench/rocksdb-compare.ts [records]';
+const { positionals } = parseFlagsOrExit(process.argv.slice(2), {
+  command: 'rocksdb-compare',
+  usage: USAGE,
+  options: {},
+  positionals: true,
+});
+const N = Number(positionals[0] ?? 200_000);
+if (positionals.length > 1 || !Number.isInteger(N) || N < 1) {
+  console.error(`rocksdb-compare: records must be one positive integer\n${USAGE}`);
+  process.exit(2);
+}
 const BATCH = 1000;
 
 interface RocksNative {

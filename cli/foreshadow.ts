@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeError, ForeshadowError } from '../streams/runtime/errors.js';
+import { USAGE_EXIT_CODE, UsageError } from './args.js';
 import type { CliCommand } from './command.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -42,6 +43,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`foreshadow ${err.message}\n${err.usage}`);
+      process.exitCode = USAGE_EXIT_CODE;
+      return;
+    }
     const ctx =
       err instanceof ForeshadowError && Object.keys(err.context).length > 0 ? ` ${JSON.stringify(err.context)}` : '';
     console.error(`foreshadow: ${describeError(err)}${ctx}`);

@@ -5,8 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
-import type { FailoverEvent } from '../streams/processors/failover-orchestrator/types.js';
-import type { HostRisk, ShadowState } from '../streams/processors/shadow-manager/types.js';
+import type { FailoverEvent } from '../schemas/records/failover-event.js';
+import type { HostRisk } from '../schemas/records/host-risk.js';
+import type { ShadowState } from '../schemas/records/shadow-state.js';
+import { FAILOVER_EVENTS_TOPIC, RISK_TOPIC, SHADOW_STATE_TOPIC } from '../streams/catalogue.js';
 import type { KafkaConnection } from '../streams/runtime/config.js';
 import { createKafka } from '../streams/runtime/kafka-client.js';
 import { avroSerde } from '../streams/runtime/serdes.js';
@@ -39,13 +41,16 @@ export class EventTail {
       readUncommitted: false,
     });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: ['health.risk', 'shadow.state', 'failover.events'], fromBeginning: false });
+    await this.consumer.subscribe({
+      topics: [RISK_TOPIC, SHADOW_STATE_TOPIC, FAILOVER_EVENTS_TOPIC],
+      fromBeginning: false,
+    });
     await this.consumer.run({
       eachMessage: async ({ topic, message }) => {
         if (message.value === null) {
           // A shadow.state tombstone: the shadow manager forgot a removed resource's shadow.
           const key = message.key?.toString();
-          if (topic === 'shadow.state' && key) {
+          if (topic === SHADOW_STATE_TOPIC && key) {
             this.shadows.delete(key);
             this.forgotten.add(key);
           }
@@ -57,12 +62,12 @@ export class EventTail {
         } catch {
           return;
         }
-        if (topic === 'health.risk') {
+        if (topic === RISK_TOPIC) {
           const r = v as HostRisk;
           const before = this.levels.get(r.host);
           this.levels.set(r.host, r.level);
           if (before !== r.level) this.handlers.risk?.(r, before);
-        } else if (topic === 'shadow.state') {
+        } else if (topic === SHADOW_STATE_TOPIC) {
           const s = v as ShadowState;
           const before = this.shadows.get(s.resourceId);
           this.shadows.set(s.resourceId, s);

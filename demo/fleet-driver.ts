@@ -11,9 +11,21 @@
  * ahead of the wall clock (brokers refuse records from the future); once caught up it runs at ×1.
  */
 import type { Producer } from 'kafkajs';
-import { avroValueSerdes } from '../streams/processors/shadow-manager/topology.js';
-import type { Deployment, FailureKind, Host, HostFailure } from '../streams/processors/shadow-manager/types.js';
+import type { Deployment } from '../schemas/records/deployment.js';
+import type { Host } from '../schemas/records/host.js';
+import type { FailureKind, HostFailure } from '../schemas/records/host-failure.js';
+import {
+  CONFIGS_TOPIC,
+  DEPLOYMENTS_TOPIC,
+  DISCOVERY_TOPIC,
+  FAILURES_TOPIC,
+  FLOWS_TOPIC,
+  HOSTS_TOPIC,
+  RAW_METRICS_TOPIC,
+  SPANS_TOPIC,
+} from '../streams/catalogue.js';
 import type { Serde } from '../streams/runtime/serdes.js';
+import { avroValueSerdes } from '../streams/topic-serdes.js';
 import { generateEvidence } from '../test/fixtures/regions/synthetic-region.js';
 import { DemoFleet, type DemoFleetOptions, type FleetStep } from './fleet-script.js';
 import { appJsonRecord, influxRecord, jsonRecord } from './formats.js';
@@ -38,14 +50,14 @@ export interface DriverTopics {
 }
 
 const DEFAULT_TOPICS: DriverTopics = {
-  raw: 'metrics.raw',
-  hosts: 'hosts',
-  deployments: 'deployments',
-  failures: 'host.failures',
-  configs: 'topology.configs',
-  discovery: 'topology.discovery',
-  flows: 'topology.flows',
-  spans: 'topology.spans',
+  raw: RAW_METRICS_TOPIC,
+  hosts: HOSTS_TOPIC,
+  deployments: DEPLOYMENTS_TOPIC,
+  failures: FAILURES_TOPIC,
+  configs: CONFIGS_TOPIC,
+  discovery: DISCOVERY_TOPIC,
+  flows: FLOWS_TOPIC,
+  spans: SPANS_TOPIC,
 };
 
 export interface DriverStats {
@@ -70,9 +82,9 @@ export class FleetDriver {
   constructor(private readonly o: FleetDriverOptions) {
     this.topics = { ...DEFAULT_TOPICS, ...o.topics };
     this.serdes = {
-      hosts: avroValueSerdes<Host>('hosts'),
-      deployments: avroValueSerdes<Deployment>('deployments'),
-      failures: avroValueSerdes<HostFailure>('host.failures'),
+      hosts: avroValueSerdes<Host>(HOSTS_TOPIC),
+      deployments: avroValueSerdes<Deployment>(DEPLOYMENTS_TOPIC),
+      failures: avroValueSerdes<HostFailure>(FAILURES_TOPIC),
     };
     this.fleet = new DemoFleet(o);
     for (const f of this.fleet.plannedFaults())

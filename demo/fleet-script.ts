@@ -8,9 +8,10 @@
  * meant to run `acceleration` times faster than the wall clock for `acceleratedWallMs`, so it starts
  * that much sim time before `now` and sample times never run ahead of the wall clock.
  */
-import { FleetSimulator, type SimHost } from '../streams/processors/failure-risk/fleet-sim.js';
-import type { HostSample } from '../streams/processors/metric-ingest/types.js';
-import type { FailureKind, Host, HostFailure } from '../streams/processors/shadow-manager/types.js';
+import { FleetSimulator, type SimHost } from '../bench/fleet/fleet-sim.js';
+import type { Host } from '../schemas/records/host.js';
+import type { FailureKind, HostFailure } from '../schemas/records/host-failure.js';
+import type { HostSample } from '../schemas/records/host-sample.js';
 import type { DemoWorld } from './world.js';
 
 const HOUR = 3_600_000;

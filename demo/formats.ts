@@ -3,7 +3,7 @@
  * Telegraf's InfluxDB line protocol (one record per host and time, one line per measurement, ns
  * timestamps). Both are formats metric-ingest detects by their bytes (parse-raw.ts).
  */
-import type { HostSample } from '../streams/processors/metric-ingest/types.js';
+import type { HostSample } from '../schemas/records/host-sample.js';
 
 export function jsonRecord(s: HostSample): string {
   return JSON.stringify({

@@ -5,6 +5,7 @@
  * their shadows (a tombstone on shadow.state) and the dashboard stops listing them.
  */
 import { randomUUID } from 'node:crypto';
+import { SHADOW_STATE_TOPIC } from '../streams/catalogue.js';
 import type { KafkaConnection } from '../streams/runtime/config.js';
 import { createKafka } from '../streams/runtime/kafka-client.js';
 
@@ -28,7 +29,7 @@ export async function leftoverDemoShadows(
   const admin = kafka.admin();
   await admin.connect();
   const empty = await admin
-    .fetchTopicOffsets('shadow.state')
+    .fetchTopicOffsets(SHADOW_STATE_TOPIC)
     .then((o) => o.every((p) => p.high === p.low))
     .catch(() => true)
     .finally(() => admin.disconnect());
@@ -38,7 +39,7 @@ export async function leftoverDemoShadows(
   let last = 0;
   await consumer.connect();
   try {
-    await consumer.subscribe({ topic: 'shadow.state', fromBeginning: true });
+    await consumer.subscribe({ topic: SHADOW_STATE_TOPIC, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
         last = Date.now();

@@ -5,7 +5,8 @@
  * options and a seed, so two runs show the same fleet.
  */
 
-import type { Deployment, Host } from '../streams/processors/shadow-manager/types.js';
+import type { Deployment } from '../schemas/records/deployment.js';
+import type { Host } from '../schemas/records/host.js';
 import {
   generateDeployments,
   generateRegion,

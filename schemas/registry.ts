@@ -1,30 +1,16 @@
 /**
  * Registers the Avro schemas of the topic catalogue in the schema registry (subject
- * `<topic>-value`, BACKWARD compatibility) and loads them for serdes. Talks to any
- * Confluent-API-compatible registry through @kafkajs/confluent-schema-registry plus the two REST
- * calls that client does not wrap (compatibility config and checks).
+ * `<topic>-value`, BACKWARD compatibility). The schema text is the record module's (the same text
+ * as the generated `schemas/<file>.avsc` and as the serdes register, so one schema is one registry
+ * version). Talks to any Confluent-API-compatible registry through @kafkajs/confluent-schema-registry
+ * plus the two REST calls that client does not wrap (compatibility config and checks).
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { TOPICS, type TopicSpec } from '../streams/catalogue.js';
 import { ForeshadowError } from '../streams/runtime/errors.js';
-
-const SCHEMA_DIR = dirname(fileURLToPath(import.meta.url));
+import type { RecordDefinition } from './record.js';
 
 export type Compatibility = 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FULL' | 'NONE';
-
-export function schemaPath(name: string): string {
-  return join(SCHEMA_DIR, `${name}.avsc`);
-}
-
-/** The schema text of `schemas/<name>.avsc`, parsed to check it is JSON. */
-export function loadSchema(name: string): string {
-  const text = readFileSync(schemaPath(name), 'utf8');
-  JSON.parse(text);
-  return text;
-}
 
 export function valueSubject(topic: string): string {
   return `${topic}-value`;
@@ -89,14 +75,14 @@ export class SchemaCatalogue {
    * Registers one schema under `<topic>-value` with BACKWARD compatibility. An incompatible change
    * fails with the registry's explanation instead of a bare HTTP status.
    */
-  async registerTopic(topic: string, schemaName: string): Promise<RegisteredSchema> {
+  async registerTopic(topic: string, record: RecordDefinition): Promise<RegisteredSchema> {
     const subject = valueSubject(topic);
-    const schema = loadSchema(schemaName);
+    const schema = record.text;
     const check = await this.isCompatible(subject, schema);
     if (!check.compatible) {
       throw new ForeshadowError(
         'REGISTRY_FAILED',
-        `schema ${schemaName}.avsc is not BACKWARD compatible with ${subject}`,
+        `schema ${record.file}.avsc is not BACKWARD compatible with ${subject}`,
         {
           context: { subject, reasons: check.messages },
         },
@@ -117,7 +103,7 @@ export class SchemaCatalogue {
   async registerCatalogue(topics: readonly TopicSpec[] = TOPICS): Promise<RegisteredSchema[]> {
     const out: RegisteredSchema[] = [];
     for (const t of topics) {
-      if (t.valueSchema) out.push(await this.registerTopic(t.name, t.valueSchema));
+      if (t.value) out.push(await this.registerTopic(t.name, t.value));
     }
     return out;
   }

@@ -25,8 +25,10 @@ export type {
   ShadowCommand,
 } from './framework/types.js';
 export { HaproxyProvider, type HaproxyProviderOptions } from './haproxy/haproxy-provider.js';
-export { createProvider, PROVIDER_KINDS, type ProviderKind } from './providers.js';
+export { PostgresProvider, type PostgresProviderOptions } from './postgres/postgres-provider.js';
+export { createProvider, PROVIDER_KINDS, type ProviderKind, type RegionProviderOptions } from './providers.js';
 export { RedisProvider, type RedisProviderOptions } from './redis/redis-provider.js';
+export { isRegionMember, type RegionMember, RegionProvider } from './region/region-provider.js';
 export { type RunActuatorOptions, type RunningActuator, runActuator } from './run-actuator.js';
 export { SimulatedProvider, type SimulatedProviderOptions } from './simulated/simulated-provider.js';
 export { signPayload, verifySignature } from './webhook/signature.js';

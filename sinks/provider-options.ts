@@ -7,8 +7,10 @@ import type { ZodObject } from 'zod';
 import { awsProviderOptionsSchema } from './aws/options.js';
 import { dnsProviderOptionsSchema } from './dns/dns-provider.js';
 import { haproxyProviderOptionsSchema } from './haproxy/haproxy-provider.js';
+import { postgresProviderOptionsSchema } from './postgres/options.js';
 import type { ProviderKind } from './providers.js';
 import { redisProviderOptionsSchema } from './redis/redis-provider.js';
+import { regionProviderOptionsSchema } from './region/options.js';
 import { simulatedProviderOptionsSchema } from './simulated/simulated-provider.js';
 import { webhookProviderOptionsSchema } from './webhook/webhook-provider.js';
 
@@ -20,6 +22,9 @@ export const PROVIDER_OPTION_SCHEMAS: Readonly<Record<ProviderKind, ZodObject>> 
   redis: redisProviderOptionsSchema,
   haproxy: haproxyProviderOptionsSchema,
   dns: dnsProviderOptionsSchema,
+  postgres: postgresProviderOptionsSchema,
+  /** Its members' options are checked by their own kinds' schemas (regionMemberProblems in the loader). */
+  region: regionProviderOptionsSchema,
   webhook: webhookProviderOptionsSchema,
   simulated: simulatedProviderOptionsSchema,
   aws: awsProviderOptionsSchema,

@@ -172,7 +172,15 @@ function renderShadows(snap) {
         { class: 'shadow-row', 'data-resource': s.resourceId, 'data-state': s.state },
         el('td', {}, s.resourceId),
         el('td', {}, `${s.primaryHost} → ${s.shadowHost || '…'}`),
-        el('td', {}, el('span', { class: 'state', 'data-state': s.state }, s.state)),
+        el(
+          'td',
+          {},
+          el('span', { class: 'state', 'data-state': s.state }, s.state),
+          // A recommendation of a manager in advise mode: nothing was carried out.
+          s.advisory
+            ? el('span', { class: 'advisory', title: 'advise mode: recorded, not carried out' }, 'advised')
+            : '',
+        ),
         el('td', {}, s.epoch),
         el('td', {}, lag),
         el('td', {}, s.tier),
@@ -224,11 +232,48 @@ function renderTimeline(snap) {
         { class: 'event', 'data-step': e.step, 'data-scope': e.scope },
         el('span', { class: 'when' }, clock(e.timestamp)),
         el('span', { class: 'step' }, `${e.scope} ${e.step}`),
-        `${e.subject}${what}${move} · +${e.elapsedMs} ms${e.dryRun ? ' (drill)' : ''}${e.detail ? ` · ${e.detail}` : ''}`,
+        `${e.subject}${what}${move} · +${e.elapsedMs} ms${e.dryRun ? ' (drill)' : ''}${e.advisory ? ' (advisory)' : ''}${e.detail ? ` · ${e.detail}` : ''}`,
       ),
     );
   }
   $('#no-events').hidden = snap.events.length > 0;
+}
+
+function renderControl(snap) {
+  const c = snap.control;
+  const root = $('#control');
+  root.replaceChildren();
+  $('#paused-flag').hidden = !c.paused;
+  root.append(
+    c.paused && c.pause
+      ? el(
+          'div',
+          { class: 'line paused', id: 'paused' },
+          `Automation PAUSED since ${clock(c.pause.startsAt)} by ${c.pause.principal}${c.pause.reason ? `: ${c.pause.reason}` : ''} — no new automatic action; decisions are recorded as suppressed`,
+        )
+      : el('div', { class: 'line muted' }, 'Automation running (not paused).'),
+  );
+  for (const w of c.maintenance) {
+    const what = w.scope === 'HOST' ? `host ${w.subject}` : `region ${w.subject}`;
+    root.append(
+      el(
+        'div',
+        { class: 'line window', 'data-window': w.controlId },
+        `Maintenance ${what}: ${clock(w.startsAt)} → ${clock(w.endsAt)} by ${w.principal}: ${w.reason}`,
+      ),
+    );
+  }
+  for (const p of c.pendingApprovals) {
+    root.append(
+      el(
+        'div',
+        { class: 'line approval', 'data-region': p.region },
+        `Region ${p.region} failover awaits approval (since ${clock(p.since)}): ${p.trigger}`,
+      ),
+    );
+  }
+  const advised = snap.shadows.filter((s) => s.advisory).length;
+  if (advised > 0) root.append(el('div', { class: 'line muted' }, `${advised} recommended shadow(s) (advise mode)`));
 }
 
 function capBars(cap) {
@@ -303,6 +348,13 @@ function renderRegions(snap) {
           ? `blueprint v${r.blueprint.version} → ${r.blueprint.shadowRegion}: ${r.blueprint.services} services in ${r.blueprint.levelCount} launch levels`
           : 'no shadow blueprint yet',
       ),
+      r.failover && r.failover.status !== 'NONE'
+        ? el(
+            'div',
+            { class: 'failover-status', 'data-status': r.failover.status },
+            `failover: ${r.failover.status}${r.failover.step ? ` (${r.failover.step})` : ''}${r.failover.advisory ? ' (advisory)' : ''}`,
+          )
+        : '',
       r.capacity
         ? el(
             'div',
@@ -341,6 +393,7 @@ function render(snap) {
   renderTimeline(snap);
   renderUnknownHosts(snap);
   renderRegions(snap);
+  renderControl(snap);
   document.body.dataset.updated = String(snap.generatedAt);
 }
 

@@ -4,6 +4,7 @@
  * its own consumer in a throw-away group (like the read model, it keeps no private state and is
  * rebuilt from the topics on every start); only the recent window of each host is kept.
  */
+import { BASELINES_TOPIC, CAPACITY_TOPIC, RISK_TOPIC, SAMPLES_TOPIC } from '../../streams/catalogue.js';
 import { decodeFingerprint } from '../../streams/processors/capacity-fingerprint/fingerprint-codec.js';
 import type { KafkaConnection } from '../../streams/runtime/config.js';
 import { startTopicTableFeed } from '../topic-table-feed.js';
@@ -11,10 +12,10 @@ import { startTopicTableFeed } from '../topic-table-feed.js';
 export type DashboardTable = 'samples' | 'baselines' | 'risk' | 'capacity';
 
 export const DASHBOARD_TOPICS: Readonly<Record<DashboardTable, string>> = {
-  samples: 'metrics.samples',
-  baselines: 'health.baselines',
-  risk: 'health.risk',
-  capacity: 'region.capacity',
+  samples: SAMPLES_TOPIC,
+  baselines: BASELINES_TOPIC,
+  risk: RISK_TOPIC,
+  capacity: CAPACITY_TOPIC,
 };
 
 /** The metrics charted per host: the ones the simulated degradations move. */

@@ -44,6 +44,8 @@ export interface DashboardSnapshot {
   shadows: ReturnType<FleetReadModel['shadowList']>;
   regions: (ReturnType<FleetReadModel['regions']>[number] & { capacity: CapacitySummary | null })[];
   events: ReturnType<FleetReadModel['eventList']>;
+  /** The safety controls in force: pause, maintenance windows, region failovers awaiting approval. */
+  control: ReturnType<FleetReadModel['control']>;
   focus: HostSeries | null;
 }
 
@@ -92,8 +94,9 @@ export const DASHBOARD_ROUTES: readonly RouteDoc[] = [
 
 export function dashboardSnapshot(o: DashboardOptions, focusHost?: string): DashboardSnapshot {
   const capacity = new Map(o.state.capacities().map((c) => [c.region, c]));
+  const now = (o.now ?? Date.now)();
   return {
-    generatedAt: (o.now ?? Date.now)(),
+    generatedAt: now,
     banner: o.banner?.() ?? '',
     fleet: o.model.fleet(),
     unknownHosts: o.model.unknownHosts(),
@@ -101,6 +104,7 @@ export function dashboardSnapshot(o: DashboardOptions, focusHost?: string): Dash
     shadows: o.model.shadowList({}),
     regions: o.model.regions().map((r) => ({ ...r, capacity: capacity.get(r.region) ?? null })),
     events: o.model.eventList({ limit: 80 }),
+    control: o.model.control(now),
     focus: focusHost ? (o.state.hostSeriesOf(focusHost) ?? null) : null,
   };
 }

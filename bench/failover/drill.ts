@@ -32,20 +32,27 @@ import {
   waitFor,
 } from '../../demo/real-processes.js';
 import { Supervisor } from '../../demo/supervisor.js';
+import type { ActuationResult } from '../../schemas/records/actuation-result.js';
+import type { Deployment } from '../../schemas/records/deployment.js';
+import type { Host } from '../../schemas/records/host.js';
+import type { HostFailure } from '../../schemas/records/host-failure.js';
+import type { HostRisk } from '../../schemas/records/host-risk.js';
+import type { ShadowCommand } from '../../schemas/records/shadow-command.js';
+import type { ShadowState } from '../../schemas/records/shadow-state.js';
 import { HaproxyRuntimeApi } from '../../sinks/haproxy/runtime-api.js';
-import { avroValueSerdes } from '../../streams/processors/shadow-manager/topology.js';
-import type {
-  ActuationResult,
-  Deployment,
-  Host,
-  HostFailure,
-  HostRisk,
-  ShadowCommand,
-  ShadowState,
-} from '../../streams/processors/shadow-manager/types.js';
+import {
+  ACTUATION_RESULTS_TOPIC,
+  DEPLOYMENTS_TOPIC,
+  FAILURES_TOPIC,
+  HOSTS_TOPIC,
+  RISK_TOPIC,
+  SHADOW_COMMANDS_TOPIC,
+  SHADOW_STATE_TOPIC,
+} from '../../streams/catalogue.js';
 import type { KafkaConnection } from '../../streams/runtime/config.js';
 import { createKafka } from '../../streams/runtime/kafka-client.js';
 import { avroSerde } from '../../streams/runtime/serdes.js';
+import { avroValueSerdes } from '../../streams/topic-serdes.js';
 import { SENTINEL_MASTER, startSentinelSetup } from './sentinel.js';
 
 /** HAProxy's view of a Redis server: only a primary is a valid target (same for every case). */
@@ -153,7 +160,10 @@ async function follow(conn: KafkaConnection, resourceId: string, seen: Seen): Pr
     maxWaitTimeInMs: 100,
   });
   await consumer.connect();
-  await consumer.subscribe({ topics: ['shadow.state', 'actuation.results', 'shadow.commands'], fromBeginning: false });
+  await consumer.subscribe({
+    topics: [SHADOW_STATE_TOPIC, ACTUATION_RESULTS_TOPIC, SHADOW_COMMANDS_TOPIC],
+    fromBeginning: false,
+  });
   let joined: () => void = () => {};
   const ready = new Promise<void>((r) => {
     joined = r;
@@ -164,8 +174,8 @@ async function follow(conn: KafkaConnection, resourceId: string, seen: Seen): Pr
       if (message.key?.toString() !== resourceId || message.value === null) return;
       const at = Date.now();
       const v = await serde.deserialize(topic, message.value);
-      if (topic === 'shadow.state') seen.states.push({ at, s: v as ShadowState });
-      else if (topic === 'shadow.commands') seen.commands.push({ at, c: v as ShadowCommand });
+      if (topic === SHADOW_STATE_TOPIC) seen.states.push({ at, s: v as ShadowState });
+      else if (topic === SHADOW_COMMANDS_TOPIC) seen.commands.push({ at, c: v as ShadowCommand });
       else seen.results.push({ at, r: v as ActuationResult });
     },
   });
@@ -245,13 +255,16 @@ export async function foreshadowCase(conn: KafkaConnection, o: DrillOptions): Pr
     await producer.connect();
     follower = await follow(conn, resourceId, seen);
     const sd = {
-      hosts: avroValueSerdes<Host>('hosts'),
-      deployments: avroValueSerdes<Deployment>('deployments'),
-      risk: avroValueSerdes<HostRisk>('health.risk'),
-      failures: avroValueSerdes<HostFailure>('host.failures'),
+      hosts: avroValueSerdes<Host>(HOSTS_TOPIC),
+      deployments: avroValueSerdes<Deployment>(DEPLOYMENTS_TOPIC),
+      risk: avroValueSerdes<HostRisk>(RISK_TOPIC),
+      failures: avroValueSerdes<HostFailure>(FAILURES_TOPIC),
     };
     for (const h of hosts)
-      await producer.send({ topic: 'hosts', messages: [{ key: h.host, value: await sd.hosts.serialize('hosts', h) }] });
+      await producer.send({
+        topic: HOSTS_TOPIC,
+        messages: [{ key: h.host, value: await sd.hosts.serialize(HOSTS_TOPIC, h) }],
+      });
     const deployment: Deployment = {
       resourceId,
       kind: 'redis',
@@ -271,8 +284,8 @@ export async function foreshadowCase(conn: KafkaConnection, o: DrillOptions): Pr
       deployedAt: Date.now(),
     };
     await producer.send({
-      topic: 'deployments',
-      messages: [{ key: resourceId, value: await sd.deployments.serialize('deployments', deployment) }],
+      topic: DEPLOYMENTS_TOPIC,
+      messages: [{ key: resourceId, value: await sd.deployments.serialize(DEPLOYMENTS_TOPIC, deployment) }],
     });
     // Risk every 500 ms for the three hosts (also their heartbeat); host A degrades on cue.
     let pA = 0.02;
@@ -298,10 +311,10 @@ export async function foreshadowCase(conn: KafkaConnection, o: DrillOptions): Pr
             drivers: [{ feature: mine && pA > 0.1 ? 'exhaustion' : 'anomaly', value: pFail, contribution: pFail }],
             modelVersion: 'drill',
           };
-          return { key: h.host, value: await sd.risk.serialize('health.risk', risk) };
+          return { key: h.host, value: await sd.risk.serialize(RISK_TOPIC, risk) };
         }),
       );
-      await producer.send({ topic: 'health.risk', messages: msgs }).catch(() => undefined);
+      await producer.send({ topic: RISK_TOPIC, messages: msgs }).catch(() => undefined);
     };
     riskTimer = setInterval(() => void publishRisk(), 500);
     probe = new WriteProbe({ port: backend.frontendPort, pauseMs: 2, keyPrefix: `fs:${tag}` });
@@ -343,9 +356,9 @@ export async function foreshadowCase(conn: KafkaConnection, o: DrillOptions): Pr
       detail: 'redis-server killed (SIGKILL)',
     };
     await producer.send({
-      topic: 'host.failures',
+      topic: FAILURES_TOPIC,
       acks: -1,
-      messages: [{ key: hostA.host, value: await sd.failures.serialize('host.failures', failure) }],
+      messages: [{ key: hostA.host, value: await sd.failures.serialize(FAILURES_TOPIC, failure) }],
     });
     timeline.failureRecordedMs = Date.now() - killAt;
     p.event(`foreshadow: primary killed; host.failures recorded after ${timeline.failureRecordedMs} ms`);
@@ -396,10 +409,10 @@ export async function foreshadowCase(conn: KafkaConnection, o: DrillOptions): Pr
     // run sharing the broker never sees them again.
     await producer
       .send({
-        topic: 'hosts',
+        topic: HOSTS_TOPIC,
         messages: hosts.map((h) => ({ key: h.host, value: null })),
       })
-      .then(() => producer.send({ topic: 'deployments', messages: [{ key: resourceId, value: null }] }))
+      .then(() => producer.send({ topic: DEPLOYMENTS_TOPIC, messages: [{ key: resourceId, value: null }] }))
       .catch(() => undefined);
     await supervisor.stopAll(10_000);
     await stopDaemons(join(dir, 'shadows'));

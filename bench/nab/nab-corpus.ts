@@ -8,6 +8,7 @@ import { dirname, join, relative } from 'node:path';
 import {
   type AnomalyOptions,
   DEFAULT_ANOMALY_OPTIONS,
+  type HostScorerState,
   newHostScorer,
   scoreHostSample,
 } from '../../streams/processors/failure-risk/anomaly-scorer.js';
@@ -82,9 +83,15 @@ export function loadProfiles(root: string): Record<string, CostMatrix> {
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.CostMatrix]));
 }
 
-/** Replays one series point by point through the live scorer. */
-export function replaySeries(series: NabSeries, opts: AnomalyOptions = DEFAULT_ANOMALY_OPTIONS): ScoredSeries {
-  const state = newHostScorer();
+/**
+ * Replays one series point by point through the live scorer (into `state`, a fresh host scorer
+ * unless given, so a caller can look at what the replay learnt).
+ */
+export function replaySeries(
+  series: NabSeries,
+  opts: AnomalyOptions = DEFAULT_ANOMALY_OPTIONS,
+  state: HostScorerState = newHostScorer(),
+): ScoredSeries {
   const host = series.name.replace(/\.csv$/, '');
   const scores = series.values.map((value, i) => {
     const sample = { host, timestamp: series.timestamps[i]!, metrics: { [NAB_METRIC]: value } };

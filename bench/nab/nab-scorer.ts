@@ -184,6 +184,29 @@ function perfectScores(series: LabelledSeries): number[] {
   return scores;
 }
 
+/** The null (never fires) and perfect (fires at each window's first row) detectors' raw scores. */
+export function referenceScores(
+  corpus: readonly ScoredSeries[],
+  cost: CostMatrix,
+  probationPercent = PROBATION_PERCENT,
+): { nullScore: number; perfectScore: number } {
+  const sweep = (list: readonly LabelledSeries[], scores: (s: LabelledSeries) => number[]) =>
+    best(
+      sweepThresholds(
+        list.flatMap((s) => sweepSeries({ ...s, scores: scores(s) }, cost, probationPercent)),
+        cost,
+      ),
+    ).score;
+  // The null detector's best threshold is "above everything": it never fires, every window is missed.
+  const nullScore = sweep(corpus, (s) => new Array<number>(s.timestamps.length).fill(0));
+  const perfectScore = sweep(corpus, perfectScores);
+  return { nullScore, perfectScore };
+}
+
+function normalise(raw: number, ref: { nullScore: number; perfectScore: number }): number {
+  return ref.perfectScore === ref.nullScore ? 0 : (100 * (raw - ref.nullScore)) / (ref.perfectScore - ref.nullScore);
+}
+
 /** Scores a corpus under one profile, normalised against the null and perfect detectors. */
 export function scoreCorpus(
   corpus: readonly ScoredSeries[],
@@ -191,15 +214,52 @@ export function scoreCorpus(
   profile = 'standard',
   probationPercent = PROBATION_PERCENT,
 ): ProfileResult {
-  const sweep = (list: readonly ScoredSeries[]) =>
+  const detector = best(
     sweepThresholds(
-      list.flatMap((s) => sweepSeries(s, cost, probationPercent)),
+      corpus.flatMap((s) => sweepSeries(s, cost, probationPercent)),
       cost,
-    );
-  const detector = best(sweep(corpus));
-  // The null detector's best threshold is "above everything": it never fires, every window is missed.
-  const nul = best(sweep(corpus.map((s) => ({ ...s, scores: new Array<number>(s.timestamps.length).fill(0) })))).score;
-  const perfectScore = best(sweep(corpus.map((s) => ({ ...s, scores: perfectScores(s) })))).score;
-  const normalised = perfectScore === nul ? 0 : (100 * (detector.score - nul)) / (perfectScore - nul);
-  return { ...detector, profile, nullScore: nul, perfectScore, normalised };
+    ),
+  );
+  const ref = referenceScores(corpus, cost, probationPercent);
+  return { ...detector, profile, ...ref, normalised: normalise(detector.score, ref) };
+}
+
+/** The corpus score at one given threshold (rows scoring >= it are detections), not optimised. */
+export function scoreAtThreshold(points: readonly SweepPoint[], cost: CostMatrix, threshold: number): ThresholdResult {
+  const windowBest = new Map<string, number>();
+  let fpSum = 0;
+  let fp = 0;
+  for (const p of points) {
+    if (p.window !== null) {
+      if (!windowBest.has(p.window)) windowBest.set(p.window, -cost.fnWeight);
+      if (p.score >= threshold && p.weight > windowBest.get(p.window)!) windowBest.set(p.window, p.weight);
+    } else if (p.score >= threshold) {
+      fpSum += p.weight;
+      fp++;
+    }
+  }
+  let windowSum = 0;
+  let tp = 0;
+  for (const w of windowBest.values()) {
+    windowSum += w;
+    if (w !== -cost.fnWeight) tp++;
+  }
+  return { threshold, score: fpSum + windowSum, tp, fp, fn: windowBest.size - tp };
+}
+
+/** Scores a corpus under one profile at a fixed threshold, normalised as `scoreCorpus`. */
+export function scoreCorpusAt(
+  corpus: readonly ScoredSeries[],
+  cost: CostMatrix,
+  threshold: number,
+  profile = 'standard',
+  probationPercent = PROBATION_PERCENT,
+): ProfileResult {
+  const at = scoreAtThreshold(
+    corpus.flatMap((s) => sweepSeries(s, cost, probationPercent)),
+    cost,
+    threshold,
+  );
+  const ref = referenceScores(corpus, cost, probationPercent);
+  return { ...at, profile, ...ref, normalised: normalise(at.score, ref) };
 }

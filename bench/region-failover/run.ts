@@ -1,22 +1,69 @@
 /**
- * `npm run bench:region-failover [-- --short]`: the region drill (drill.ts). Prints the table,
- * writes bench/results/region-failover.json. `--short` (CI) uses a smaller region and fewer runs.
+ * `npm run bench:region-failover [-- --runs N --history-minutes M --rows R --burst B --out FILE]`:
+ * the local region drill (real/drill.ts): real PostgreSQL, Redis, HAProxy and BIND processes in
+ * two loopback "regions", a region failover through the orchestrator's plan and the real
+ * actuators, warm (live blueprint) vs cold (discover and size at failover time), medians over N
+ * runs of each. Needs the local stack's Kafka (the evidence and metrics history live there).
+ * Prints the table and writes bench/results/region-failover.json (or --out).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { DEFAULT_REGION_DRILL, regionTable, runRegionDrill } from './drill.js';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConnection } from '../../streams/runtime/config.js';
+import { runRealRegionDrill } from './real/drill.js';
+import type { RealDrillResult } from './real/report.js';
+import { drillTable } from './real/table.js';
 
-async function main(args: string[]): Promise<void> {
-  const short = args.includes('--short');
-  const result = await runRegionDrill(
-    short ? { ...DEFAULT_REGION_DRILL, services: 16, edges: 26, hosts: 24, runs: 10 } : DEFAULT_REGION_DRILL,
-  );
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/region-failover.json', `${JSON.stringify({ short, ...result }, null, 2)}\n`);
-  console.log(`\n${regionTable(result)}\n`);
-  console.log(
-    `speed-up ×${result.speedup.toFixed(1)} (median cold / median warm); DAG mapped from evidence: ${result.blueprint.mappedEdges} edges, precision ${result.blueprint.precision.toFixed(2)}, recall ${result.blueprint.recall.toFixed(2)}; first warm run: critical path ${result.warm.first.criticalPath.join(' → ')}, ${result.warm.first.launchCommands} launch commands, ${result.warm.first.unmappedRestarts} restart(s) on dependencies the DAG missed`,
-  );
-  console.log('written bench/results/region-failover.json');
+function positive(name: string, value: string | undefined, fallback: number): number {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+function uptime(): string {
+  try {
+    return execFileSync('uptime', { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+// The drill's producers use kafkajs' default partitioner on purpose (one-partition topics).
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      runs: { type: 'string' },
+      'history-minutes': { type: 'string' },
+      rows: { type: 'string' },
+      burst: { type: 'string' },
+      out: { type: 'string', default: 'bench/results/region-failover.json' },
+    },
+  });
+  const runs = positive('runs', values.runs, 5);
+  if (runs < 1) throw new Error('--runs must be at least 1');
+  const out = values.out ?? 'bench/results/region-failover.json';
+  const uptimeBefore = uptime();
+  const result: RealDrillResult & { command?: string; uptime?: { before: string; after: string } } =
+    await runRealRegionDrill({
+      runs,
+      historyMinutes: positive('history-minutes', values['history-minutes'], 15),
+      rows: positive('rows', values.rows, 2_000),
+      burst: positive('burst', values.burst, 20),
+      connection: loadConnection(),
+      log: (line) => console.log(line),
+    });
+  result.command = `npm run bench:region-failover -- ${argv.join(' ')}`.trim();
+  result.uptime = { before: uptimeBefore, after: uptime() };
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\n${drillTable(result)}\n`);
+  console.log(`uptime before: ${result.uptime.before}\nuptime after:  ${result.uptime.after}`);
+  console.log(`written ${out}`);
 }
 
 main(process.argv.slice(2)).then(

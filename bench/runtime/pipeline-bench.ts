@@ -14,13 +14,15 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { parseFlagsOrExit } from '../../cli/args.js';
+import { HOST_SAMPLE_RECORD, type HostSample } from '../../schemas/records/host-sample.js';
+import { ensureFleetModelTopics } from '../../streams/processors/failure-risk/fleet-model.js';
 import { buildFailureRiskTopology } from '../../streams/processors/failure-risk/topology.js';
 import { buildHostBaselineTopology } from '../../streams/processors/host-baseline/topology.js';
-import type { HostSample } from '../../streams/processors/metric-ingest/types.js';
 import { loadConnection } from '../../streams/runtime/config.js';
 import { createLogger } from '../../streams/runtime/logger.js';
-import { avroSerde } from '../../streams/runtime/serdes.js';
 import { type Guarantee, StreamsApp } from '../../streams/runtime/streams-app.js';
+import { recordSerde } from '../../streams/topic-serdes.js';
 
 export interface PipelineBenchOptions {
   samples?: number;
@@ -62,7 +64,6 @@ const METRICS = [
   'load.avg1',
   'http.latency_p99_ms',
 ];
-const schema = (name: string): string => fileURLToPath(new URL(`../../schemas/${name}`, import.meta.url));
 
 function sampleOf(i: number, hosts: number): HostSample {
   const h = i % hosts;
@@ -111,11 +112,13 @@ async function once(guarantee: Guarantee, o: Required<PipelineBenchOptions>): Pr
       await new Promise((r) => setTimeout(r, 1_000 * attempt));
     }
   }
+  // Where the risk app sends its labelled examples (the fleet model's topics, fleet-model.ts).
+  await ensureFleetModelTopics(admin, apps.risk);
   const stateDir = await mkdtemp(join(tmpdir(), 'bench-pl-'));
   const logger = createLogger('bench', 'warn');
   const running: StreamsApp[] = [];
   try {
-    const sampleSerde = avroSerde<HostSample>({ schemaPath: schema('host-sample.avsc') });
+    const sampleSerde = recordSerde(HOST_SAMPLE_RECORD);
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     for (let i = 0; i < o.samples; i += 1_000) {
@@ -229,6 +232,12 @@ export async function runPipelineBench(options: PipelineBenchOptions = {}): Prom
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  parseFlagsOrExit(process.argv.slice(2), {
+    command: 'pipeline-bench',
+    usage:
+      'usage: [PIPELINE_SAMPLES=N PIPELINE_HOSTS=N PIPELINE_REPEATS=N] node --import tsx bench/runtime/pipeline-bench.ts',
+    options: {},
+  });
   const result = await runPipelineBench({
     samples: Number(process.env.PIPELINE_SAMPLES ?? '40000'),
     hosts: Number(process.env.PIPELINE_HOSTS ?? '2000'),

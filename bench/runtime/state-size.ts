@@ -4,14 +4,18 @@
  * 10 s samples. Prints JSON; no broker needed. `node --import tsx bench/runtime/state-size.ts`
  */
 
+import { parseFlagsOrExit } from '../../cli/args.js';
+import type { HostSample } from '../../schemas/records/host-sample.js';
 import { newModel } from '../../streams/processors/failure-risk/model.js';
 import { evaluateSample, newHostRiskState } from '../../streams/processors/failure-risk/risk-engine.js';
-import {
-  newHostBaselineState,
-  updateHostBaseline,
-} from '../../streams/processors/host-baseline/host-baseline-processor.js';
-import type { HostSample } from '../../streams/processors/metric-ingest/types.js';
+import { newHostBaselineState, updateHostBaseline } from '../../streams/processors/host-baseline/host-state.js';
 import { jsonSerde, packedJsonSerde, type Serde } from '../../streams/runtime/serdes.js';
+
+parseFlagsOrExit(process.argv.slice(2), {
+  command: 'state-size',
+  usage: 'usage: node --import tsx bench/runtime/state-size.ts (no arguments)',
+  options: {},
+});
 
 const METRICS = [
   'cpu.utilization',

@@ -18,6 +18,7 @@ import { Session } from 'node:inspector/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { parseFlagsOrExit } from '../../cli/args.js';
 import { loadConnection } from '../../streams/runtime/config.js';
 import { windowedSerde } from '../../streams/runtime/dsl/dsl-serdes.js';
 import { createLogger } from '../../streams/runtime/logger.js';
@@ -35,6 +36,13 @@ interface Agg {
   sum: number;
   count: number;
 }
+
+// Configured by environment variables (above): an argument is a mistake, refused before any work.
+parseFlagsOrExit(process.argv.slice(2), {
+  command: 'bench:runtime',
+  usage: 'usage: [BENCH_RECORDS=N BENCH_RATE=N BENCH_REPEATS=N BENCH_PHASES=...] npm run bench:runtime (no arguments)',
+  options: {},
+});
 
 const conn = loadConnection();
 const kafka = new Kafka({ clientId: 'runtime-bench', brokers: conn.brokers, logLevel: logLevel.ERROR });

@@ -15,6 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Consumer, Partitioners, type Producer } from 'kafkajs';
+import { RAW_METRICS_TOPIC, RISK_TOPIC, SAMPLES_TOPIC } from '../../streams/catalogue.js';
 import type { KafkaConnection } from '../../streams/runtime/config.js';
 import { createKafka } from '../../streams/runtime/kafka-client.js';
 import { avroSerde } from '../../streams/runtime/serdes.js';
@@ -228,10 +229,10 @@ export async function runTakeoverDrill(conn: KafkaConnection, o: TakeoverOptions
     procs.push(...(await Promise.all([0, 1, 2].map((i) => spawnOne(i, 0)))));
     const readyMs = await Promise.all(procs.map((p) => p.ready(180_000)));
     log(`ready after ${readyMs.join(', ')} ms`);
-    const rawTail = await tail(conn, 'metrics.raw', hostSet, json);
+    const rawTail = await tail(conn, RAW_METRICS_TOPIC, hostSet, json);
     const repartitionTail = await tail(conn, `foreshadow-metric-ingest${suffix}-parsed-repartition`, hostSet, json);
-    const samplesTail = await tail(conn, 'metrics.samples', hostSet);
-    const riskTail = await tail(conn, 'health.risk', hostSet);
+    const samplesTail = await tail(conn, SAMPLES_TOPIC, hostSet);
+    const riskTail = await tail(conn, RISK_TOPIC, hostSet);
     tails.push(rawTail, repartitionTail, samplesTail, riskTail);
     producer = createKafka(conn, 'foreshadow-takeover-agent').producer({
       createPartitioner: Partitioners.DefaultPartitioner,
@@ -257,7 +258,7 @@ export async function runTakeoverDrill(conn: KafkaConnection, o: TakeoverOptions
           }),
         };
       });
-      await agent.send({ topic: 'metrics.raw', messages, acks: -1 });
+      await agent.send({ topic: RAW_METRICS_TOPIC, messages, acks: -1 });
     };
     let sending: Promise<void> = Promise.resolve();
     sender = setInterval(() => {
@@ -321,7 +322,7 @@ export async function runTakeoverDrill(conn: KafkaConnection, o: TakeoverOptions
       for (const app of ['metric-ingest', 'host-baseline', 'failure-risk']) {
         const groupId = `foreshadow-${app}${suffix}`;
         const topics = (await inspect.listTopics()).filter((t) => t.startsWith(groupId) && t.endsWith('-repartition'));
-        const sources = app === 'metric-ingest' ? ['metrics.raw', ...topics] : ['metrics.samples', ...topics];
+        const sources = app === 'metric-ingest' ? [RAW_METRICS_TOPIC, ...topics] : [SAMPLES_TOPIC, ...topics];
         const out: Record<string, string> = {};
         for (const t of await inspect.fetchOffsets({ groupId, topics: sources })) {
           const ends = await inspect.fetchTopicOffsets(t.topic);

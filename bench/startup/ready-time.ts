@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Partitioners } from 'kafkajs';
 import { hashToken } from '../../api/auth.js';
+import { RAW_METRICS_TOPIC, SAMPLES_TOPIC } from '../../streams/catalogue.js';
 import type { KafkaConnection } from '../../streams/runtime/config.js';
 import { createKafka } from '../../streams/runtime/kafka-client.js';
 import { type RunProcess, spawnRun } from './run-process.js';
@@ -124,11 +125,11 @@ async function setOffsetsPerTopic(conn: KafkaConnection): Promise<number> {
   await admin.connect();
   try {
     const groupId = `foreshadow-startup-explain-${randomBytes(3).toString('hex')}`;
-    const ends = await admin.fetchTopicOffsets('metrics.samples');
+    const ends = await admin.fetchTopicOffsets(SAMPLES_TOPIC);
     const t0 = Date.now();
     await admin.setOffsets({
       groupId,
-      topic: 'metrics.samples',
+      topic: SAMPLES_TOPIC,
       partitions: ends.map((e) => ({ partition: e.partition, offset: e.offset })),
     });
     const ms = Date.now() - t0;
@@ -215,7 +216,7 @@ export async function runStartupBench(conn: KafkaConnection, o: StartupOptions):
         };
       });
       for (let i = 0; i < messages.length; i += 500)
-        await producer.send({ topic: 'metrics.raw', messages: messages.slice(i, i + 500) });
+        await producer.send({ topic: RAW_METRICS_TOPIC, messages: messages.slice(i, i + 500) });
     }
     await producer.disconnect();
     await lagZero(p, 3, 300_000);

@@ -8,6 +8,7 @@
  * Exits 3 with "NOT_AVAILABLE: <reason>" while the runtime's Kafka runner does not exist.
  */
 
+import { parseFlagsOrExit } from '../../cli/args.js';
 import { jsonSerde, stringSerde } from '../../streams/runtime/serdes.js';
 import { StreamsBuilder } from '../../streams/runtime/streams-builder.js';
 import { TimeWindows } from '../../streams/windows/windows.js';
@@ -21,9 +22,16 @@ interface MeanAggregate {
 }
 
 async function main(): Promise<void> {
-  const [bootstrap, input, output, applicationId, guarantee, commitMs, stateDir] = process.argv.slice(2);
-  if (!bootstrap || !input || !output || !applicationId || !guarantee || !commitMs || !stateDir) {
-    console.error('usage: foreshadow-peer.ts bootstrap input output applicationId eos|alos commitIntervalMs stateDir');
+  const usage = 'usage: foreshadow-peer.ts bootstrap input output applicationId eos|alos commitIntervalMs stateDir';
+  const args = parseFlagsOrExit(process.argv.slice(2), {
+    command: 'foreshadow-peer',
+    usage,
+    options: {},
+    positionals: true,
+  });
+  const [bootstrap, input, output, applicationId, guarantee, commitMs, stateDir, extra] = args.positionals;
+  if (!bootstrap || !input || !output || !applicationId || !guarantee || !commitMs || !stateDir || extra) {
+    console.error(usage);
     process.exit(2);
   }
   const runtime = await probeRuntime();

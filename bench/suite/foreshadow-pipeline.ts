@@ -6,11 +6,22 @@
  *
  * Usage: foreshadow-pipeline.ts '<PipelineConfig as JSON>'
  */
+import { parseFlagsOrExit } from '../../cli/args.js';
 import { jsonSerde } from '../../streams/runtime/serdes.js';
 import { type PipelineConfig, pipelineGroups, probePipeline } from './pipeline-contract.js';
 
 async function main(): Promise<void> {
-  const config = JSON.parse(process.argv[2] ?? '{}') as PipelineConfig;
+  const { positionals } = parseFlagsOrExit(process.argv.slice(2), {
+    command: 'foreshadow-pipeline',
+    usage: "usage: foreshadow-pipeline.ts '<PipelineConfig as JSON>'",
+    options: {},
+    positionals: true,
+  });
+  if (positionals.length > 1) {
+    console.error("usage: foreshadow-pipeline.ts '<PipelineConfig as JSON>'");
+    process.exit(2);
+  }
+  const config = JSON.parse(positionals[0] ?? '{}') as PipelineConfig;
   const probe = await probePipeline();
   if (!probe.ok) {
     console.log(`NOT_AVAILABLE: ${probe.reason}`);

@@ -4,6 +4,7 @@
  * minutes and its timings mean nothing.
  */
 import { z } from 'zod';
+import { parseFlags } from '../../cli/args.js';
 
 export interface SuiteOptions {
   mode: 'full' | 'short';
@@ -51,14 +52,33 @@ const envSchema = z.object({
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
 });
 
+const FLAGS = {
+  command: 'bench',
+  usage: `usage: npm run bench -- [--short] [--repeats=N] [--only=${STAGES.join(',')}] [--raw-records=N] [--peer-records=N]
+  [--guarantees=eos,alos] [--pipeline-parts=${PIPELINE_PARTS.join(',')}] [--pipeline-memory-hosts=N,...]
+  [--pipeline-hosts=N] [--pipeline-samples-per-host=N] [--pipeline-latency-rate=N] [--out=file.json]`,
+  options: {
+    short: { type: 'boolean' },
+    repeats: { type: 'string' },
+    only: { type: 'string' },
+    'raw-records': { type: 'string' },
+    'peer-records': { type: 'string' },
+    'pipeline-parts': { type: 'string' },
+    guarantees: { type: 'string' },
+    'pipeline-memory-hosts': { type: 'string' },
+    'pipeline-hosts': { type: 'string' },
+    'pipeline-samples-per-host': { type: 'string' },
+    'pipeline-latency-rate': { type: 'string' },
+    out: { type: 'string' },
+  },
+} as const;
+
+/** The suite's flags (unknown ones refused with a UsageError) and environment. */
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): SuiteOptions {
   const e = envSchema.parse(env);
-  const flag = (name: string): string | undefined => {
-    const hit = argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-    if (hit === undefined) return undefined;
-    return hit.includes('=') ? hit.slice(hit.indexOf('=') + 1) : 'true';
-  };
-  const short = flag('short') === 'true' || e.BENCH_SHORT === '1' || e.BENCH_SHORT === 'true';
+  const { values } = parseFlags(argv, FLAGS);
+  const flag = (name: Exclude<keyof typeof FLAGS.options, 'short'>): string | undefined => values[name];
+  const short = values.short === true || e.BENCH_SHORT === '1' || e.BENCH_SHORT === 'true';
   const repeatsFlag = flag('repeats');
   const repeats = repeatsFlag
     ? z.coerce.number().int().min(1).max(9).parse(repeatsFlag)
@@ -69,7 +89,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     if (!(STAGES as readonly string[]).includes(s))
       throw new Error(`--only: unknown stage "${s}" (known: ${STAGES.join(', ')})`);
   }
-  const count = (name: string): number | undefined => {
+  const count = (name: 'raw-records' | 'peer-records'): number | undefined => {
     const v = flag(name);
     return v === undefined ? undefined : z.coerce.number().int().min(1_000).parse(v);
   };
@@ -79,7 +99,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     if (!(PIPELINE_PARTS as readonly string[]).includes(p))
       throw new Error(`--pipeline-parts: unknown part "${p}" (known: ${PIPELINE_PARTS.join(', ')})`);
   }
-  const small = (name: string): number | undefined => {
+  const small = (
+    name: 'pipeline-hosts' | 'pipeline-samples-per-host' | 'pipeline-latency-rate',
+  ): number | undefined => {
     const v = flag(name);
     return v === undefined ? undefined : z.coerce.number().int().min(1).parse(v);
   };

@@ -10,8 +10,11 @@
  * CPU time, medians of `--repeats`; prints JSON.
  *   node --import tsx bench/suite/pipeline-engine-bench.ts --hosts=50 --warm=400 --samples=200 --repeats=5
  */
-import { HOST_STORE, SAMPLES_TOPIC } from '../../streams/processors/failure-risk/failure-risk-processor.js';
+import { numberFlag, parseFlags, runMain } from '../../cli/args.js';
+import type { HostSample } from '../../schemas/records/host-sample.js';
+import { BASELINES_TOPIC, RISK_TOPIC, SAMPLES_TOPIC } from '../../streams/catalogue.js';
 import { newModel } from '../../streams/processors/failure-risk/model.js';
+import { HOST_STORE } from '../../streams/processors/failure-risk/names.js';
 import {
   evaluateSample,
   type HostRiskState,
@@ -19,13 +22,12 @@ import {
 } from '../../streams/processors/failure-risk/risk-engine.js';
 import { buildFailureRiskTopology } from '../../streams/processors/failure-risk/topology.js';
 import {
-  BASELINE_STORE,
   type HostBaselineState,
   newHostBaselineState,
   updateHostBaseline,
-} from '../../streams/processors/host-baseline/host-baseline-processor.js';
+} from '../../streams/processors/host-baseline/host-state.js';
+import { BASELINE_STORE } from '../../streams/processors/host-baseline/names.js';
 import { buildHostBaselineTopology } from '../../streams/processors/host-baseline/topology.js';
-import type { HostSample } from '../../streams/processors/metric-ingest/types.js';
 import { jsonSerde, type Serde } from '../../streams/runtime/serdes.js';
 import type { Topology } from '../../streams/runtime/topology.js';
 import { TopologyTestDriver } from '../../streams/testing/topology-test-driver.js';
@@ -45,10 +47,20 @@ const METRICS = [
 const T0 = Date.UTC(2026, 0, 5);
 const STEP_MS = 10_000;
 
-function flag(name: string, fallback: number): number {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return hit === undefined ? fallback : Number(hit.slice(name.length + 3));
-}
+const FLAGS = {
+  command: 'pipeline-engine-bench',
+  usage:
+    'usage: node --import tsx bench/suite/pipeline-engine-bench.ts [--hosts=N] [--warm=N] [--samples=N] [--repeats=N] [--driver-samples=N]',
+  options: {
+    hosts: { type: 'string' },
+    warm: { type: 'string' },
+    samples: { type: 'string' },
+    repeats: { type: 'string' },
+    'driver-samples': { type: 'string' },
+  },
+} as const;
+
+type CountFlag = keyof typeof FLAGS.options;
 
 /** Deterministic, smooth plus noise, a slow leak on memory: every code path of the engine runs. */
 function sample(host: number, i: number): HostSample {
@@ -122,15 +134,18 @@ async function throughDriver<S>(
     for (let h = 0; h < states.length; h++, n++) {
       await driver.pipeInput(SAMPLES_TOPIC, `h-${h}`, sample(h, i), T0 + i * STEP_MS);
     }
-    driver.readOutput('health.risk');
-    driver.readOutput('health.baselines');
+    driver.readOutput(RISK_TOPIC);
+    driver.readOutput(BASELINES_TOPIC);
   }
   const us = cpuUs(t0) / n;
   await driver.close();
   return us;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
+  const { values } = parseFlags(process.argv.slice(2), FLAGS);
+  const flag = (name: CountFlag, fallback: number): number =>
+    numberFlag(values[name], name, FLAGS, { min: 1, integer: true }) ?? fallback;
   const hosts = flag('hosts', 50);
   const warm = flag('warm', 400);
   const samples = flag('samples', 200);
@@ -214,9 +229,7 @@ async function main(): Promise<void> {
       2,
     ),
   );
+  return 0;
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -11,6 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { USAGE_EXIT_CODE, UsageError } from '../../cli/args.js';
 import { kafkaVersion, runBrokerStage } from './broker-tools.js';
 import { runClientStage } from './clients.js';
 import { REPO_ROOT } from './foreshadow-runtime.js';
@@ -114,6 +115,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    console.error(`${err.message}\n${err.usage}`);
+    process.exit(USAGE_EXIT_CODE);
+  }
   console.error(err);
   process.exit(1);
 });

@@ -2,12 +2,11 @@
  * Small statistics for benchmark runs. The machine is shared and noisy, so every figure is the
  * median of repeats and the raw runs are kept beside it for anyone who distrusts the median.
  */
+import { median as sampleMedian } from 'simple-statistics';
 
+/** The median (the mean of the middle two for an even count); NaN for no values. */
 export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return values.length === 0 ? Number.NaN : sampleMedian([...values]);
 }
 
 /** Nearest-rank percentile (p in 0..100) of unsorted values. */

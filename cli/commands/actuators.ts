@@ -5,20 +5,23 @@
 
 import { PROVIDER_KINDS } from '../../sinks/providers.js';
 import { isProviderKind, readProviderOptions, runActuator } from '../../sinks/run-actuator.js';
+import { parseFlags, UsageError } from '../args.js';
 import type { CliCommand } from '../command.js';
 
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-const usage =
-  'usage: foreshadow actuators run <kind> --config <file.json|yaml> [--codec avro|json] [--group <id>] | list';
+const FLAGS = {
+  command: 'actuators',
+  usage: 'usage: foreshadow actuators run <kind> --config <file.json|yaml> [--codec avro|json] [--group <id>] | list',
+  options: { config: { type: 'string' }, codec: { type: 'string' }, group: { type: 'string' } },
+  positionals: true,
+} as const;
+const usage = FLAGS.usage;
 
 export const command: CliCommand = {
   summary: 'run an actuator (redis, haproxy, dns, webhook, simulated, aws) on shadow/failover commands',
   async run(args) {
-    const [sub, kind] = args;
+    const { values, positionals } = parseFlags(args, FLAGS);
+    const [sub, kind, extra] = positionals;
+    if (extra !== undefined) throw new UsageError(`actuators: unexpected argument ${extra}`, usage);
     if (sub === 'list') {
       console.log(PROVIDER_KINDS.join('\n'));
       return 0;
@@ -31,13 +34,13 @@ export const command: CliCommand = {
       console.error(`unknown actuator kind "${kind}"; known: ${PROVIDER_KINDS.join(', ')}`);
       return 2;
     }
-    const file = flag(args, '--config');
-    const codec = flag(args, '--codec') ?? 'avro';
+    const file = values.config;
+    const codec = values.codec ?? 'avro';
     if (codec !== 'avro' && codec !== 'json') {
       console.error(usage);
       return 2;
     }
-    const group = flag(args, '--group');
+    const group = values.group;
     const running = await runActuator({
       kind,
       providerOptions: file ? readProviderOptions(file) : {},

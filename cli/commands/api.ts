@@ -4,18 +4,32 @@
  */
 import { hashToken } from '../../api/auth.js';
 import { startApi } from '../../api/start-api.js';
+import { parseFlags } from '../args.js';
 import type { CliCommand } from '../command.js';
+
+const FLAGS = {
+  command: 'api',
+  usage: 'usage: foreshadow api | foreshadow api hash-token <token>',
+  options: {},
+  positionals: true,
+} as const;
 
 export const command: CliCommand = {
   summary: 'serve the HTTP API (hash-token <token>: print a token hash for API_TOKENS)',
   async run(args) {
-    if (args[0] === 'hash-token') {
-      if (!args[1]) {
+    const { positionals } = parseFlags(args, FLAGS);
+    const [sub, token, extra] = positionals;
+    if (sub === 'hash-token') {
+      if (!token || extra !== undefined) {
         console.error('usage: foreshadow api hash-token <token>');
         return 2;
       }
-      console.log(hashToken(args[1]));
+      console.log(hashToken(token));
       return 0;
+    }
+    if (sub !== undefined) {
+      console.error(FLAGS.usage);
+      return 2;
     }
     const api = await startApi();
     console.log(`[foreshadow] API listening on ${api.url}`);

@@ -12,29 +12,33 @@ import {
   resolveConnectors,
 } from '../../connectors/deploy.js';
 import { loadConnection } from '../../streams/runtime/config.js';
+import { numberFlag, parseFlags, UsageError } from '../args.js';
 import type { CliCommand } from '../command.js';
 
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-const usage = 'usage: foreshadow connectors deploy|status|delete <name|all> [--dir <dir>] [--timeout <ms>]';
+const FLAGS = {
+  command: 'connectors',
+  usage: 'usage: foreshadow connectors deploy|status|delete <name|all> [--dir <dir>] [--timeout <ms>]',
+  options: { dir: { type: 'string' }, timeout: { type: 'string' } },
+  positionals: true,
+} as const;
+const usage = FLAGS.usage;
 
 export const command: CliCommand = {
   summary: 'deploy, inspect or delete the Kafka Connect connectors (connectors/configs)',
   async run(args) {
-    const [action, which] = args;
+    const { values, positionals } = parseFlags(args, FLAGS);
+    const [action, which, extra] = positionals;
+    if (extra !== undefined) throw new UsageError(`connectors: unexpected argument ${extra}`, usage);
     if (!action || !which || !['deploy', 'status', 'delete'].includes(action)) {
       console.error(usage);
       return 2;
     }
-    const dir = flag(args, '--dir');
-    const timeout = flag(args, '--timeout');
+    const dir = values.dir;
+    const timeout = numberFlag(values.timeout, 'timeout', FLAGS, { min: 1, integer: true });
     const o: ConnectorsOptions = {
       connectUrl: loadConnection().connectUrl,
       ...(dir ? { dir } : {}),
-      ...(timeout ? { timeoutMs: Number(timeout) } : {}),
+      ...(timeout === undefined ? {} : { timeoutMs: timeout }),
     };
     // Only deploy needs every variable; status and delete only need the names.
     const defs = await resolveConnectors(which, o, action !== 'deploy');

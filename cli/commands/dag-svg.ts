@@ -6,13 +6,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import type { DependencyDag } from '../../schemas/records/dependency-dag.js';
+import { DEPENDENCIES_TOPIC } from '../../streams/catalogue.js';
 import { DAG_FORMAT, type DagDocument } from '../../streams/processors/dependency-map/dag.js';
-import { DEPENDENCIES_TOPIC, type DependencyDagRecord } from '../../streams/processors/dependency-map/processor.js';
 import { renderDagSvg } from '../../streams/processors/dependency-map/svg.js';
 import { loadConnection } from '../../streams/runtime/config.js';
 import { ForeshadowError } from '../../streams/runtime/errors.js';
 import { createKafka } from '../../streams/runtime/kafka-client.js';
 import { avroSerde } from '../../streams/runtime/serdes.js';
+import { numberFlag, parseFlags } from '../args.js';
 import type { CliCommand } from '../command.js';
 
 export interface DagSvgArgs {
@@ -23,23 +25,28 @@ export interface DagSvgArgs {
   timeoutMs: number;
 }
 
+const FLAGS = {
+  command: 'dag-svg',
+  usage: 'usage: foreshadow dag-svg --region R [--input file.json] [--out file.svg] [--topic T] [--timeout-ms N]',
+  options: {
+    region: { type: 'string' },
+    input: { type: 'string' },
+    out: { type: 'string' },
+    topic: { type: 'string' },
+    'timeout-ms': { type: 'string' },
+  },
+} as const;
+
+/** Throws UsageError on an unknown flag or a flag without its value. */
 export function parseDagSvgArgs(args: readonly string[]): DagSvgArgs {
-  const out: DagSvgArgs = { topic: DEPENDENCIES_TOPIC, timeoutMs: 15_000 };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined || v.startsWith('--')) throw new ForeshadowError('CONFIG_INVALID', `${a} needs a value`);
-      return v;
-    };
-    if (a === '--region') out.region = value();
-    else if (a === '--input') out.input = value();
-    else if (a === '--out') out.out = value();
-    else if (a === '--topic') out.topic = value();
-    else if (a === '--timeout-ms') out.timeoutMs = Number(value());
-    else throw new ForeshadowError('CONFIG_INVALID', `dag-svg: unknown argument ${a}`);
-  }
-  return out;
+  const { values } = parseFlags(args, FLAGS);
+  return {
+    ...(values.region === undefined ? {} : { region: values.region }),
+    ...(values.input === undefined ? {} : { input: values.input }),
+    ...(values.out === undefined ? {} : { out: values.out }),
+    topic: values.topic ?? DEPENDENCIES_TOPIC,
+    timeoutMs: numberFlag(values['timeout-ms'], 'timeout-ms', FLAGS, { min: 1, integer: true }) ?? 15_000,
+  };
 }
 
 function isDag(v: unknown): v is DagDocument {
@@ -72,9 +79,9 @@ export async function latestDagFromKafka(region: string, topic: string, timeoutM
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
   const remaining = new Map(ends.filter((p) => p.high !== p.low).map((p) => [p.partition, BigInt(p.high)]));
-  const serde = avroSerde<DependencyDagRecord>();
+  const serde = avroSerde<DependencyDag>();
   const consumer = kafka.consumer({ groupId: `foreshadow-dag-svg-${randomUUID()}`, readUncommitted: false });
-  let latest: DependencyDagRecord | undefined;
+  let latest: DependencyDag | undefined;
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -114,7 +121,7 @@ export const command: CliCommand = {
   async run(args) {
     const opts = parseDagSvgArgs(args);
     if (!opts.input && !opts.region) {
-      console.error('usage: foreshadow dag-svg --region R [--input file.json] [--out file.svg]');
+      console.error(FLAGS.usage);
       return 2;
     }
     const dag = opts.input

@@ -9,54 +9,60 @@
  * (simulated seconds per second, default 30), --history-hours <h>, --per-app (one process per app),
  * --keep (keep the run directory with its logs), --setup-only (stack, topics, schemas only).
  */
-import { parseArgs } from 'node:util';
 import { DEFAULT_DEMO, type DemoOptions, runDemo } from '../../demo/demo.js';
 import { SchemaCatalogue } from '../../schemas/registry.js';
 import { DEAD_LETTER_TOPICS, TOPICS } from '../../streams/catalogue.js';
 import { loadConnection } from '../../streams/runtime/config.js';
 import { createKafka } from '../../streams/runtime/kafka-client.js';
 import { ensureTopics } from '../../streams/runtime/topic-admin.js';
+import { numberFlag, parseFlags } from '../args.js';
 import { checkCluster } from '../cluster-check.js';
 import type { CliCommand } from '../command.js';
 import { startLocalStack } from '../local-stack.js';
 import { ensureDebianPrograms, requireStackTools } from '../programs.js';
 
-const USAGE =
-  'usage: foreshadow demo [--duration <s>] [--api-port <n>] [--acceleration <x>] [--history-hours <h>] [--per-app] [--keep] [--setup-only]';
-
-export const DEMO_OPTIONS = {
-  duration: { type: 'string' },
-  'api-port': { type: 'string' },
-  acceleration: { type: 'string' },
-  'history-hours': { type: 'string' },
-  'per-app': { type: 'boolean' },
-  keep: { type: 'boolean' },
-  'setup-only': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+const FLAGS = {
+  command: 'demo',
+  usage:
+    'usage: foreshadow demo [--duration <s>] [--api-port <n>] [--acceleration <x>] [--history-hours <h>] [--per-app] [--keep] [--setup-only]',
+  options: {
+    duration: { type: 'string' },
+    'api-port': { type: 'string' },
+    acceleration: { type: 'string' },
+    'history-hours': { type: 'string' },
+    'per-app': { type: 'boolean' },
+    keep: { type: 'boolean' },
+    'setup-only': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
 } as const;
 
 /** Programs the demo starts itself (Redis primaries and shadows, HAProxy in front of them). */
 export const DEMO_PROGRAMS = ['redis-server', 'haproxy'] as const;
 
-function nonNegative(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} needs a non-negative number, got ${raw}`);
-  return v;
+export interface DemoCommandOptions {
+  demo: DemoOptions;
+  setupOnly: boolean;
+  help: boolean;
 }
 
-export function demoOptions(args: string[]): DemoOptions & { setupOnly: boolean; help: boolean } {
-  const { values } = parseArgs({ args, options: DEMO_OPTIONS, strict: true, allowPositionals: false });
+/** The command line of `foreshadow demo`; throws UsageError on an unknown flag or a bad number. */
+export function demoOptions(args: readonly string[]): DemoCommandOptions {
+  const { values } = parseFlags(args, FLAGS);
+  const num = (flag: keyof typeof FLAGS.options, opts?: { integer?: boolean }): number | undefined =>
+    numberFlag(values[flag] as string | undefined, flag, FLAGS, opts);
   return {
-    ...DEFAULT_DEMO,
-    durationMs: (nonNegative('duration', values.duration) ?? 0) * 1000,
-    apiPort: nonNegative('api-port', values['api-port']) ?? Number(process.env.API_PORT ?? DEFAULT_DEMO.apiPort),
-    acceleration: nonNegative('acceleration', values.acceleration) ?? DEFAULT_DEMO.acceleration,
-    historyHours: nonNegative('history-hours', values['history-hours']) ?? DEFAULT_DEMO.historyHours,
-    perApp: values['per-app'] ?? false,
-    keepRunDir: values.keep ?? false,
-    setupOnly: values['setup-only'] ?? false,
-    help: values.help ?? false,
+    demo: {
+      ...DEFAULT_DEMO,
+      durationMs: (num('duration') ?? 0) * 1000,
+      apiPort: num('api-port', { integer: true }) ?? Number(process.env.API_PORT ?? DEFAULT_DEMO.apiPort),
+      acceleration: num('acceleration') ?? DEFAULT_DEMO.acceleration,
+      historyHours: num('history-hours') ?? DEFAULT_DEMO.historyHours,
+      perApp: values['per-app'] === true,
+      keepRunDir: values.keep === true,
+    },
+    setupOnly: values['setup-only'] === true,
+    help: values.help === true,
   };
 }
 
@@ -67,15 +73,10 @@ function step(msg: string): void {
 export const command: CliCommand = {
   summary: 'the demo (npm start): local stack, topics, schemas, the pipeline, real Redis and a simulated fleet',
   async run(args) {
-    let options: ReturnType<typeof demoOptions>;
-    try {
-      options = demoOptions(args);
-    } catch (err: unknown) {
-      console.error(`foreshadow demo: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
-      return 2;
-    }
+    // Refused before anything starts: a misspelt flag must not cost a stack start-up.
+    const options = demoOptions(args);
     if (options.help) {
-      console.log(USAGE);
+      console.log(FLAGS.usage);
       return 0;
     }
     if (!options.setupOnly) ensureDebianPrograms(DEMO_PROGRAMS, step);
@@ -101,7 +102,7 @@ export const command: CliCommand = {
     step(`Kafka ${conn.brokers.join(',')} · registry ${conn.registryUrl} · Connect ${conn.connectUrl}`);
     if (options.setupOnly) return 0;
     step('stack ready');
-    const summary = await runDemo(conn, options);
+    const summary = await runDemo(conn, options.demo);
     // One machine-readable line: what the run did (tests and CI read it).
     console.log(`[foreshadow] summary ${JSON.stringify(summary)}`);
     return 0;

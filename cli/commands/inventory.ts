@@ -6,8 +6,8 @@
  * declared before and no longer does. `--dry-run` reads and prints but writes nothing. The cluster
  * comes from the environment, or from `--config`'s `cluster` section.
  */
-import { parseArgs } from 'node:util';
 import { type KafkaConnection, loadConnection } from '../../streams/runtime/config.js';
+import { parseFlags, UsageError } from '../args.js';
 import { checkCluster } from '../cluster-check.js';
 import type { CliCommand } from '../command.js';
 import { diffInventory, type InventoryDiff, renderDiff, summarise } from '../inventory/inventory-diff.js';
@@ -16,18 +16,30 @@ import { readInventoryTables, writeInventoryDiff } from '../inventory/inventory-
 import { connectionFor, loadRunConfig } from '../run/config-loader.js';
 import { readYamlSource } from '../yaml-source.js';
 
-const USAGE =
-  'usage: foreshadow inventory apply <inventory.yaml> [--dry-run] [--config <foreshadow.yaml>] [--show-unchanged]';
-
-export const INVENTORY_OPTIONS = {
-  'dry-run': { type: 'boolean' },
-  config: { type: 'string', short: 'c' },
-  'show-unchanged': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+export const INVENTORY_FLAGS = {
+  command: 'inventory',
+  usage:
+    'usage: foreshadow inventory apply <inventory.yaml> [--dry-run] [--config <foreshadow.yaml>] [--show-unchanged]',
+  options: {
+    'dry-run': { type: 'boolean' },
+    config: { type: 'string', short: 'c' },
+    'show-unchanged': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  positionals: true,
 } as const;
 
-export function parseInventoryArgs(args: string[]) {
-  return parseArgs({ args, options: INVENTORY_OPTIONS, strict: true, allowPositionals: true });
+/** The command line of `foreshadow inventory`; throws UsageError on an unknown flag or sub-command. */
+export function parseInventoryArgs(args: readonly string[]) {
+  const parsed = parseFlags(args, INVENTORY_FLAGS);
+  const [sub, file, ...rest] = parsed.positionals;
+  if (!parsed.values.help) {
+    if (sub !== 'apply')
+      throw new UsageError(`inventory: unknown sub-command ${sub ?? '(none)'}`, INVENTORY_FLAGS.usage);
+    if (!file) throw new UsageError('inventory: apply needs an inventory file', INVENTORY_FLAGS.usage);
+    if (rest.length > 0) throw new UsageError(`inventory: unexpected argument ${rest[0]}`, INVENTORY_FLAGS.usage);
+  }
+  return { values: parsed.values, positionals: parsed.positionals, file };
 }
 
 function summaryLine(diff: InventoryDiff): string {
@@ -40,24 +52,10 @@ function summaryLine(diff: InventoryDiff): string {
 export const command: CliCommand = {
   summary: 'declare hosts and resources (inventory apply <file.yaml> [--dry-run]), like kubectl apply',
   async run(args) {
-    let parsed: ReturnType<
-      typeof parseArgs<{ args: string[]; options: typeof INVENTORY_OPTIONS; allowPositionals: true }>
-    >;
-    try {
-      parsed = parseArgs({ args, options: INVENTORY_OPTIONS, strict: true, allowPositionals: true });
-    } catch (err: unknown) {
-      console.error(`foreshadow inventory: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
-      return 2;
-    }
-    const { values, positionals } = parsed;
-    if (values.help) {
-      console.log(USAGE);
+    const { values, file } = parseInventoryArgs(args);
+    if (values.help || file === undefined) {
+      console.log(INVENTORY_FLAGS.usage);
       return 0;
-    }
-    const [sub, file, ...rest] = positionals;
-    if (sub !== 'apply' || !file || rest.length > 0) {
-      console.error(USAGE);
-      return 2;
     }
     const source = readYamlSource(file);
     const conn: KafkaConnection = values.config ? connectionFor(loadRunConfig(values.config).config) : loadConnection();

@@ -7,26 +7,35 @@
  * Started with an IPC channel (the demo's supervisor), it reports each app's readiness over it and
  * stops when the channel closes, so a supervisor that dies leaves no orphans.
  */
-import { parseArgs } from 'node:util';
 import { describeError } from '../../streams/runtime/errors.js';
+import { numberFlag, parseFlags, UsageError } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { selectApps } from '../run/app-names.js';
 import { connectionFor, loadRunConfig } from '../run/config-loader.js';
 import { type RunEvent, Runner } from '../run/runner.js';
 
-export const USAGE =
-  'usage: foreshadow run --config <foreshadow.yaml> [--apps all|host-health,regional,shadows,actuators[:<name>],api,<app>] [--operability-port <n>]';
-
-/** The options of `foreshadow run` (also checked statically against the container's command). */
-export const RUN_OPTIONS = {
-  config: { type: 'string', short: 'c' },
-  apps: { type: 'string', default: 'all' },
-  'operability-port': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+/** The flags of `foreshadow run` (also checked statically against the container's command). */
+export const RUN_FLAGS = {
+  command: 'run',
+  usage:
+    'usage: foreshadow run --config <foreshadow.yaml> [--apps all|host-health,regional,shadows,actuators[:<name>],api,<app>] [--operability-port <n>]',
+  options: {
+    config: { type: 'string', short: 'c' },
+    apps: { type: 'string', default: 'all' },
+    'operability-port': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
 } as const;
 
-export function parseRunArgs(args: string[]) {
-  return parseArgs({ args, options: RUN_OPTIONS, strict: true, allowPositionals: false }).values;
+/** The command line of `foreshadow run`; throws UsageError on an unknown flag or a bad value. */
+export function parseRunArgs(args: readonly string[]) {
+  const { values } = parseFlags(args, RUN_FLAGS);
+  const operabilityPort = numberFlag(values['operability-port'], 'operability-port', RUN_FLAGS, { integer: true });
+  if (operabilityPort !== undefined && operabilityPort > 65_535)
+    throw new UsageError(`run: --operability-port needs a port number, got ${operabilityPort}`, RUN_FLAGS.usage);
+  if (!values.help && !values.config)
+    throw new UsageError('run: --config <foreshadow.yaml> is required', RUN_FLAGS.usage);
+  return { ...values, operabilityPort };
 }
 
 /** A stop that hangs (a broker gone mid-commit) must not keep the process alive for ever. */
@@ -35,29 +44,12 @@ const DRAIN_LIMIT_MS = 30_000;
 export const command: CliCommand = {
   summary: 'run Foreshadow apps on your cluster: --config foreshadow.yaml --apps all|host-health,…',
   async run(args) {
-    let values: ReturnType<typeof parseRunArgs>;
-    try {
-      values = parseRunArgs(args);
-    } catch (err: unknown) {
-      console.error(`foreshadow run: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
-      return 2;
-    }
-    if (values.help) {
-      console.log(USAGE);
+    const values = parseRunArgs(args);
+    if (values.help || values.config === undefined) {
+      console.log(RUN_FLAGS.usage);
       return 0;
     }
-    if (!values.config) {
-      console.error(USAGE);
-      return 2;
-    }
-    let operabilityPort: number | undefined;
-    if (values['operability-port'] !== undefined) {
-      operabilityPort = Number(values['operability-port']);
-      if (!Number.isInteger(operabilityPort) || operabilityPort < 0 || operabilityPort > 65_535) {
-        console.error(`--operability-port needs a port number, got ${values['operability-port']}`);
-        return 2;
-      }
-    }
+    const { operabilityPort } = values;
     const loaded = loadRunConfig(values.config);
     const apps = selectApps(values.apps, Object.keys(loaded.config.actuators));
     // Serdes find the registry through the environment (streams/runtime/serdes.ts sharedRegistry):

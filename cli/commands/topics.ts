@@ -3,12 +3,19 @@ import { DEAD_LETTER_TOPICS, TOPICS, topicTableMarkdown } from '../../streams/ca
 import { loadConnection } from '../../streams/runtime/config.js';
 import { createKafka } from '../../streams/runtime/kafka-client.js';
 import { ensureTopics } from '../../streams/runtime/topic-admin.js';
+import { parseFlags } from '../args.js';
 import type { CliCommand } from '../command.js';
+
+const FLAGS = {
+  command: 'topics',
+  usage: 'usage: foreshadow topics [--markdown]',
+  options: { markdown: { type: 'boolean' } },
+} as const;
 
 export const command: CliCommand = {
   summary: 'create the topic catalogue and dead-letter topics (idempotent); --markdown prints the README table',
   async run(args) {
-    if (args.includes('--markdown')) {
+    if (parseFlags(args, FLAGS).values.markdown) {
       console.log(topicTableMarkdown());
       return 0;
     }

@@ -5,7 +5,8 @@
  * that the file no longer declares, which are removed (tombstoned). Records of other inventories or
  * tools are never removed; one the file now declares is adopted (reported as changed). Pure.
  */
-import type { Deployment, Host } from '../../streams/processors/shadow-manager/types.js';
+import type { Deployment } from '../../schemas/records/deployment.js';
+import type { Host } from '../../schemas/records/host.js';
 import { INVENTORY_MARK, type Inventory } from './inventory-file.js';
 
 export type ChangeKind = 'added' | 'changed' | 'unchanged' | 'removed';

@@ -10,8 +10,9 @@
  * this inventory, never ones written by another inventory or by other tools.
  */
 import { z } from 'zod';
-import type { Deployment, Host } from '../../streams/processors/shadow-manager/types.js';
-import { CRITICALITY_TIERS, HOST_STATES } from '../../streams/validation/host-records.js';
+import { CRITICALITY_TIERS, type Deployment } from '../../schemas/records/deployment.js';
+import { HOST_STATES, type Host } from '../../schemas/records/host.js';
+import { DEPLOYMENTS_TOPIC, HOSTS_TOPIC } from '../../streams/catalogue.js';
 import { recordProblems } from '../../streams/validation/topic-validators.js';
 import {
   formatPath,
@@ -178,11 +179,11 @@ export function inventoryFrom(source: YamlSource, known: KnownHosts | undefined,
   const deployments = doc.resources.map((r) => deploymentRecord(r, domains.get(r.host) ?? unplaced, doc.name, now));
   // The tables' own validators: what every consumer of these topics would refuse.
   hosts.forEach((h, i) => {
-    for (const p of recordProblems('hosts', h))
+    for (const p of recordProblems(HOSTS_TOPIC, h))
       problems.push({ line: source.lineOf(['hosts', i]), path: formatPath(['hosts', i]), message: p });
   });
   deployments.forEach((d, i) => {
-    for (const p of recordProblems('deployments', d))
+    for (const p of recordProblems(DEPLOYMENTS_TOPIC, d))
       problems.push({ line: source.lineOf(['resources', i]), path: formatPath(['resources', i]), message: p });
   });
   if (problems.length > 0) throw sourceError(source, 'inventory', problems);

@@ -5,19 +5,16 @@
  * them and removed resources before their hosts.
  */
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { type Kafka, Partitioners } from 'kafkajs';
-import type { Deployment, Host } from '../../streams/processors/shadow-manager/types.js';
+import { DEPLOYMENT_RECORD, type Deployment } from '../../schemas/records/deployment.js';
+import { HOST_RECORD, type Host } from '../../schemas/records/host.js';
+import { DEPLOYMENTS_TOPIC, HOSTS_TOPIC } from '../../streams/catalogue.js';
 import type { KafkaConnection } from '../../streams/runtime/config.js';
 import { ForeshadowError } from '../../streams/runtime/errors.js';
 import { createKafka } from '../../streams/runtime/kafka-client.js';
-import { avroSerde, type Serde } from '../../streams/runtime/serdes.js';
+import type { Serde } from '../../streams/runtime/serdes.js';
+import { recordSerde } from '../../streams/topic-serdes.js';
 import type { Change, InventoryDiff } from './inventory-diff.js';
-
-export const HOSTS_TOPIC = 'hosts';
-export const DEPLOYMENTS_TOPIC = 'deployments';
-
-const schema = (name: string): string => fileURLToPath(new URL(`../../schemas/${name}.avsc`, import.meta.url));
 
 export interface InventoryTables {
   hosts: Map<string, Host>;
@@ -115,8 +112,8 @@ export async function readInventoryTables(
 ): Promise<InventoryTables> {
   const kafka = createKafka(conn, `${conn.clientId}-inventory`);
   const raw = await readToEnd(kafka, [topics.hosts, topics.deployments], timeoutMs);
-  const hosts = await decodeAll(raw.get(topics.hosts)!, topics.hosts, avroSerde<Host>());
-  const deployments = await decodeAll(raw.get(topics.deployments)!, topics.deployments, avroSerde<Deployment>());
+  const hosts = await decodeAll(raw.get(topics.hosts)!, topics.hosts, recordSerde(HOST_RECORD));
+  const deployments = await decodeAll(raw.get(topics.deployments)!, topics.deployments, recordSerde(DEPLOYMENT_RECORD));
   return {
     hosts: hosts.values,
     deployments: deployments.values,
@@ -134,8 +131,8 @@ export async function writeInventoryDiff(
     idempotent: true,
     createPartitioner: Partitioners.DefaultPartitioner,
   });
-  const hostSerde = avroSerde<Host>({ schemaPath: schema('host') });
-  const deploymentSerde = avroSerde<Deployment>({ schemaPath: schema('deployment') });
+  const hostSerde = recordSerde(HOST_RECORD);
+  const deploymentSerde = recordSerde(DEPLOYMENT_RECORD);
   const messages = async <T>(changes: Change<T>[], topic: string, serde: Serde<T>, tombstones: boolean) => {
     const out: { key: string; value: Buffer | null }[] = [];
     for (const c of changes) {

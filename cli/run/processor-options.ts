@@ -5,15 +5,15 @@
  * module that moves changes one import.
  */
 import { type ZodObject, z } from 'zod';
-import { capacityOptionsSchema } from '../../streams/processors/capacity-fingerprint/processor.js';
-import { dependencyMapOptionsSchema } from '../../streams/processors/dependency-map/processor.js';
-import { failoverOrchestratorOptionsSchema } from '../../streams/processors/failover-orchestrator/failover-orchestrator-processor.js';
-import { failureRiskOptionsSchema } from '../../streams/processors/failure-risk/failure-risk-processor.js';
-import { hostBaselineOptionsSchema } from '../../streams/processors/host-baseline/host-baseline-processor.js';
-import { metricIngestOptionsSchema } from '../../streams/processors/metric-ingest/metric-ingest-processor.js';
-import { regionHealthOptionsSchema } from '../../streams/processors/region-health/processor.js';
+import { capacityOptionsSchema } from '../../streams/processors/capacity-fingerprint/options.js';
+import { dependencyMapOptionsSchema } from '../../streams/processors/dependency-map/options.js';
+import { failoverOrchestratorOptionsSchema } from '../../streams/processors/failover-orchestrator/options.js';
+import { failureRiskOptionsSchema } from '../../streams/processors/failure-risk/options.js';
+import { hostBaselineOptionsSchema } from '../../streams/processors/host-baseline/options.js';
+import { metricIngestOptionsSchema } from '../../streams/processors/metric-ingest/options.js';
+import { regionHealthOptionsSchema } from '../../streams/processors/region-health/options.js';
 import { shadowManagerOptionsSchema } from '../../streams/processors/shadow-manager/options.js';
-import { shadowRegionOptionsSchema } from '../../streams/processors/shadow-region/processor.js';
+import { shadowRegionOptionsSchema } from '../../streams/processors/shadow-region/options.js';
 
 /**
  * A section checked by a processor's schema but kept as written (its input type): the processor

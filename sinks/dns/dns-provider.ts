@@ -21,13 +21,9 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { hostOf } from '../framework/address.js';
 import { permanentError, transientError } from '../framework/errors.js';
-import type {
-  ActuationContext,
-  ActuatorCommand,
-  ActuatorProvider,
-  Outcome,
-  ShadowCommand,
-} from '../framework/types.js';
+import type { ActuationContext, ActuatorCommand, FailoverCommand, Outcome, ShadowCommand } from '../framework/types.js';
+import { mergeOutcomes, type PartOutcome } from '../region/outcomes.js';
+import type { RegionMember } from '../region/region-provider.js';
 import { FenceMoved, nsupdate, type RecordUpdate } from './nsupdate.js';
 
 /** The TXT record holding a record's fencing epoch. */
@@ -53,10 +49,16 @@ export const dnsProviderOptionsSchema = z.object({
   verify: z.boolean().default(true),
   /** Keep the epoch in a TXT record beside each record and update conditionally on it. */
   fenceRecords: z.boolean().default(true),
+  /**
+   * Region failover: region → record name → its address in that region. REDIRECT_TRAFFIC to a
+   * shadow region points every record listed for it at its address there, each update fenced by
+   * the failover's epoch like a shadow redirect.
+   */
+  regionRecords: z.record(z.string(), z.record(z.string(), z.string().min(1))).default({}),
 });
 export type DnsProviderOptions = z.input<typeof dnsProviderOptionsSchema>;
 
-export class DnsProvider implements ActuatorProvider {
+export class DnsProvider implements RegionMember {
   readonly name: string;
   private readonly o: z.infer<typeof dnsProviderOptionsSchema>;
 
@@ -69,16 +71,49 @@ export class DnsProvider implements ActuatorProvider {
     return cmd.config['dns.name'] ?? this.o.records[cmd.resourceId];
   }
 
+  /** DNS runs no service: it only moves names (REDIRECT_TRAFFIC). */
+  ownsService(_service: string, _region: string): boolean {
+    return false;
+  }
+
+  private regionRecordsOf(cmd: FailoverCommand): [string, string][] {
+    return Object.entries(this.o.regionRecords[cmd.shadowRegion] ?? {});
+  }
+
   accepts(c: ActuatorCommand): boolean {
+    if (c.source === 'failover') {
+      return c.command.type === 'REDIRECT_TRAFFIC' && this.regionRecordsOf(c.command).length > 0;
+    }
     return c.source === 'shadow' && c.command.type === 'REDIRECT' && this.recordOf(c.command) !== undefined;
   }
 
   async redirect(cmd: ShadowCommand): Promise<Outcome> {
     const name = this.recordOf(cmd) ?? '';
-    const secret = process.env[this.o.keySecretEnv];
-    if (!secret) throw permanentError(`environment variable ${this.o.keySecretEnv} (TSIG secret) is not set`);
     const value = cmd.config['dns.value'] ?? (cmd.targetAddress ? hostOf(cmd.targetAddress) : undefined);
     if (!value) throw permanentError('targetAddress or config dns.value is required for a DNS redirect');
+    return this.point(name, value, cmd.epoch);
+  }
+
+  /** Region failover: REDIRECT_TRAFFIC moves every record of the shadow region (see `regionRecords`). */
+  async failoverStep(cmd: FailoverCommand, _ctx: ActuationContext): Promise<Outcome> {
+    if (cmd.type !== 'REDIRECT_TRAFFIC') return {};
+    const records = this.regionRecordsOf(cmd);
+    if (cmd.dryRun) return { detail: `dry run: ${records.length} record(s) not moved` };
+    const parts = await Promise.all(
+      records.map(
+        async ([name, value]): Promise<PartOutcome> => ({
+          member: name,
+          outcome: await this.point(name, value, cmd.epoch),
+        }),
+      ),
+    );
+    return mergeOutcomes(parts);
+  }
+
+  /** Points `name` at `value` (an address or a host name), fenced by `epoch`. */
+  private async point(name: string, value: string, epoch: number): Promise<Outcome> {
+    const secret = process.env[this.o.keySecretEnv];
+    if (!secret) throw permanentError(`environment variable ${this.o.keySecretEnv} (TSIG secret) is not set`);
     const type = isIPv4(value) ? 'A' : isIPv6(value) ? 'AAAA' : 'CNAME';
     const update: RecordUpdate = {
       server: this.o.server,
@@ -93,13 +128,13 @@ export class DnsProvider implements ActuatorProvider {
     if (this.o.fenceRecords) {
       const fence = epochRecordOf(name);
       const current = await this.epochAt(fence);
-      if (current !== undefined && current > cmd.epoch) {
+      if (current !== undefined && current > epoch) {
         return {
           status: 'REJECTED_STALE_EPOCH',
-          detail: `${fence} holds epoch ${current}, newer than the command's ${cmd.epoch}: ${name} left as it is`,
+          detail: `${fence} holds epoch ${current}, newer than the command's ${epoch}: ${name} left as it is`,
         };
       }
-      update.fence = { name: fence, expected: current, epoch: cmd.epoch };
+      update.fence = { name: fence, expected: current, epoch };
     }
     try {
       await nsupdate(update, { binary: this.o.nsupdate, timeoutMs: this.o.timeoutMs });
@@ -114,7 +149,8 @@ export class DnsProvider implements ActuatorProvider {
 
   /** Look, never act: does the server already answer the new value for the record? */
   async reconcile(c: ActuatorCommand, _ctx: ActuationContext): Promise<Outcome | undefined> {
-    if (c.source !== 'shadow' || c.command.type !== 'REDIRECT') return undefined;
+    if (c.source === 'failover') return this.observeRegionRecords(c.command);
+    if (c.command.type !== 'REDIRECT') return undefined;
     const cmd = c.command;
     const name = this.recordOf(cmd) ?? '';
     const value = cmd.config['dns.value'] ?? (cmd.targetAddress ? hostOf(cmd.targetAddress) : undefined);
@@ -126,6 +162,20 @@ export class DnsProvider implements ActuatorProvider {
       return undefined; // not (yet) the new value, or no answer: send the update
     }
     return { address: value, detail: `${name} ${type} ${value} already in place` };
+  }
+
+  /** Look, never act: every record of the shadow region already answers its address there. */
+  private async observeRegionRecords(cmd: FailoverCommand): Promise<Outcome | undefined> {
+    if (cmd.type !== 'REDIRECT_TRAFFIC' || cmd.dryRun) return undefined;
+    const records = this.regionRecordsOf(cmd);
+    try {
+      for (const [name, value] of records) {
+        await this.verify(name, isIPv4(value) ? 'A' : isIPv6(value) ? 'AAAA' : 'CNAME', value);
+      }
+    } catch {
+      return undefined;
+    }
+    return { detail: `${records.length} record(s) already point at ${cmd.shadowRegion}` };
   }
 
   private resolver(): Resolver {

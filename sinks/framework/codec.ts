@@ -2,21 +2,19 @@
  * How commands and results travel on Kafka. Production topics carry Avro through the schema
  * registry (Confluent wire format, via @kafkajs/confluent-schema-registry); the JSON codec carries
  * the same shapes as JSON text, for drills and for clusters without a registry. Either way the
- * decoded value is validated against the zod mirror of the .avsc, so providers see one shape.
+ * decoded value is shaped by its record's schema (schemas/records/: Avro defaults for absent
+ * fields, undeclared fields dropped, wrong types refused with their path), so providers see one
+ * shape.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { type RecordDefinition, type RecordValue, recordFromJson } from '../../schemas/record.js';
+import { ACTUATION_RESULT_RECORD } from '../../schemas/records/actuation-result.js';
+import { FAILOVER_COMMAND_RECORD } from '../../schemas/records/failover-command.js';
+import { SHADOW_COMMAND_RECORD } from '../../schemas/records/shadow-command.js';
+import { FAILOVER_COMMANDS_TOPIC, SHADOW_COMMANDS_TOPIC } from '../../streams/catalogue.js';
 import { ForeshadowError } from '../../streams/runtime/errors.js';
 import { validateRecord } from '../../streams/validation/topic-validators.js';
-import {
-  type ActuationResult,
-  type FailoverCommand,
-  failoverCommandSchema,
-  type ShadowCommand,
-  shadowCommandSchema,
-} from './types.js';
+import type { ActuationResult, FailoverCommand, ShadowCommand } from './types.js';
 
 export interface CommandCodec {
   decodeShadow(data: Buffer): Promise<ShadowCommand>;
@@ -34,14 +32,14 @@ function invalid(what: string, err: unknown): ForeshadowError {
 }
 
 /**
- * The zod mirror gives the shape (and the Avro defaults to JSON); the topic's record validator
- * (streams/validation) then refuses absurd values — a NaN priority, a negative epoch or instance
+ * The record's schema gives the shape (and the Avro defaults to JSON); the topic's record checks
+ * (streams/validation) then refuse absurd values — a NaN priority, a negative epoch or instance
  * count, a far-future issue time — with a VALIDATION_FAILED error naming the fields.
  */
-function parse<T>(what: string, topic: string, schema: { parse(v: unknown): T }, value: unknown): T {
-  let parsed: T;
+function parse<R extends RecordDefinition>(what: string, topic: string, record: R, value: unknown): RecordValue<R> {
+  let parsed: RecordValue<R>;
   try {
-    parsed = schema.parse(value);
+    parsed = recordFromJson(record, value);
   } catch (err: unknown) {
     throw invalid(what, err);
   }
@@ -58,20 +56,14 @@ export function jsonCodec(): CommandCodec {
   };
   return {
     decodeShadow: async (data) =>
-      parse('shadow command', 'shadow.commands', shadowCommandSchema, json(data, 'shadow command')),
+      parse('shadow command', SHADOW_COMMANDS_TOPIC, SHADOW_COMMAND_RECORD, json(data, 'shadow command')),
     decodeFailover: async (data) =>
-      parse('failover command', 'failover.commands', failoverCommandSchema, json(data, 'failover command')),
+      parse('failover command', FAILOVER_COMMANDS_TOPIC, FAILOVER_COMMAND_RECORD, json(data, 'failover command')),
     encodeResult: async (_topic, result) => Buffer.from(JSON.stringify(result)),
     decodeResult: async (data) => json(data, 'actuation result') as ActuationResult,
     encodeShadow: async (_topic, command) => Buffer.from(JSON.stringify(command)),
     encodeFailover: async (_topic, command) => Buffer.from(JSON.stringify(command)),
   };
-}
-
-const schemasDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
-
-function avsc(name: string): string {
-  return readFileSync(join(schemasDir, `${name}.avsc`), 'utf8');
 }
 
 /**
@@ -81,11 +73,11 @@ function avsc(name: string): string {
 export function registryCodec(registryUrl: string): CommandCodec {
   const registry = new SchemaRegistry({ host: registryUrl });
   const ids = new Map<string, Promise<number>>();
-  const idFor = (topic: string, schemaName: string): Promise<number> => {
+  const idFor = (topic: string, record: RecordDefinition): Promise<number> => {
     const subject = `${topic}-value`;
     let id = ids.get(subject);
     if (!id) {
-      id = registry.register({ type: SchemaType.AVRO, schema: avsc(schemaName) }, { subject }).then((r) => r.id);
+      id = registry.register({ type: SchemaType.AVRO, schema: record.text }, { subject }).then((r) => r.id);
       // A failed registration must not be cached forever: the registry may come up later.
       id.catch(() => ids.delete(subject));
       ids.set(subject, id);
@@ -101,12 +93,17 @@ export function registryCodec(registryUrl: string): CommandCodec {
   };
   return {
     decodeShadow: async (data) =>
-      parse('shadow command', 'shadow.commands', shadowCommandSchema, await decode(data, 'shadow command')),
+      parse('shadow command', SHADOW_COMMANDS_TOPIC, SHADOW_COMMAND_RECORD, await decode(data, 'shadow command')),
     decodeFailover: async (data) =>
-      parse('failover command', 'failover.commands', failoverCommandSchema, await decode(data, 'failover command')),
-    encodeResult: async (topic, result) => registry.encode(await idFor(topic, 'actuation-result'), result),
+      parse(
+        'failover command',
+        FAILOVER_COMMANDS_TOPIC,
+        FAILOVER_COMMAND_RECORD,
+        await decode(data, 'failover command'),
+      ),
+    encodeResult: async (topic, result) => registry.encode(await idFor(topic, ACTUATION_RESULT_RECORD), result),
     decodeResult: async (data) => (await decode(data, 'actuation result')) as ActuationResult,
-    encodeShadow: async (topic, command) => registry.encode(await idFor(topic, 'shadow-command'), command),
-    encodeFailover: async (topic, command) => registry.encode(await idFor(topic, 'failover-command'), command),
+    encodeShadow: async (topic, command) => registry.encode(await idFor(topic, SHADOW_COMMAND_RECORD), command),
+    encodeFailover: async (topic, command) => registry.encode(await idFor(topic, FAILOVER_COMMAND_RECORD), command),
   };
 }

@@ -21,11 +21,17 @@
  * frozen (SIGSTOP, a VM pause, a stalled disk) after recording an intent finds its lease expired on
  * waking, and leaves the command to the new owner, which resumes it, instead of carrying out a
  * command that may since have been superseded by a newer epoch.
+ *
+ * An advisory command (a recommendation of a manager or orchestrator in advise mode) is never
+ * carried out: it is read past before any provider sees it, with no ledger entry (it must not
+ * count as applied, nor its epoch as seen) and no result (nothing waits for one). It is logged and
+ * counted (`advisorySkipped`).
  */
 
 import { hostname } from 'node:os';
 import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { type Logger, pino } from 'pino';
+import { ACTUATION_RESULTS_TOPIC, FAILOVER_COMMANDS_TOPIC, SHADOW_COMMANDS_TOPIC } from '../../streams/catalogue.js';
 import { DLQ_HEADERS, deadLetterTopic, fitDeadLetter, recordBytes } from '../../streams/runtime/dead-letter.js';
 import { describeError, ForeshadowError, isRetriable } from '../../streams/runtime/errors.js';
 import type { ActuatorMetrics } from './actuator-metrics.js';
@@ -52,9 +58,7 @@ import {
   VERB_OF_SHADOW_TYPE,
 } from './types.js';
 
-export const SHADOW_COMMANDS_TOPIC = 'shadow.commands';
-export const FAILOVER_COMMANDS_TOPIC = 'failover.commands';
-export const ACTUATION_RESULTS_TOPIC = 'actuation.results';
+export { ACTUATION_RESULTS_TOPIC, FAILOVER_COMMANDS_TOPIC, SHADOW_COMMANDS_TOPIC };
 
 /** Points in handling a command where a test can inject a fault (see `faultInjection`). */
 export type FaultPoint =
@@ -154,6 +158,12 @@ export class ActuatorConsumer {
   /** Counts group joins: a command started under one membership is never acted on under another. */
   private membership = 0;
   private heartbeat: (() => Promise<void>) | undefined;
+  private skippedAdvisory = 0;
+
+  /** Advisory commands read past without acting since start. */
+  get advisorySkipped(): number {
+    return this.skippedAdvisory;
+  }
 
   constructor(private readonly options: ActuatorConsumerOptions) {
     this.provider = options.provider;
@@ -309,6 +319,14 @@ export class ActuatorConsumer {
     const membership = this.membership;
     const c = await this.decode(source, message, ref);
     if (!c) return;
+    if (c.command.advisory) {
+      this.skippedAdvisory++;
+      this.log.info(
+        { commandId: c.command.commandId, type: c.command.type, subject: subjectOf(c) },
+        'advisory command (advise mode): recorded upstream, not carried out',
+      );
+      return;
+    }
     if (!this.provider.accepts(c) || !implementsCommand(this.provider, c)) return;
     const { ledger } = this.options;
     const subject = subjectOf(c);

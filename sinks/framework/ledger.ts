@@ -19,10 +19,11 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { type Logger, pino } from 'pino';
 import { z } from 'zod';
+import { ACTUATION_LEDGER_TOPIC } from '../../streams/catalogue.js';
 import { describeError, ForeshadowError } from '../../streams/runtime/errors.js';
 import { ACTUATION_STATUSES } from './types.js';
 
-export const LEDGER_TOPIC = 'actuation.ledger';
+export const LEDGER_TOPIC = ACTUATION_LEDGER_TOPIC;
 /** Command ids remembered per resource; older ids are covered by the epoch fence. */
 export const LEDGER_HISTORY = 200;
 

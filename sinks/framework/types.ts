@@ -1,105 +1,39 @@
 /**
- * The actuator contract: the command shapes read from shadow.commands / failover.commands, the
- * result shape written to actuation.results (mirrors of schemas/*.avsc, validated with zod so a
- * JSON and an Avro-decoded command look the same), and the provider interface every actuator
- * implements. Providers only do the side effect (and, after a crash, tell whether it is already
- * done); idempotency, fencing, retries and result production live once in the command consumer
- * (consumer.ts).
+ * The actuator contract: the command records read from shadow.commands / failover.commands and the
+ * result record written to actuation.results (defined once in schemas/records/, re-exported here
+ * as part of the contract), and the provider interface every actuator implements. Providers only
+ * do the side effect (and, after a crash, tell whether it is already done); idempotency, fencing,
+ * retries and result production live once in the command consumer (consumer.ts).
  */
-import { z } from 'zod';
+import {
+  ACTUATION_STATUSES,
+  type ActuationResult,
+  type ActuationStatus,
+} from '../../schemas/records/actuation-result.js';
+import {
+  FAILOVER_COMMAND_TYPES,
+  type FailoverCommand,
+  type FailoverCommandType,
+  type ServiceLaunch,
+} from '../../schemas/records/failover-command.js';
+import {
+  SHADOW_COMMAND_TYPES,
+  type ShadowCommand,
+  type ShadowCommandType,
+} from '../../schemas/records/shadow-command.js';
 
-export const SHADOW_COMMAND_TYPES = [
-  'CREATE',
-  'RETIRE',
-  'PROMOTE',
-  'FENCE',
-  'REDIRECT',
-  'DEPLOY_STANDARD',
-  'REPORT_SYNC',
-] as const;
-export type ShadowCommandType = (typeof SHADOW_COMMAND_TYPES)[number];
-
-export const FAILOVER_COMMAND_TYPES = [
-  'LAUNCH_LEVEL',
-  'CONFIGURE_NETWORKING',
-  'REDIRECT_TRAFFIC',
-  'START_REPLICATION',
-  'ABORT',
-] as const;
-export type FailoverCommandType = (typeof FAILOVER_COMMAND_TYPES)[number];
-
-export const ACTUATION_STATUSES = ['SUCCEEDED', 'IN_PROGRESS', 'FAILED', 'REJECTED_STALE_EPOCH', 'DUPLICATE'] as const;
-export type ActuationStatus = (typeof ACTUATION_STATUSES)[number];
-
-/** Avro longs arrive as numbers from avsc, and may arrive as strings from hand-written JSON. */
-const long = z.union([z.number(), z.string().regex(/^-?\d+$/)]).transform((v) => Number(v));
-
-/** schemas/shadow-command.avsc, with the Avro defaults. */
-export const shadowCommandSchema = z.object({
-  commandId: z.string().min(1),
-  type: z.enum(SHADOW_COMMAND_TYPES),
-  resourceId: z.string().min(1),
-  kind: z.string(),
-  epoch: long,
-  primaryHost: z.string(),
-  primaryAddress: z.string().default(''),
-  targetHost: z.string().default(''),
-  targetAddress: z.string().default(''),
-  region: z.string(),
-  zone: z.string().default(''),
-  tier: z.string().default('MEDIUM'),
-  priority: z.number().default(0),
-  config: z.record(z.string(), z.string()).default({}),
-  reason: z.string().default(''),
-  issuedAt: long,
-  attempt: z.number().int().default(1),
-});
-export type ShadowCommand = z.infer<typeof shadowCommandSchema>;
-
-export const serviceLaunchSchema = z.object({
-  service: z.string(),
-  instances: z.number().int(),
-  cpuPerInstance: z.number(),
-  memoryMbPerInstance: long,
-  configRef: z.string().default(''),
-});
-export type ServiceLaunch = z.infer<typeof serviceLaunchSchema>;
-
-/** schemas/failover-command.avsc, with the Avro defaults. */
-export const failoverCommandSchema = z.object({
-  commandId: z.string().min(1),
-  failoverId: z.string(),
-  type: z.enum(FAILOVER_COMMAND_TYPES),
-  primaryRegion: z.string().min(1),
-  shadowRegion: z.string(),
-  epoch: long,
-  blueprintVersion: long,
-  level: z.number().int().default(-1),
-  services: z.array(serviceLaunchSchema).default([]),
-  dryRun: z.boolean().default(false),
-  /** LAUNCH_LEVEL: boot the instances, do not start the services yet (absent = false). */
-  provisionOnly: z.boolean().optional(),
-  issuedAt: long,
-});
-export type FailoverCommand = z.infer<typeof failoverCommandSchema>;
-
-/** schemas/actuation-result.avsc. */
-export interface ActuationResult {
-  commandId: string;
-  commandType: string;
-  subject: string;
-  provider: string;
-  epoch: number;
-  status: ActuationStatus;
-  retriable: boolean;
-  address: string;
-  lagBytes: number | null;
-  lagMs: number | null;
-  durationMs: number;
-  attempt: number;
-  detail: string;
-  timestamp: number;
-}
+export {
+  ACTUATION_STATUSES,
+  type ActuationResult,
+  type ActuationStatus,
+  FAILOVER_COMMAND_TYPES,
+  type FailoverCommand,
+  type FailoverCommandType,
+  type ServiceLaunch,
+  SHADOW_COMMAND_TYPES,
+  type ShadowCommand,
+  type ShadowCommandType,
+};
 
 /** A command of either topic, tagged so handlers can narrow on `source`. */
 export type ActuatorCommand =

@@ -12,41 +12,64 @@
  * FENCE: the server at primaryAddress goes to maintenance and its sessions are shut down.
  * After a crash between acting and recording, `reconcile` reads the backend's servers state and
  * reports a redirect or fence already in place instead of applying it again.
+ * Region failover (LAUNCH_LEVEL of a shadow region's load balancers): region-launch.ts.
  */
 import { z } from 'zod';
 import { formatHostPort, parseHostPort } from '../framework/address.js';
 import { permanentError, transientError } from '../framework/errors.js';
-import type {
-  ActuationContext,
-  ActuatorCommand,
-  ActuatorProvider,
-  Outcome,
-  ShadowCommand,
-} from '../framework/types.js';
+import type { ActuationContext, ActuatorCommand, FailoverCommand, Outcome, ShadowCommand } from '../framework/types.js';
+import type { RegionMember } from '../region/region-provider.js';
+import { regionBalancerSchema } from './region-config.js';
+import { HaproxyRegionLaunch } from './region-launch.js';
 import { describeServer, draining, HaproxyRuntimeApi, inMaintenance, type ServerState } from './runtime-api.js';
 
 export const haproxyProviderOptionsSchema = z.object({
   name: z.string().default('haproxy'),
-  /** Unix socket path or host:port of an admin-level `stats socket`. */
-  runtimeApi: z.string().min(1),
+  /** Unix socket path or host:port of an admin-level `stats socket` (for shadow REDIRECT / FENCE). */
+  runtimeApi: z.string().min(1).optional(),
   /** resourceId → backend name, for commands that do not carry `haproxy.backend`. */
   backends: z.record(z.string(), z.string()).default({}),
   timeoutMs: z.number().int().positive().default(5_000),
+  /**
+   * Region failover: service → shadow region → the load balancer to run there. A LAUNCH_LEVEL
+   * with provisionOnly writes (and checks, `haproxy -c`) its configuration with the capacity
+   * launch's instance counts of its upstreams; the service's own LAUNCH_LEVEL starts one haproxy
+   * per instance (they share the frontends' addresses through SO_REUSEPORT) and waits until every
+   * frontend accepts connections and every backend has a server passing its health check.
+   */
+  regionServices: z.record(z.string(), z.record(z.string(), regionBalancerSchema)).default({}),
+  haproxyBinary: z.string().default('haproxy'),
+  /** How long a started load balancer may take to serve (frontends bound, a server up per backend). */
+  readyTimeoutMs: z.number().int().positive().default(15_000),
 });
 export type HaproxyProviderOptions = z.input<typeof haproxyProviderOptionsSchema>;
 
 const sameAddress = (s: ServerState, host: string, port: number): boolean => s.address === host && s.port === port;
 
-export class HaproxyProvider implements ActuatorProvider {
+export class HaproxyProvider implements RegionMember {
   readonly name: string;
-  private readonly api: HaproxyRuntimeApi;
+  private readonly shadowApi: HaproxyRuntimeApi | undefined;
   private readonly backends: Record<string, string>;
+  private readonly o: z.infer<typeof haproxyProviderOptionsSchema>;
+  private readonly region: HaproxyRegionLaunch;
 
   constructor(options: HaproxyProviderOptions) {
     const o = haproxyProviderOptionsSchema.parse(options);
+    this.o = o;
     this.name = o.name;
-    this.api = new HaproxyRuntimeApi(o.runtimeApi, o.timeoutMs);
+    this.shadowApi = o.runtimeApi ? new HaproxyRuntimeApi(o.runtimeApi, o.timeoutMs) : undefined;
     this.backends = o.backends;
+    this.region = new HaproxyRegionLaunch(o.regionServices, o);
+  }
+
+  /** The runtime API of the load balancer that shadow commands act on. */
+  private get api(): HaproxyRuntimeApi {
+    if (!this.shadowApi) throw permanentError('runtimeApi is not configured: this actuator only runs region steps');
+    return this.shadowApi;
+  }
+
+  ownsService(service: string, region: string): boolean {
+    return this.o.regionServices[service]?.[region] !== undefined;
   }
 
   private backendOf(cmd: ShadowCommand): string | undefined {
@@ -54,8 +77,12 @@ export class HaproxyProvider implements ActuatorProvider {
   }
 
   accepts(c: ActuatorCommand): boolean {
+    if (c.source === 'failover') {
+      const cmd = c.command;
+      return cmd.type === 'LAUNCH_LEVEL' && cmd.services.some((s) => this.ownsService(s.service, cmd.shadowRegion));
+    }
     return (
-      c.source === 'shadow' &&
+      this.shadowApi !== undefined &&
       (c.command.type === 'REDIRECT' || c.command.type === 'FENCE') &&
       this.backendOf(c.command) !== undefined
     );
@@ -107,9 +134,14 @@ export class HaproxyProvider implements ActuatorProvider {
     };
   }
 
+  /** Region failover: see `regionServices` (region-launch.ts). Other steps have nothing to do with HAProxy. */
+  failoverStep(cmd: FailoverCommand, _ctx: ActuationContext): Promise<Outcome> {
+    return this.region.step(cmd);
+  }
+
   /** Look, never act: the redirect's slot ready with every other server drained, or the fence's servers in maintenance. */
   async reconcile(c: ActuatorCommand, _ctx: ActuationContext): Promise<Outcome | undefined> {
-    if (c.source !== 'shadow') return undefined;
+    if (c.source === 'failover') return this.region.observe(c.command);
     const cmd = c.command;
     const backend = this.backendOf(cmd) ?? '';
     if (cmd.type === 'REDIRECT' && cmd.targetAddress) {

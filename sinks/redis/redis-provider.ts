@@ -30,14 +30,11 @@ import { describeError } from '../../streams/runtime/errors.js';
 import { formatHostPort, type HostPort, parseHostPort } from '../framework/address.js';
 import { permanentError, transientError } from '../framework/errors.js';
 import { sleep } from '../framework/retry.js';
-import type {
-  ActuationContext,
-  ActuatorCommand,
-  ActuatorProvider,
-  Outcome,
-  ShadowCommand,
-} from '../framework/types.js';
+import type { ActuationContext, ActuatorCommand, FailoverCommand, Outcome, ShadowCommand } from '../framework/types.js';
+import type { RegionMember } from '../region/region-provider.js';
 import { parseInfo, type SyncState, syncState } from './info.js';
+import { regionInstancesSchema } from './region-instances.js';
+import { RedisRegionLaunch } from './region-launch.js';
 
 const run = promisify(execFile);
 
@@ -54,7 +51,9 @@ export const redisProviderOptionsSchema = z.object({
    * Hosts this instance can start shadows on (on one machine: several "hosts" as ports/dirs).
    * Commands whose targetHost is elsewhere are left to the instance running there.
    */
-  hosts: z.record(z.string(), z.object({ bindAddress: z.string().default('127.0.0.1'), dataRoot: z.string().min(1) })),
+  hosts: z
+    .record(z.string(), z.object({ bindAddress: z.string().default('127.0.0.1'), dataRoot: z.string().min(1) }))
+    .default({}),
   redisServer: z.string().default('redis-server'),
   /** Environment variable holding the Redis password (primaries and shadows share it). */
   passwordEnv: z.string().optional(),
@@ -66,22 +65,46 @@ export const redisProviderOptionsSchema = z.object({
   connectTimeoutMs: z.number().int().positive().default(2_000),
   /** Upper bound of the write pause on the old primary during promotion. */
   promotePauseMs: z.number().int().positive().default(10_000),
+  /**
+   * Region failover: service → shadow region → where that service's instances run there
+   * (instance i listens on `port + i`). A LAUNCH_LEVEL with provisionOnly writes each instance's
+   * configuration and data directory; the service's own LAUNCH_LEVEL starts them.
+   */
+  regionServices: z.record(z.string(), z.record(z.string(), regionInstancesSchema)).default({}),
 });
 export type RedisProviderOptions = z.input<typeof redisProviderOptionsSchema>;
 
 type Resolved = z.infer<typeof redisProviderOptionsSchema>;
 
-export class RedisProvider implements ActuatorProvider {
+export class RedisProvider implements RegionMember {
   readonly name: string;
   private readonly o: Resolved;
+
+  private readonly region: RedisRegionLaunch;
 
   constructor(options: RedisProviderOptions) {
     this.o = redisProviderOptionsSchema.parse(options);
     this.name = this.o.name;
+    this.region = new RedisRegionLaunch(this.o.regionServices, {
+      redisServer: this.o.redisServer,
+      quotedPassword: () => {
+        const pw = this.password();
+        return pw === undefined ? undefined : quoteConf(pw);
+      },
+      reachable: (a) => this.reachable(a),
+    });
+  }
+
+  ownsService(service: string, region: string): boolean {
+    return this.o.regionServices[service]?.[region] !== undefined;
   }
 
   accepts(c: ActuatorCommand): boolean {
-    if (c.source !== 'shadow' || !this.o.kinds.includes(c.command.kind)) return false;
+    if (c.source === 'failover') {
+      const cmd = c.command;
+      return cmd.type === 'LAUNCH_LEVEL' && cmd.services.some((s) => this.ownsService(s.service, cmd.shadowRegion));
+    }
+    if (!this.o.kinds.includes(c.command.kind)) return false;
     // Every verb is carried out by the instance serving the shadow's (target) host: it starts and
     // stops the process, and with one agent per host only one of them acts on a PROMOTE or FENCE.
     return Object.hasOwn(this.o.hosts, c.command.targetHost);
@@ -390,9 +413,14 @@ export class RedisProvider implements ActuatorProvider {
     return { address: formatHostPort(shadow), detail: r ? 'shadow stopped and removed' : 'already stopped; removed' };
   }
 
+  /** Region failover: see `regionServices` (region-launch.ts). Other steps have nothing to do with Redis. */
+  failoverStep(cmd: FailoverCommand, _ctx: ActuationContext): Promise<Outcome> {
+    return this.region.step(cmd);
+  }
+
   /** Look, never act: is the interrupted command's effect already in place? (See the module comment.) */
   async reconcile(c: ActuatorCommand, ctx: ActuationContext): Promise<Outcome | undefined> {
-    if (c.source !== 'shadow') return undefined;
+    if (c.source === 'failover') return this.region.observe(c.command);
     const cmd = c.command;
     switch (cmd.type) {
       case 'CREATE':

@@ -1,5 +1,5 @@
 /**
- * Building blocks of the record validators (streams/validation/*-records.ts): zod types for the
+ * Building blocks of the record checks (schemas/records/<file>.ts): zod types for the
  * values an Avro schema cannot rule out (NaN, ±Infinity, negative counts, probabilities outside
  * [0, 1], empty ids, event times before 1970 or beyond the broker's future bound, unknown names in
  * plain-string enums), and the one-line reason naming the field that a dead letter or a view's

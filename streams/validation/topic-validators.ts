@@ -5,52 +5,18 @@
  * decoded commands (dead letter), and the read-only views (API read model, dashboard) skip and log
  * the record instead of storing it. A record that decodes against its Avro schema but carries
  * NaN, a negative count, a probability outside [0, 1], an empty id, an unknown enum-like name or
- * an event time before 1970 or beyond the broker's future bound is refused here.
+ * an event time before 1970 or beyond the broker's future bound is refused here. The checks of a
+ * record live in its record module beside its schema; the catalogue says which record a topic carries.
  */
 import type { ZodType } from 'zod';
+import { TOPICS } from '../catalogue.js';
 import type { Serde } from '../runtime/serdes.js';
 import { invalidRecord, type RecordCheck, recordCheck, type ValidationClock, WALL_CLOCK } from './checks.js';
-import {
-  actuationResultSchema,
-  failoverCommandSchema,
-  failoverEventSchema,
-  operatorRequestSchema,
-  shadowCommandSchema,
-  shadowStateSchema,
-} from './command-records.js';
-import {
-  deploymentSchema,
-  hostBaselineSchema,
-  hostFailureSchema,
-  hostRiskSchema,
-  hostSampleSchema,
-  hostSchema,
-} from './host-records.js';
-import {
-  capacityFingerprintSchema,
-  dependencyDagSchema,
-  regionHealthSchema,
-  shadowBlueprintSchema,
-} from './region-records.js';
 
-const SCHEMAS: Record<string, (clock: ValidationClock) => ZodType> = {
-  'metrics.samples': hostSampleSchema,
-  'health.baselines': hostBaselineSchema,
-  'health.risk': hostRiskSchema,
-  'host.failures': hostFailureSchema,
-  hosts: hostSchema,
-  deployments: deploymentSchema,
-  'region.capacity': capacityFingerprintSchema,
-  'region.dependencies': dependencyDagSchema,
-  'region.blueprints': shadowBlueprintSchema,
-  'region.health': regionHealthSchema,
-  'operator.requests': operatorRequestSchema,
-  'shadow.commands': shadowCommandSchema,
-  'shadow.state': shadowStateSchema,
-  'failover.commands': failoverCommandSchema,
-  'failover.events': failoverEventSchema,
-  'actuation.results': actuationResultSchema,
-};
+/** Each catalogue topic's checks, from its record module (schemas/records/<file>.ts). */
+const SCHEMAS: Record<string, (clock: ValidationClock) => ZodType> = Object.fromEntries(
+  TOPICS.flatMap((t) => (t.value?.checks ? [[t.name, t.value.checks]] : [])),
+);
 
 /** Catalogue topics with a record validator. */
 export const VALIDATED_TOPICS: readonly string[] = Object.keys(SCHEMAS);

@@ -136,6 +136,11 @@ describe('operating calls', () => {
         dryRun: false,
         principal: 'alice',
         requestedAt: T0 + 3_600_000,
+        reason: '',
+        scope: 'NONE',
+        startsAt: 0,
+        endsAt: 0,
+        windowId: '',
       },
     ]);
     expect(publisher.audits).toEqual([

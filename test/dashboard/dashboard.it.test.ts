@@ -384,4 +384,84 @@ describe('dashboard in Chromium', () => {
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/dashboard.png', fullPage: true });
   });
+
+  it('shows the safety controls: pause, maintenance windows, approvals awaited and recommendations, live', async () => {
+    await page.goto(`${url}/dashboard#token=${TOKEN}`);
+    await page.waitForFunction(() => document.querySelectorAll('.host-tile').length === 60, null, { timeout: 60_000 });
+    expect(await page.locator('#paused-flag').isHidden()).toBe(true);
+    const control = {
+      kind: 'MAINTENANCE',
+      active: true,
+      scope: 'HOST',
+      subject: hostName(1, 2),
+      reason: 'firmware',
+      startsAt: Date.now(),
+      endsAt: Date.now() + 3_600_000,
+      principal: 'alice',
+      updatedAt: Date.now(),
+    };
+    await send(rmTopics.controls, 'pause', {
+      ...control,
+      controlId: 'pause',
+      kind: 'PAUSE',
+      scope: 'FLEET',
+      subject: '',
+      reason: 'incident 42',
+      endsAt: 0,
+      requestId: 'p-1',
+    });
+    await send(rmTopics.controls, 'w-1', { ...control, controlId: 'w-1', requestId: 'w-1' });
+    await send(rmTopics.regionFailovers, REGIONS[2]!, {
+      region: REGIONS[2],
+      status: 'PENDING_APPROVAL',
+      failoverId: '',
+      epoch: 0,
+      step: '',
+      trigger: 'region health FAILED: 11/20 hosts failed',
+      advisory: false,
+      since: Date.now(),
+      updatedAt: Date.now(),
+      detail: '',
+    });
+    await send(rmTopics.shadows, 'redis-advised', {
+      resourceId: 'redis-advised',
+      kind: 'redis',
+      region: REGIONS[1],
+      primaryHost: hostName(1, 5),
+      shadowHost: hostName(1, 6),
+      shadowAddress: '',
+      state: 'REQUESTED',
+      epoch: 0,
+      tier: 'HIGH',
+      priority: 2,
+      lagBytes: null,
+      lagMs: null,
+      attempts: 1,
+      reason: 'recommended',
+      createdAt: NOW,
+      updatedAt: Date.now(),
+      shadowMs: 0,
+      advisory: true,
+    });
+    await page.locator('#paused').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#paused-flag').isVisible()).toBe(true);
+    expect(await page.locator('#paused').textContent()).toContain('by alice: incident 42');
+    await page.locator('#control .window[data-window="w-1"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#control .window').textContent()).toContain(`host ${hostName(1, 2)}`);
+    await page.locator(`#control .approval[data-region="${REGIONS[2]}"]`).waitFor({ timeout: 30_000 });
+    const card = page.locator(`.region-card[data-region="${REGIONS[2]}"] .failover-status`);
+    expect(await card.textContent()).toBe('failover: PENDING_APPROVAL');
+    const advised = page.locator('.shadow-row[data-resource="redis-advised"] .advisory');
+    await advised.waitFor({ timeout: 30_000 });
+    expect(await advised.textContent()).toBe('advised');
+    // The pause lifted: the flag goes, live.
+    await send(rmTopics.controls, 'pause', {
+      ...control,
+      controlId: 'pause',
+      kind: 'PAUSE',
+      scope: 'FLEET',
+      active: false,
+    });
+    await expect.poll(() => page.locator('#paused-flag').isHidden(), { timeout: 30_000 }).toBe(true);
+  });
 });

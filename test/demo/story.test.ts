@@ -14,6 +14,7 @@ import { DEFAULT_DEMO } from '../../demo/demo.js';
 import { DEMO_SHADOW_MANAGER } from '../../demo/demo-config.js';
 import { DEMO_FLEET, DemoFleet, defaultIncidents } from '../../demo/fleet-script.js';
 import { buildWorld, DEFAULT_WORLD } from '../../demo/world.js';
+import type { HostSample } from '../../schemas/records/host-sample.js';
 import { topicSpec } from '../../streams/catalogue.js';
 import { newModel } from '../../streams/processors/failure-risk/model.js';
 import {
@@ -23,7 +24,6 @@ import {
   type HostRiskState,
   newHostRiskState,
 } from '../../streams/processors/failure-risk/risk-engine.js';
-import type { HostSample } from '../../streams/processors/metric-ingest/types.js';
 import { shadowManagerOptions } from '../../streams/processors/shadow-manager/options.js';
 import { shouldShadow } from '../../streams/processors/shadow-manager/priority.js';
 

@@ -10,12 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { KafkaLedger } from '../../sinks/framework/ledger.js';
 import { dependencyMapTopology } from '../../streams/processors/dependency-map/topology.js';
 import { buildFailoverOrchestratorTopology } from '../../streams/processors/failover-orchestrator/topology.js';
-import { buildShadowRouterTopologies, jsonValueSerdes } from '../../streams/processors/shadow-manager/topology.js';
+import { buildShadowRouterTopologies } from '../../streams/processors/shadow-manager/topology.js';
 import { DLQ_HEADERS, DLQ_TRUNCATED_HEADERS, fitDeadLetter, recordBytes } from '../../streams/runtime/dead-letter.js';
 import { avroSerde, jsonSerde, stringSerde } from '../../streams/runtime/serdes.js';
 import { createTopicsAndWait, retryWhileInFlux } from '../../streams/runtime/topic-admin.js';
 import { Topology } from '../../streams/runtime/topology.js';
 import { TopologyTestDriver } from '../../streams/testing/topology-test-driver.js';
+import { jsonValueSerdes } from '../../streams/topic-serdes.js';
 
 interface Reading {
   host: string;

@@ -28,6 +28,7 @@ import { SimulatedProvider } from '../../sinks/simulated/simulated-provider.js';
 import { capacityTopology } from '../../streams/processors/capacity-fingerprint/topology.js';
 import { dependencyMapTopology } from '../../streams/processors/dependency-map/topology.js';
 import { buildFailoverOrchestratorTopology } from '../../streams/processors/failover-orchestrator/topology.js';
+import { ensureFleetModelTopics } from '../../streams/processors/failure-risk/fleet-model.js';
 import { buildFailureRiskTopology } from '../../streams/processors/failure-risk/topology.js';
 import { buildHostBaselineTopology } from '../../streams/processors/host-baseline/topology.js';
 import { regionHealthTopology } from '../../streams/processors/region-health/topology.js';
@@ -207,8 +208,10 @@ export class FuzzPipeline {
       smState: this.out('sm', 'state'),
       smEvents: this.out('sm', 'events'),
       smFailures: this.out('sm', 'failures'),
+      smControls: this.out('sm', 'controls'),
       foCommands: this.out('fo', 'commands'),
       foEvents: this.out('fo', 'events'),
+      foStatuses: this.out('fo', 'statuses'),
       results: this.out('act', 'results'),
     };
     const topics: ITopicConfig[] = [
@@ -226,6 +229,7 @@ export class FuzzPipeline {
     await withAdmin(async (admin) => {
       await retryWhileInFlux(() => createTopicsAndWait(admin, topics));
       await retryWhileInFlux(() => ensureFleetTopic(admin, fleetTopic(this.appId('sm'))));
+      await retryWhileInFlux(() => ensureFleetModelTopics(admin, this.appId('fr')));
     });
 
     const hb = this.appId('hb');
@@ -246,6 +250,7 @@ export class FuzzPipeline {
       commands: outs.smCommands,
       state: outs.smState,
       events: outs.smEvents,
+      controls: outs.smControls,
     };
     const topologies: [string, Topology][] = [
       [
@@ -310,6 +315,7 @@ export class FuzzPipeline {
             results: T('actuation.results'),
             commands: outs.foCommands,
             events: outs.foEvents,
+            statuses: outs.foStatuses,
           },
         }),
       ],
@@ -382,6 +388,8 @@ export class FuzzPipeline {
             blueprints: T('region.blueprints'),
             dags: T('region.dependencies'),
             regionHealth: T('region.health'),
+            controls: T('control.state'),
+            regionFailovers: T('region.failovers'),
             events: T('failover.events'),
           },
         });
@@ -518,6 +526,8 @@ export class FuzzPipeline {
           'region.blueprints',
           'region.dependencies',
           'region.health',
+          'control.state',
+          'region.failovers',
           'failover.events',
         ],
         dlqBy: [],
@@ -578,6 +588,12 @@ export class FuzzPipeline {
         return model.regions().some((r) => (r.region === mk || r.region === i.key?.toString()) && r.health !== null);
       case 'failover.events':
         return model.eventList({ limit: 5_000 }).some((e) => e.eventId === mk);
+      case 'control.state':
+        return (
+          model.maintenanceWindow(mk) !== undefined || model.maintenanceWindow(i.key?.toString() ?? '') !== undefined
+        );
+      case 'region.failovers':
+        return model.regionFailover(mk) !== undefined || model.regionFailover(i.key?.toString() ?? '') !== undefined;
       default:
         return false;
     }
@@ -632,6 +648,8 @@ export class FuzzPipeline {
       model.dag(r.region);
     }
     model.eventList({ limit: 100 });
+    model.control(Date.now());
+    model.maintenanceWindows({}, Date.now());
     model.counts();
     model.freshness();
     this.dashboard!.capacities();

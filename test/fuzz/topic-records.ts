@@ -664,6 +664,59 @@ export const TOPIC_RECORDS: readonly TopicRecords[] = [
     ],
   },
   {
+    // Safety controls as the shadow manager applied them; read by the API's read model.
+    topic: 'control.state',
+    format: { avro: 'control-state' },
+    compacted: true,
+    good: (m, now) => ({
+      key: m,
+      value: {
+        controlId: m,
+        kind: 'MAINTENANCE',
+        active: true,
+        scope: 'HOST',
+        subject: `h-${m}`,
+        reason: 'fuzz',
+        startsAt: now,
+        endsAt: now + 3_600_000,
+        principal: 'fuzz',
+        requestId: m,
+        updatedAt: now,
+      },
+    }),
+    semantic: [
+      absurd('negative', (r) => ({ ...r, endsAt: -1 })),
+      absurd('empty-id', (r) => ({ ...r, controlId: '' })),
+      ...timestamps('updatedAt'),
+    ],
+  },
+  {
+    // Where each region's failover stands; read by the API's read model.
+    topic: 'region.failovers',
+    format: { avro: 'region-failover-status' },
+    compacted: true,
+    good: (m, now) => ({
+      key: m,
+      value: {
+        region: m,
+        status: 'PENDING_APPROVAL',
+        failoverId: '',
+        epoch: 0,
+        step: '',
+        trigger: 'fuzz',
+        advisory: false,
+        since: now,
+        updatedAt: now,
+        detail: '',
+      },
+    }),
+    semantic: [
+      absurd('negative', (r) => ({ ...r, epoch: -3 })),
+      absurd('empty-id', (r) => ({ ...r, region: '' })),
+      ...timestamps('updatedAt'),
+    ],
+  },
+  {
     // The actuators' memory (JSON, compacted, key <provider>/<subject>): read back by every actuator.
     topic: 'actuation.ledger',
     format: { json: 'ledger' },

@@ -450,6 +450,7 @@ async function actuate(
     reason: 'split-brain test',
     issuedAt: Date.now(),
     attempt: 1,
+    advisory: false,
   });
   const messages: { key: string; value: string; partition: number }[] = [];
   const partitionOf = (resourceId: string): number => Number(resourceId.split('-')[1]) % PARTITIONS;

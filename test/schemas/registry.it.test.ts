@@ -1,12 +1,13 @@
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadSchema, SchemaCatalogue, valueSubject } from '../../schemas/registry.js';
+import { HOST_SAMPLE_RECORD } from '../../schemas/records/host-sample.js';
+import { SchemaCatalogue, valueSubject } from '../../schemas/registry.js';
 import { TOPICS } from '../../streams/catalogue.js';
 import { ForeshadowError } from '../../streams/runtime/errors.js';
 import { consumeUntil, createTopics, deleteTopics, registryUrl, testKafka, uniqueName } from '../support/kafka.js';
 
-const withSchemas = TOPICS.filter((t) => t.valueSchema !== undefined);
+const withSchemas = TOPICS.filter((t) => t.value !== undefined);
 
 describe('Avro schemas in the real schema registry', () => {
   const catalogue = new SchemaCatalogue(registryUrl());
@@ -22,8 +23,8 @@ describe('Avro schemas in the real schema registry', () => {
       const topic = uniqueName(spec.name);
       scratch.push(topic);
       await createTopics([{ topic, numPartitions: 1 }]);
-      const { id } = await catalogue.registerTopic(topic, spec.valueSchema!);
-      const type = avro.Type.forSchema(JSON.parse(loadSchema(spec.valueSchema!)));
+      const { id } = await catalogue.registerTopic(topic, spec.value!);
+      const type = avro.Type.forSchema(JSON.parse(spec.value!.text));
       const value = type.random();
       const encoded = await catalogue.registry.encode(id, value);
       // Confluent wire format: magic byte 0, then the 4-byte schema id.
@@ -73,7 +74,7 @@ describe('Avro schemas in the real schema registry', () => {
     };
     await catalogue.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(incompatibleBase) }, { subject });
     await catalogue.setCompatibility(subject, 'BACKWARD');
-    const err = await catalogue.registerTopic(topic, 'host-sample').catch((e: unknown) => e);
+    const err = await catalogue.registerTopic(topic, HOST_SAMPLE_RECORD).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ForeshadowError);
     expect((err as ForeshadowError).code).toBe('REGISTRY_FAILED');
     expect((err as ForeshadowError).message).toContain('not BACKWARD compatible');

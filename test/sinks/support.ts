@@ -116,6 +116,7 @@ export function shadowCommand(
     reason: 'test',
     issuedAt: Date.now(),
     attempt: 1,
+    advisory: false,
     ...partial,
   };
 }
@@ -131,7 +132,9 @@ export function failoverCommand(partial: Partial<FailoverCommand> & Pick<Failove
     level: -1,
     services: [],
     dryRun: false,
+    provisionOnly: false,
     issuedAt: Date.now(),
+    advisory: false,
     ...partial,
   };
 }

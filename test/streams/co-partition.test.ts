@@ -67,9 +67,11 @@ describe('co-partitioning of the catalogue', () => {
     expect(notRead.sort()).toEqual([
       'actuation.ledger',
       'audit.api',
+      'control.state',
       'failover.commands',
       'failover.events',
       'health.baselines',
+      'region.failovers',
       'shadow.commands',
       'shadow.state',
     ]);

@@ -10,14 +10,9 @@ export {
   FINGERPRINT_FORMAT_VERSION,
 } from './fingerprint-codec.js';
 export { CAPACITY_METRICS, type CapacityMetric, DEFAULT_METRIC_NAMES } from './metrics.js';
-export {
-  CAPACITY_TOPIC,
-  CapacityFingerprintProcessor,
-  type CapacityFingerprintRecord,
-  type CapacityOptionsInput,
-  type CapacitySample,
-  fingerprintRecord,
-} from './processor.js';
+export { CAPACITY_APPLICATION_ID, EMITTED_STORE, MEANS_STORE, PANES_STORE } from './names.js';
+export { type CapacityOptions, type CapacityOptionsInput, capacityOptionsSchema } from './options.js';
+export { CapacityFingerprintProcessor, type CapacitySample, fingerprintRecord } from './processor.js';
 export {
   type CapacityProfile,
   exactQuantile,
@@ -25,4 +20,4 @@ export {
   mergeSketch,
   type ServiceProfile,
 } from './profile.js';
-export { CAPACITY_APPLICATION_ID, capacityTopology } from './topology.js';
+export { type CapacityTopologyOptions, capacityTopology } from './topology.js';

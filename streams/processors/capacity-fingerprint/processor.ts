@@ -13,20 +13,16 @@
  * punctuator every `checkIntervalMs` rebuilds each region's profile and emits a fingerprint when
  * it changed materially or `emitIntervalMs` passed since the last one.
  */
-import { z } from 'zod';
+import type { CapacityFingerprint } from '../../../schemas/records/capacity-fingerprint.js';
+import type { HostSample } from '../../../schemas/records/host-sample.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
 import { DEFAULT_CHANGE_THRESHOLDS, materialChanges } from './change.js';
 import { decodeFingerprint, encodeFingerprint, FINGERPRINT_FORMAT_VERSION } from './fingerprint-codec.js';
-import {
-  CAPACITY_METRICS,
-  type CapacityMetric,
-  DEFAULT_METRIC_NAMES,
-  INSTANCE_TAG,
-  type MetricSources,
-  SERVICE_TAG,
-} from './metrics.js';
+import { CAPACITY_METRICS, type CapacityMetric, INSTANCE_TAG, type MetricSources, SERVICE_TAG } from './metrics.js';
+import { EMITTED_STORE, MEANS_STORE, PANES_STORE } from './names.js';
+import { type CapacityOptions, type CapacityOptionsInput, capacityOptions } from './options.js';
 import {
   addToPane,
   buildProfile,
@@ -41,59 +37,13 @@ import {
 } from './profile.js';
 import type { EmittedFingerprint } from './state-serde.js';
 
-export const SAMPLES_TOPIC = 'metrics.samples';
-export const CAPACITY_TOPIC = 'region.capacity';
-export const PANES_STORE = 'capacity-fingerprint-panes';
-export const MEANS_STORE = 'capacity-fingerprint-means';
-export const EMITTED_STORE = 'capacity-fingerprint-emitted';
-
 /** Scope name of region-wide accumulators (a service name is never empty). */
 export const REGION_SCOPE = '';
 const SEP = '\u001f';
 
-export const capacityOptionsSchema = z.object({
-  paneMs: z.number().int().positive().default(60_000),
-  windowMs: z
-    .number()
-    .int()
-    .positive()
-    .default(15 * 60_000),
-  halfLivesMs: z.array(z.number().int().positive()).min(1).max(8).default([60_000, 300_000, 900_000]),
-  relativeAccuracy: z.number().positive().max(0.05).default(0.005),
-  checkIntervalMs: z.number().int().positive().default(10_000),
-  emitIntervalMs: z.number().int().positive().default(60_000),
-  p95ChangeThreshold: z.number().positive().default(DEFAULT_CHANGE_THRESHOLDS.p95Relative),
-  metricNames: z
-    .partialRecord(z.enum(CAPACITY_METRICS), z.union([z.string(), z.array(z.string()).min(1)]))
-    .optional()
-    .transform((m): MetricSources => ({ ...DEFAULT_METRIC_NAMES, ...m })),
-});
-
-export type CapacityOptions = z.output<typeof capacityOptionsSchema>;
-export type CapacityOptionsInput = z.input<typeof capacityOptionsSchema>;
-
-/** The HostSample fields this processor reads (schemas/host-sample.avsc). */
-export interface CapacitySample {
-  host: string;
-  region: string;
-  timestamp: number;
-  metrics: Record<string, number>;
-  tags?: Record<string, string>;
-}
-
-/** The CapacityFingerprint record (schemas/capacity-fingerprint.avsc). */
-export interface CapacityFingerprintRecord {
-  region: string;
-  version: number;
-  formatVersion: number;
-  windowStart: number;
-  windowEnd: number;
-  hostCount: number;
-  instanceCount: number;
-  serviceCount: number;
-  encoded: Buffer;
-  emittedAt: number;
-}
+/** The fields of a HostSample (schemas/records/host-sample.ts) this processor reads. */
+export type CapacitySample = Pick<HostSample, 'host' | 'region' | 'timestamp' | 'metrics'> &
+  Partial<Pick<HostSample, 'tags'>>;
 
 export function paneKey(region: string, scope: string, paneStart: number): string {
   // Zero-padded so the store's byte order is time order within a scope.
@@ -136,7 +86,7 @@ export function fingerprintRecord(
   version: number,
   emittedAt: number,
   relativeAccuracy: number,
-): CapacityFingerprintRecord {
+): CapacityFingerprint {
   return {
     region: profile.region,
     version,
@@ -151,20 +101,18 @@ export function fingerprintRecord(
   };
 }
 
-export class CapacityFingerprintProcessor
-  implements Processor<string, CapacitySample, string, CapacityFingerprintRecord>
-{
+export class CapacityFingerprintProcessor implements Processor<string, CapacitySample, string, CapacityFingerprint> {
   private readonly options: CapacityOptions;
-  private ctx!: ProcessorContext<string, CapacityFingerprintRecord>;
+  private ctx!: ProcessorContext<string, CapacityFingerprint>;
   private panes!: KeyValueStore<string, PaneState>;
   private means!: KeyValueStore<string, DecayedMeans>;
   private emitted!: KeyValueStore<string, EmittedFingerprint>;
 
   constructor(options: CapacityOptionsInput = {}) {
-    this.options = capacityOptionsSchema.parse(options);
+    this.options = capacityOptions(options);
   }
 
-  init(context: ProcessorContext<string, CapacityFingerprintRecord>): void {
+  init(context: ProcessorContext<string, CapacityFingerprint>): void {
     this.ctx = context;
     this.panes = context.getKeyValueStore(PANES_STORE);
     this.means = context.getKeyValueStore(MEANS_STORE);

@@ -3,36 +3,30 @@
  * repartition topic → CapacityFingerprintProcessor → region.capacity. Input and output serdes
  * default to Avro through the registry; tests may pass JSON serdes.
  */
-import { fileURLToPath } from 'node:url';
+import {
+  CAPACITY_FINGERPRINT_RECORD,
+  type CapacityFingerprint,
+} from '../../../schemas/records/capacity-fingerprint.js';
+import { HOST_SAMPLE_RECORD } from '../../../schemas/records/host-sample.js';
+import { CAPACITY_TOPIC, SAMPLES_TOPIC } from '../../catalogue.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import type { StreamRecord } from '../../runtime/record.js';
-import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import { recordSerde } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
-import {
-  CAPACITY_TOPIC,
-  CapacityFingerprintProcessor,
-  type CapacityFingerprintRecord,
-  type CapacityOptionsInput,
-  type CapacitySample,
-  EMITTED_STORE,
-  MEANS_STORE,
-  PANES_STORE,
-  SAMPLES_TOPIC,
-} from './processor.js';
+import { CAPACITY_APPLICATION_ID, EMITTED_STORE, MEANS_STORE, PANES_STORE, SAMPLES_BY_REGION_SUFFIX } from './names.js';
+import type { CapacityOptionsInput } from './options.js';
+import { CapacityFingerprintProcessor, type CapacitySample } from './processor.js';
 import { decayedMeansSerde, emittedSerde, paneSerde } from './state-serde.js';
-
-export const CAPACITY_APPLICATION_ID = 'foreshadow-capacity-fingerprint';
 
 export interface CapacityTopologyOptions extends CapacityOptionsInput {
   applicationId?: string;
   inputTopic?: string;
   outputTopic?: string;
   sampleSerde?: Serde<CapacitySample>;
-  fingerprintSerde?: Serde<CapacityFingerprintRecord>;
+  fingerprintSerde?: Serde<CapacityFingerprint>;
 }
-
-const schema = (name: string): string => fileURLToPath(new URL(`../../../schemas/${name}.avsc`, import.meta.url));
 
 /** Re-keys samples by region so that one task sees all of a region's hosts. */
 export class RegionKeyer implements Processor<string, CapacitySample, string, CapacitySample> {
@@ -57,11 +51,8 @@ export function capacityTopology(options: CapacityTopologyOptions = {}): Topolog
     fingerprintSerde,
     ...rest
   } = options;
-  const repartition = `${applicationId}-samples-by-region-repartition`;
-  const samples = validatedSerde(
-    'metrics.samples',
-    sampleSerde ?? avroSerde<CapacitySample>({ schemaPath: schema('host-sample') }),
-  );
+  const repartition = `${applicationId}-${SAMPLES_BY_REGION_SUFFIX}`;
+  const samples = validatedSerde(SAMPLES_TOPIC, sampleSerde ?? recordSerde(HOST_SAMPLE_RECORD));
   const t = new Topology(applicationId);
   t.addSource({
     name: 'samples',
@@ -99,8 +90,7 @@ export function capacityTopology(options: CapacityTopologyOptions = {}): Topolog
       name: 'fingerprints-out',
       topic: outputTopic,
       keySerde: stringSerde,
-      valueSerde:
-        fingerprintSerde ?? avroSerde<CapacityFingerprintRecord>({ schemaPath: schema('capacity-fingerprint') }),
+      valueSerde: fingerprintSerde ?? recordSerde(CAPACITY_FINGERPRINT_RECORD),
     },
     ['capacity-fingerprint'],
   );

@@ -13,17 +13,15 @@
  * wall-clock one, so edges decay even when evidence stops) publishes a DAG when its shape changed
  * or `emitIntervalMs` passed.
  */
-import { z } from 'zod';
+import type { DependencyDag } from '../../../schemas/records/dependency-dag.js';
 import { ForeshadowError } from '../../runtime/errors.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
 import { invalidRecord } from '../../validation/checks.js';
 import type { DagDocument } from './dag.js';
-import { DEFAULT_EDGE_POLICY } from './edges.js';
 import { type EvidenceKind, evidenceProblems, isEvidence } from './evidence.js';
 import {
-  DEFAULT_MAPPER_OPTIONS,
   evidenceRegion,
   ingestEvidence,
   type MapperOptions,
@@ -31,48 +29,13 @@ import {
   nextDag,
   type RegionDependencyState,
 } from './mapper.js';
-
-export const CONFIGS_TOPIC = 'topology.configs';
-export const DISCOVERY_TOPIC = 'topology.discovery';
-export const FLOWS_TOPIC = 'topology.flows';
-export const SPANS_TOPIC = 'topology.spans';
-export const DEPENDENCIES_TOPIC = 'region.dependencies';
-export const STATE_STORE = 'dependency-map-state';
-
-export const dependencyMapOptionsSchema = z.object({
-  /** Region for evidence that names none (single-region deployments). */
-  defaultRegion: z.string().min(1).default('default'),
-  checkIntervalMs: z.number().int().positive().default(10_000),
-  emitIntervalMs: z
-    .number()
-    .int()
-    .positive()
-    .default(5 * 60_000),
-  minConfidence: z.number().min(0).max(1).default(DEFAULT_EDGE_POLICY.minConfidence),
-  ttlMs: z
-    .object({
-      config: z.number().int().positive(),
-      discovery: z.number().int().positive(),
-      flow: z.number().int().positive(),
-      span: z.number().int().positive(),
-    })
-    .default({ ...DEFAULT_EDGE_POLICY.ttlMs }),
-  minCount: z
-    .object({
-      config: z.number().int().min(1),
-      discovery: z.number().int().min(1),
-      flow: z.number().int().min(1),
-      span: z.number().int().min(1),
-    })
-    .default({ ...DEFAULT_EDGE_POLICY.minCount }),
-  pendingTtlMs: z.number().int().positive().default(DEFAULT_MAPPER_OPTIONS.pendingTtlMs),
-  topics: z
-    .object({ configs: z.string(), discovery: z.string(), flows: z.string(), spans: z.string() })
-    .default({ configs: CONFIGS_TOPIC, discovery: DISCOVERY_TOPIC, flows: FLOWS_TOPIC, spans: SPANS_TOPIC }),
-});
-
-export type DependencyMapOptions = z.output<typeof dependencyMapOptionsSchema>;
-export type DependencyMapOptionsInput = z.input<typeof dependencyMapOptionsSchema>;
+import { STATE_STORE } from './names.js';
+import {
+  type DependencyMapOptions,
+  type DependencyMapOptionsInput,
+  dependencyMapOptions,
+  mapperOptions,
+} from './options.js';
 
 /** A tagged evidence record, as it travels through the repartition topic. */
 export interface TaggedEvidence {
@@ -82,19 +45,7 @@ export interface TaggedEvidence {
   value: unknown;
 }
 
-/** The DependencyDag record (schemas/dependency-dag.avsc). */
-export interface DependencyDagRecord {
-  region: string;
-  version: number;
-  generatedAt: number;
-  nodeCount: number;
-  edgeCount: number;
-  cycleCount: number;
-  levelCount: number;
-  dag: string;
-}
-
-export function dagRecord(dag: DagDocument): DependencyDagRecord {
+export function dagRecord(dag: DagDocument): DependencyDag {
   return {
     region: dag.region,
     version: dag.version,
@@ -107,19 +58,6 @@ export function dagRecord(dag: DagDocument): DependencyDagRecord {
   };
 }
 
-export function mapperOptions(o: DependencyMapOptions): MapperOptions {
-  return {
-    ...DEFAULT_MAPPER_OPTIONS,
-    pendingTtlMs: o.pendingTtlMs,
-    policy: {
-      ...DEFAULT_EDGE_POLICY,
-      minConfidence: o.minConfidence,
-      ttlMs: { ...o.ttlMs },
-      minCount: { ...o.minCount },
-    },
-  };
-}
-
 /** Tags evidence with its kind (from the source topic) and re-keys it by region. */
 export class EvidenceTagger implements Processor<string | null, unknown, string, TaggedEvidence> {
   private readonly options: DependencyMapOptions;
@@ -127,7 +65,7 @@ export class EvidenceTagger implements Processor<string | null, unknown, string,
   private ctx!: ProcessorContext<string, TaggedEvidence>;
 
   constructor(options: DependencyMapOptionsInput = {}) {
-    this.options = dependencyMapOptionsSchema.parse(options);
+    this.options = dependencyMapOptions(options);
     const t = this.options.topics;
     this.kinds = new Map<string, EvidenceKind>([
       [t.configs, 'config'],
@@ -161,18 +99,18 @@ export class EvidenceTagger implements Processor<string | null, unknown, string,
   }
 }
 
-export class DependencyMapProcessor implements Processor<string, TaggedEvidence, string, DependencyDagRecord> {
+export class DependencyMapProcessor implements Processor<string, TaggedEvidence, string, DependencyDag> {
   private readonly options: DependencyMapOptions;
   private readonly mapper: MapperOptions;
-  private ctx!: ProcessorContext<string, DependencyDagRecord>;
+  private ctx!: ProcessorContext<string, DependencyDag>;
   private store!: KeyValueStore<string, RegionDependencyState>;
 
   constructor(options: DependencyMapOptionsInput = {}) {
-    this.options = dependencyMapOptionsSchema.parse(options);
+    this.options = dependencyMapOptions(options);
     this.mapper = mapperOptions(this.options);
   }
 
-  init(context: ProcessorContext<string, DependencyDagRecord>): void {
+  init(context: ProcessorContext<string, DependencyDag>): void {
     this.ctx = context;
     this.store = context.getKeyValueStore(STATE_STORE);
     context.schedule(this.options.checkIntervalMs, 'stream-time', (ts) => this.publish(ts));

@@ -3,27 +3,20 @@
  * repartition topic → DependencyMapProcessor → region.dependencies. The output serde defaults to
  * Avro through the registry (schemas/dependency-dag.avsc); tests may pass a JSON serde.
  */
-import { fileURLToPath } from 'node:url';
-import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { DEPENDENCY_DAG_RECORD, type DependencyDag } from '../../../schemas/records/dependency-dag.js';
+import { DEPENDENCIES_TOPIC } from '../../catalogue.js';
+import { jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import { recordSerde } from '../../topic-serdes.js';
 import type { RegionDependencyState } from './mapper.js';
-import {
-  DEPENDENCIES_TOPIC,
-  type DependencyDagRecord,
-  type DependencyMapOptionsInput,
-  DependencyMapProcessor,
-  dependencyMapOptionsSchema,
-  EvidenceTagger,
-  STATE_STORE,
-  type TaggedEvidence,
-} from './processor.js';
-
-export const DEPENDENCY_MAP_APPLICATION_ID = 'foreshadow-dependency-map';
+import { DEPENDENCY_MAP_APPLICATION_ID, EVIDENCE_BY_REGION_SUFFIX, STATE_STORE } from './names.js';
+import { type DependencyMapOptionsInput, dependencyMapOptions } from './options.js';
+import { DependencyMapProcessor, EvidenceTagger, type TaggedEvidence } from './processor.js';
 
 export interface DependencyMapTopologyOptions extends DependencyMapOptionsInput {
   applicationId?: string;
   outputTopic?: string;
-  dagSerde?: Serde<DependencyDagRecord>;
+  dagSerde?: Serde<DependencyDag>;
 }
 
 /** Keys may be absent on evidence topics (flows, spans): a null-tolerant string serde. */
@@ -39,8 +32,8 @@ export function dependencyMapTopology(options: DependencyMapTopologyOptions = {}
     dagSerde,
     ...rest
   } = options;
-  const parsed = dependencyMapOptionsSchema.parse(rest);
-  const repartition = `${applicationId}-dependency-evidence-repartition`;
+  const parsed = dependencyMapOptions(rest);
+  const repartition = `${applicationId}-${EVIDENCE_BY_REGION_SUFFIX}`;
   const t = new Topology(applicationId);
   const topics = parsed.topics;
   t.addSource({
@@ -74,11 +67,7 @@ export function dependencyMapTopology(options: DependencyMapTopologyOptions = {}
       name: 'dags-out',
       topic: outputTopic,
       keySerde: stringSerde,
-      valueSerde:
-        dagSerde ??
-        avroSerde<DependencyDagRecord>({
-          schemaPath: fileURLToPath(new URL('../../../schemas/dependency-dag.avsc', import.meta.url)),
-        }),
+      valueSerde: dagSerde ?? recordSerde(DEPENDENCY_DAG_RECORD),
     },
     ['dependency-map'],
   );

@@ -4,8 +4,9 @@
  * of one dependency cycle, which must start together) at one level; it is started as soon as the
  * units it depends on are ready, not when a whole level is (region-failover.ts).
  */
+import type { ServiceLaunch } from '../../../schemas/records/failover-command.js';
+import type { BlueprintService, ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
 import { ForeshadowError } from '../../runtime/errors.js';
-import type { BlueprintService, ServiceLaunch, ShadowBlueprint } from './types.js';
 
 export interface LaunchLevel {
   level: number;

@@ -11,24 +11,28 @@
  * Why not level by level (the earlier design): every level waited for the slowest instance of the
  * level before, and every service's instance boot waited for its dependencies, so an 11-level DAG
  * paid 11 boots in a row and the blueprint-driven failover was slower than a cold start
- * (bench/region-failover). Now boots overlap completely and only service starts follow the DAG.
+ * (the region model, bench/region-failover/model). Now boots overlap completely and only service starts follow the DAG.
  *
  * Start commands (`startCommands`): by default units that become startable at the same moment go
  * out in one LAUNCH_LEVEL (`level` = the lowest of their levels), so the starts advance in waves of
  * the DAG; `per-unit` sends one LAUNCH_LEVEL per unit, so a unit never waits for a batch-mate. Why
  * batches by default: a region's commands share a partition of failover.commands, and the actuator
  * consumer (sinks/framework) handles one record at a time per partition, so per-unit commands would
- * run every start one after another. In the region drill (40 services, 11 levels) per-unit commands
+ * run every start one after another. In the region model (40 services, 11 levels) per-unit commands
  * take 205 s with an actuator running a region's commands concurrently but 469 s with one running
  * them in turn; batches take 228 s and 239 s (with everything booted up front the starts take about
  * equally long, so a batch holds little back). Capacity goes first, so a one-at-a-time actuator
  * boots everything before starting anything. Each command is timed out and retried on its own.
  * A drill (dryRun) runs the very same plan; its commands carry dryRun=true so only a simulated
- * provider acts.
+ * provider acts. In advise mode the plan is recommended whole (`adviseRegionFailover`): every
+ * command act mode would send in turn, each step assumed to succeed, all advisory, so no actuator
+ * carries any of them out.
  */
-import type { ActuationResult } from '../shadow-manager/types.js';
+import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
+import type { FailoverCommand, FailoverCommandType } from '../../../schemas/records/failover-command.js';
+import type { FailoverEvent } from '../../../schemas/records/failover-event.js';
+import type { ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
 import { type LaunchUnit, planLaunches } from './launch-plan.js';
-import type { FailoverCommand, FailoverCommandType, FailoverEvent, ShadowBlueprint } from './types.js';
 
 export { type LaunchLevel, type LaunchUnit, planLaunches, planLevels } from './launch-plan.js';
 
@@ -72,6 +76,8 @@ export interface RegionFailover {
   /** Attempt of the current non-launch step. */
   attempts: number;
   stepTimings: { step: string; ms: number }[];
+  /** Recommended only (advise mode). Absent (false) in failovers stored before advise mode. */
+  advisory?: boolean;
 }
 
 export interface RegionLimits {
@@ -114,6 +120,7 @@ function command(f: RegionFailover, type: FailoverCommandType, now: number, batc
     dryRun: f.dryRun,
     provisionOnly: first?.kind === 'provision',
     issuedAt: now,
+    advisory: f.advisory === true,
   };
 }
 
@@ -138,6 +145,7 @@ export function regionEvent(
     elapsedMs: Math.max(0, now - f.startedAt),
     detail,
     timestamp: now,
+    advisory: f.advisory === true,
   };
 }
 
@@ -215,6 +223,8 @@ export interface StartInput {
   trigger: string;
   now: number;
   startCommands?: StartCommands;
+  /** Advise mode: the failover is a recommendation (see adviseRegionFailover). */
+  advisory?: boolean;
 }
 
 /** Throws a VALIDATION_FAILED ForeshadowError when the blueprint's launch order is inconsistent. */
@@ -254,6 +264,7 @@ export function startRegionFailover(input: StartInput): RegionTransition {
     pendingCommandId: '',
     attempts: 1,
     stepTimings: [],
+    advisory: input.advisory === true,
   };
   const levels = new Set(starts.map((u) => u.level)).size;
   const detected = regionEvent(
@@ -437,6 +448,64 @@ export function onRegionTick(f: RegionFailover, now: number, limits: RegionLimit
     if (!isRegionFailoverOpen(t.failover)) break;
   }
   return t;
+}
+
+function syntheticSuccess(c: FailoverCommand, now: number): ActuationResult {
+  return {
+    commandId: c.commandId,
+    commandType: c.type,
+    subject: c.primaryRegion,
+    provider: 'advice',
+    epoch: c.epoch,
+    status: 'SUCCEEDED',
+    retriable: false,
+    address: '',
+    lagBytes: null,
+    lagMs: null,
+    durationMs: 0,
+    attempt: 1,
+    detail: '',
+    timestamp: now,
+  };
+}
+
+const commandLabel = (c: FailoverCommand): string =>
+  c.type !== 'LAUNCH_LEVEL'
+    ? c.type
+    : c.provisionOnly
+      ? `CAPACITY (${c.services.reduce((n, s) => n + s.instances, 0)} instances)`
+      : `L${c.level} ${c.services.map((s) => s.service).join(',')}`;
+
+/**
+ * Advise mode: the whole failover at once, each command answered as if it had succeeded, so the
+ * recommendation holds every command act mode would send in turn (capacity, each start wave,
+ * networking, redirect, replication), all advisory. The events are the start (what triggered it)
+ * and one FAILOVER_RECOMMENDED listing the commands: per-step events would claim effects that
+ * never happened. Ends DONE: nothing waits for an actuator.
+ */
+export function adviseRegionFailover(t: RegionTransition, now: number, limits: RegionLimits): RegionTransition {
+  let f: RegionFailover = { ...t.failover, advisory: true };
+  const commands = t.commands.map((c) => ({ ...c, advisory: true }));
+  let pending = [...commands];
+  while (pending.length > 0 && isRegionFailoverOpen(f)) {
+    const next: FailoverCommand[] = [];
+    for (const c of pending) {
+      if (!isRegionFailoverOpen(f)) break;
+      const step = onRegionResult(f, syntheticSuccess(c, now), now, limits);
+      f = { ...step.failover, advisory: true };
+      next.push(...step.commands.map((x) => ({ ...x, advisory: true })));
+    }
+    commands.push(...next);
+    pending = next;
+  }
+  const start = t.events.slice(0, 1).map((e) => ({ ...e, advisory: true }));
+  const recommended = regionEvent(
+    f,
+    'FAILOVER_RECOMMENDED',
+    now,
+    `advise mode, nothing carried out: ${commands.map(commandLabel).join(' → ')}`,
+  );
+  return { failover: f, commands, events: [...start, recommended] };
 }
 
 /** A real failover pre-empts a drill in progress: the drill is aborted and logged. */

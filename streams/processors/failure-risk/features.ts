@@ -3,7 +3,7 @@
  *
  * - deviation: robust deviation of each metric from its (seasonal) baseline, smoothed over a few
  *   samples so one spike is not a deviation; how many metrics deviate together;
- * - the streaming anomaly score (the NAB-benchmarked scorer);
+ * - the streaming anomaly evidence (the graded output of the NAB-benchmarked scorer);
  * - trend: least-squares slope over a sliding window for filling resources, giving time to
  *   exhaustion (memory, disk); the windows keep running moments (`sliding-fit.ts`), so a sample
  *   costs O(1) instead of a regression over the whole window;
@@ -12,14 +12,13 @@
  * - missing samples: the gap before this sample in expected sampling intervals;
  * - failed deployments on the host (decayed count), fed by the deployments table.
  */
-import { linearRegression } from 'simple-statistics';
 import { robustDeviation } from '../host-baseline/baseline.js';
 import { canonicalMetric } from '../metric-ingest/canonical.js';
 import {
   type AnomalyOptions,
   DEFAULT_ANOMALY_OPTIONS,
   type HostScorerState,
-  hostAnomalyScore,
+  hostAnomalyEvidence,
   newHostScorer,
 } from './anomaly-scorer.js';
 import { fitLine, newSlidingFit, pushPoint, type SlidingFit, windowSize } from './sliding-fit.js';
@@ -116,12 +115,6 @@ export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
   anomaly: DEFAULT_ANOMALY_OPTIONS,
 };
 
-/** A plain window of points (the reference regression `slopePerHour` takes). */
-export interface Series {
-  t: number[];
-  v: number[];
-}
-
 export interface HostFeatureState {
   scorer: HostScorerState;
   smoothedZ: Record<string, number>;
@@ -173,26 +166,6 @@ function windowOf(state: HostFeatureState, name: string): SlidingFit {
     state.trend[name] = w;
   }
   return w;
-}
-
-/**
- * Least-squares slope per hour of a plain window, the fitted value at its last point, and R²: the
- * reference the incremental windows are tested against (the engine itself uses `fitLine`).
- */
-export function slopePerHour(s: Series): { slope: number; fitted: number; r2: number } | null {
-  if (s.t.length < 2) return null;
-  const t0 = s.t[s.t.length - 1]!;
-  const pts = s.t.map((t, i) => [(t - t0) / 3_600_000, s.v[i]!]);
-  const { m, b } = linearRegression(pts);
-  if (!Number.isFinite(m) || !Number.isFinite(b)) return null;
-  const mean = s.v.reduce((a, c) => a + c, 0) / s.v.length;
-  let ssTot = 0;
-  let ssRes = 0;
-  for (const [x, y] of pts as Array<[number, number]>) {
-    ssTot += (y - mean) ** 2;
-    ssRes += (y - (m * x + b)) ** 2;
-  }
-  return { slope: m, fitted: b, r2: ssTot > 0 ? 1 - ssRes / ssTot : 0 };
 }
 
 /** Hours until a series growing linearly at `slope` per hour from `level` reaches `capacity`. */
@@ -249,7 +222,7 @@ export function updateFeatures(
     if (Math.abs(sz) > deviationScore) deviationScore = Math.abs(sz);
     if (Math.abs(sz) >= opts.deviationZ) deviatingMetrics.push(name);
   }
-  const anomalyScore = hostAnomalyScore(state.scorer, sample, opts.anomaly);
+  const anomalyScore = hostAnomalyEvidence(state.scorer, sample, opts.anomaly);
 
   // Filling resources: linear trend to capacity.
   let exhaustionMs: number | null = null;

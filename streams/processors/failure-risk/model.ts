@@ -1,9 +1,16 @@
 /**
  * Online logistic regression for P(host fails within the horizon | features), trained one
- * labelled example at a time (SGD on the log loss). It starts from a hand-set prior (weights that
+ * labelled example at a time on the log loss. It starts from a hand-set prior (weights that
  * encode "exhaustion within the horizon, a collapsing error rate and missing heartbeats mean
  * trouble") and is regularised towards that prior rather than towards zero, so a handful of labels
  * adjusts it without erasing what it knew before any failure was seen.
+ *
+ * Steps are AdaGrad's (Duchi, Hazan & Singer 2011): each weight's step shrinks with the squared
+ * gradients that weight has seen, not with the number of examples. The features are sparse (a
+ * healthy host's are nearly all zero, and healthy hosts give almost every example), so a global
+ * step decay starved the failure features of learning: after a fleet's 160,000 examples the
+ * earlier SGD had a step 13x smaller for `exhaustion`, whose weight had only moved on the few
+ * hundred examples near failures. The step size was chosen on a validation fleet (README).
  */
 import { FEATURES, type FeatureName, type FeatureVector } from './features.js';
 
@@ -12,15 +19,19 @@ export interface ModelState {
   bias: number;
   updates: number;
   positives: number;
+  /** AdaGrad's sums of squared gradients, per weight and of the bias (absent before the first step). */
+  gradSq?: Record<FeatureName, number>;
+  biasGradSq?: number;
 }
 
 export interface ModelOptions {
+  /** AdaGrad's base step. */
   learningRate: number;
   /** L2 pull towards the prior per update. */
   priorStrength: number;
 }
 
-export const DEFAULT_MODEL_OPTIONS: ModelOptions = { learningRate: 0.05, priorStrength: 1e-3 };
+export const DEFAULT_MODEL_OPTIONS: ModelOptions = { learningRate: 0.2, priorStrength: 1e-3 };
 
 export const PRIOR_MODEL: Readonly<ModelState> = {
   weights: {
@@ -43,8 +54,9 @@ export function newModel(): ModelState {
   return { ...PRIOR_MODEL, weights: { ...PRIOR_MODEL.weights } };
 }
 
+/** `logreg-v2.<updates>` (v1 was the plain-SGD model). */
 export function modelVersion(m: ModelState): string {
-  return `logreg-v1.${m.updates}`;
+  return `logreg-v2.${m.updates}`;
 }
 
 export function sigmoid(z: number): number {
@@ -95,7 +107,11 @@ function byContributionDescending(a: { contribution: number }, b: { contribution
   return b.contribution - a.contribution;
 }
 
-/** One SGD step on the (weighted) log loss; in place. */
+function zeroGradients(): Record<FeatureName, number> {
+  return Object.fromEntries(FEATURES.map((f) => [f, 0])) as Record<FeatureName, number>;
+}
+
+/** One AdaGrad step on the (weighted) log loss, pulled towards the prior; in place. */
 export function train(
   m: ModelState,
   x: FeatureVector,
@@ -103,15 +119,17 @@ export function train(
   weight = 1,
   opts: ModelOptions = DEFAULT_MODEL_OPTIONS,
 ): void {
-  const p = predict(m, x);
-  // The step shrinks slowly with experience so early labels move the model and later ones refine it.
-  const lr = (opts.learningRate * weight) / Math.sqrt(1 + m.updates / 1000);
-  const g = p - label;
+  const g = (predict(m, x) - label) * weight;
+  m.gradSq ??= zeroGradients();
+  const gs = m.gradSq;
   for (const f of FEATURES) {
-    const prior = PRIOR_MODEL.weights[f];
-    m.weights[f] -= lr * (g * x[f] + opts.priorStrength * (m.weights[f] - prior));
+    const gf = g * x[f] + opts.priorStrength * (m.weights[f] - PRIOR_MODEL.weights[f]);
+    gs[f] += gf * gf;
+    // +1 under the root: the first steps are at most the base step, not a jump of its size per unit gradient.
+    m.weights[f] -= (opts.learningRate * gf) / Math.sqrt(gs[f] + 1);
   }
-  m.bias -= lr * g;
+  m.biasGradSq = (m.biasGradSq ?? 0) + g * g;
+  m.bias -= (opts.learningRate * g) / Math.sqrt(m.biasGradSq + 1);
   m.updates++;
   if (label === 1) m.positives++;
 }

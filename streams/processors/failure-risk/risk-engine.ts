@@ -3,8 +3,14 @@
  * labelling that trains the model online. Every evaluated feature vector waits in the host's
  * `pending` list for one horizon: a failure of the host (or a failed deployment on it) within that
  * time makes it a positive example; surviving the horizon makes it a negative one.
+ *
+ * Where a labelled example goes is the caller's `learn`: `true` trains the model passed in, in
+ * place (one model object shared by every host is the fleet-wide model, as the fleet simulation
+ * runs it), a `Learner` receives the example instead (the processor publishes it for the fleet's
+ * one trainer, fleet-model.ts), `false` drops it (a frozen model).
  * Pure and synchronous: the processor, the fleet simulation and the tests all drive it the same way.
  */
+import type { HostRisk, RiskLevel } from '../../../schemas/records/host-risk.js';
 import {
   DEFAULT_FEATURE_OPTIONS,
   type FeatureOptions,
@@ -26,26 +32,6 @@ import {
   train,
 } from './model.js';
 import { fitLine, newSlidingFit, pushPoint, type SlidingFit, windowSize } from './sliding-fit.js';
-
-export type RiskLevel = 'OK' | 'WATCH' | 'WARNING' | 'CRITICAL';
-
-/** The health.risk record (schemas/host-risk.avsc). */
-export interface HostRisk {
-  host: string;
-  region: string;
-  zone: string;
-  timestamp: number;
-  horizonMs: number;
-  pFail: number;
-  level: RiskLevel;
-  trend: number;
-  rising: boolean;
-  deviating: boolean;
-  deviationScore: number;
-  timeToFailureMs: number | null;
-  drivers: Array<{ feature: string; value: number; contribution: number }>;
-  modelVersion: string;
-}
 
 export interface RiskOptions {
   features: FeatureOptions;
@@ -90,6 +76,18 @@ export const DEFAULT_RISK_OPTIONS: RiskOptions = {
 export interface PendingExample {
   t: number;
   x: FeatureVector;
+}
+
+/** Receives a labelled example: the features at `t`, its label and its weight. */
+export type Learner = (x: FeatureVector, label: 0 | 1, weight: number, t: number) => void;
+
+/** Where labelled examples go: `true` trains the given model in place, `false` drops them. */
+export type Learning = boolean | Learner;
+
+function learnerFor(model: ModelState, learn: Learning, opts: RiskOptions): Learner | undefined {
+  if (learn === false) return undefined;
+  if (learn === true) return (x, label, weight) => train(model, x, label, weight, opts.model);
+  return learn;
 }
 
 export interface HostRiskState {
@@ -151,20 +149,21 @@ export function maxLevel(a: RiskLevel, b: RiskLevel): RiskLevel {
 }
 
 /**
- * Examples that outlived the horizon without a failure are negatives: train on them (unless the
- * model is frozen, as for held-out evaluation). Returns how many settled.
+ * Examples that outlived the horizon without a failure are negatives: they go to `learn` (see the
+ * module comment). Returns how many settled.
  */
 export function settlePending(
   state: HostRiskState,
   model: ModelState,
   now: number,
   opts: RiskOptions = DEFAULT_RISK_OPTIONS,
-  learn = true,
+  learn: Learning = true,
 ): number {
+  const learner = learnerFor(model, learn, opts);
   let n = 0;
   while (state.pending.length > 0 && state.pending[0]!.t < now - opts.features.horizonMs) {
     const e = state.pending.shift()!;
-    if (learn) train(model, e.x, 0, 1, opts.model);
+    learner?.(e.x, 0, 1, e.t);
     n++;
   }
   return n;
@@ -182,7 +181,7 @@ export function evaluateSample(
     metrics: Readonly<Record<string, number>>;
   },
   opts: RiskOptions = DEFAULT_RISK_OPTIONS,
-  learn = true,
+  learn: Learning = true,
 ): HostRisk {
   const t = sample.timestamp;
   if (sample.region) state.region = sample.region;
@@ -284,7 +283,8 @@ const ZERO_FEATURES: FeatureVector = featureVector(0, 0, 0, 0, 0, 0, 0, 0, 0);
 /**
  * A labelled outcome for the host at `at`: every pending example within the horizon before it is a
  * positive. A host failure then clears the host's history (what follows is a different host life);
- * a failed deployment only labels. Returns the number of positives trained.
+ * a failed deployment only labels. Examples go to `learn` (see the module comment). Returns the
+ * number of positives.
  */
 export function applyOutcome(
   state: HostRiskState,
@@ -292,17 +292,19 @@ export function applyOutcome(
   at: number,
   kind: 'host-failure' | 'deployment-failure',
   opts: RiskOptions = DEFAULT_RISK_OPTIONS,
+  learn: Learning = true,
 ): number {
+  const learner = learnerFor(model, learn, opts);
   const weight = kind === 'host-failure' ? 1 : opts.deploymentLabelWeight;
   let n = 0;
   const keep: PendingExample[] = [];
   for (const e of state.pending) {
     if (e.t <= at && e.t >= at - opts.features.horizonMs) {
-      train(model, e.x, 1, weight, opts.model);
+      learner?.(e.x, 1, weight, e.t);
       n++;
     } else if (e.t > at) keep.push(e);
     else {
-      train(model, e.x, 0, 1, opts.model);
+      learner?.(e.x, 0, 1, e.t);
     }
   }
   if (kind === 'host-failure') {

@@ -5,9 +5,13 @@
  * example, a bit mask of its non-zero features followed by those values (most features are zero
  * on a healthy host: ~20 bytes instead of ~200 of JSON per example). Lossless.
  *
- * Versioned: [0xfb][kind 1][version 1]. State written before this codec (packed JSON, with trend
- * windows as plain {t, v} arrays and the risk history as riskT/riskP) is migrated on read: the
- * windows are rebuilt from their points, which is what the old code computed from on every sample.
+ * Versioned: [0xfb][kind 1][version]. Version 2 adds the anomaly ensemble's detectors to each
+ * metric scorer (context memory as raw bit-set words, the change-point hypotheses, the change
+ * likelihood); version 1 state is read and its scorers get fresh detectors, which relearn within a
+ * few hundred samples while the deviation detector goes on where it was. State written before this
+ * codec (packed JSON, with trend windows as plain {t, v} arrays and the risk history as
+ * riskT/riskP) is migrated on read the same way: the windows are rebuilt from their points, which
+ * is what the old code computed from on every sample.
  */
 import { ForeshadowError } from '../../runtime/errors.js';
 import { packedJsonSerde, type Serde } from '../../runtime/serdes.js';
@@ -26,13 +30,18 @@ import {
   StateWriter,
   writeHeader,
 } from '../host-baseline/binary-state.js';
-import type { MetricScorerState } from './anomaly-scorer.js';
+import { type MetricScorerState, newDetectors } from './anomaly-scorer.js';
+import type { BocpdState } from './detectors/bocpd.js';
+import type { ContextState } from './detectors/context.js';
+import type { LikelihoodState } from './detectors/likelihood.js';
 import { FEATURES, type FeatureVector, featureVector, type HostFeatureState } from './features.js';
 import type { HostRiskState, PendingExample } from './risk-engine.js';
 import { type SlidingFit, slidingFitOf } from './sliding-fit.js';
 
 export const HOST_RISK_STATE_KIND = 1;
-export const HOST_RISK_STATE_VERSION = 1;
+export const HOST_RISK_STATE_VERSION = 2;
+/** The version before the anomaly ensemble (scorers without detectors), still read. */
+const VERSION_WITHOUT_DETECTORS = 1;
 
 const writer = new StateWriter();
 
@@ -99,9 +108,14 @@ function writeScorer(w: StateWriter, s: MetricScorerState): void {
   w.f64(s.longVar);
   w.f64(s.longN);
   w.f64(s.cooldownLeft);
+  w.f64(s.restLeft);
+  writeContext(w, s.context);
+  w.f64s(s.novelty, 'recent novelty');
+  writeBocpd(w, s.bocpd);
+  writeLikelihood(w, s.change);
 }
 
-function readScorer(r: StateReader): MetricScorerState {
+function readScorer(r: StateReader, version: number): MetricScorerState {
   const baseline = readMetricBaseline(r);
   const errLevel = r.f64();
   const errSeasonal = r.f64();
@@ -110,7 +124,108 @@ function readScorer(r: StateReader): MetricScorerState {
   const longVar = r.f64();
   const longN = r.f64();
   const cooldownLeft = r.f64();
-  return { baseline, errLevel, errSeasonal, short, longMean, longVar, longN, cooldownLeft };
+  const detectors =
+    version === VERSION_WITHOUT_DETECTORS
+      ? newDetectors()
+      : {
+          restLeft: r.f64(),
+          context: readContext(r),
+          novelty: r.f64s(),
+          bocpd: readBocpd(r),
+          change: readLikelihood(r),
+        };
+  return { baseline, errLevel, errSeasonal, short, longMean, longVar, longN, cooldownLeft, ...detectors };
+}
+
+const BITS_DENSE = 0;
+const BITS_SPARSE = 1;
+
+/**
+ * A context memory: every word (dense), or only its non-zero words as (index, word) pairs when
+ * that is smaller, as it is for a quiet metric whose few patterns set a few bits.
+ */
+function writeBits(w: StateWriter, bits: Uint32Array, what: string): void {
+  let nonZero = 0;
+  for (let i = 0; i < bits.length; i++) if (bits[i] !== 0) nonZero++;
+  w.u32(bits.length, what);
+  if (nonZero * 6 < bits.length * 4) {
+    w.u8(BITS_SPARSE);
+    w.u32(nonZero, what);
+    w.reserve(nonZero * 6);
+    for (let i = 0; i < bits.length; i++) {
+      if (bits[i] === 0) continue;
+      w.putU16(i);
+      w.putU32(bits[i]!);
+    }
+    return;
+  }
+  w.u8(BITS_DENSE);
+  w.reserve(bits.length * 4);
+  for (let i = 0; i < bits.length; i++) w.putU32(bits[i]!);
+}
+
+function readBits(r: StateReader): Uint32Array {
+  const length = r.u32();
+  const kind = r.u8();
+  if (kind === BITS_DENSE) return Uint32Array.from(r.u32s(length));
+  if (kind !== BITS_SPARSE) r.fail(`unknown context memory encoding ${kind}`);
+  const bits = new Uint32Array(length);
+  const count = r.u32();
+  for (let k = 0; k < count; k++) {
+    const i = r.u16();
+    if (i >= length) r.fail(`context memory word ${i} out of range`);
+    bits[i] = r.u32();
+  }
+  return bits;
+}
+
+function writeContext(w: StateWriter, c: ContextState): void {
+  w.f64(c.count);
+  w.f64(c.lo);
+  w.f64(c.hi);
+  w.u16(c.recent.length, 'context facts');
+  for (const f of c.recent) w.u16(f, 'context fact');
+  writeBits(w, c.current, 'context memory');
+  writeBits(w, c.previous, 'context memory');
+  w.u32(c.age, 'context epoch age');
+}
+
+function readContext(r: StateReader): ContextState {
+  const count = r.f64();
+  const lo = r.f64();
+  const hi = r.f64();
+  const facts = r.u16();
+  const recent: number[] = [];
+  for (let i = 0; i < facts; i++) recent.push(r.u16());
+  const current = readBits(r);
+  const previous = readBits(r);
+  return { count, lo, hi, recent, current, previous, age: r.u32() };
+}
+
+function writeBocpd(w: StateWriter, b: BocpdState): void {
+  w.f64s(b.p, 'change-point hypotheses');
+  w.f64sRaw(b.run, 0, b.run.length);
+  w.f64sRaw(b.n, 0, b.n.length);
+  w.f64sRaw(b.mean, 0, b.mean.length);
+  w.f64sRaw(b.m2, 0, b.m2.length);
+}
+
+function readBocpd(r: StateReader): BocpdState {
+  const p = r.f64s();
+  const k = p.length;
+  return { p, run: r.f64sRaw(k), n: r.f64sRaw(k), mean: r.f64sRaw(k), m2: r.f64sRaw(k) };
+}
+
+function writeLikelihood(w: StateWriter, l: LikelihoodState): void {
+  w.f64s(l.short, 'likelihood window');
+  w.f64(l.longMean);
+  w.f64(l.longVar);
+  w.f64(l.longN);
+}
+
+function readLikelihood(r: StateReader): LikelihoodState {
+  const short = r.f64s();
+  return { short, longMean: r.f64(), longVar: r.f64(), longN: r.f64() };
 }
 
 function writePending(w: StateWriter, pending: readonly PendingExample[]): void {
@@ -212,7 +327,9 @@ function encodeHostRisk(state: HostRiskState): Buffer {
 
 function decodeHostRisk(data: Buffer): HostRiskState {
   const r = new StateReader(data, 'failure-risk host state');
-  if (!readHeader(r, data, HOST_RISK_STATE_KIND, HOST_RISK_STATE_VERSION)) return migrateLegacy(data);
+  // Version 1 is read too; anything else goes through readHeader, which names the mismatch.
+  const version = data.length > 2 && data[2] === VERSION_WITHOUT_DETECTORS ? data[2] : HOST_RISK_STATE_VERSION;
+  if (!readHeader(r, data, HOST_RISK_STATE_KIND, version)) return migrateLegacy(data);
   const host = r.str();
   const region = r.str();
   const zone = r.str();
@@ -228,7 +345,7 @@ function decodeHostRisk(data: Buffer): HostRiskState {
   const scorerCount = r.u16();
   for (let i = 0; i < scorerCount; i++) {
     const n = nameAt(r, names);
-    metrics[n] = readScorer(r);
+    metrics[n] = readScorer(r, version);
   }
   const smoothedZ: Record<string, number> = {};
   const smoothedCount = r.u16();
@@ -290,7 +407,7 @@ function migrateLegacy(data: Buffer): HostRiskState {
   const old = features as unknown as HostFeatureState;
   const scorers: Record<string, MetricScorerState> = {};
   for (const [name, m] of Object.entries(old.scorer?.metrics ?? {}))
-    scorers[name] = { ...m, baseline: legacyMetricBaseline(m.baseline) };
+    scorers[name] = { ...m, baseline: legacyMetricBaseline(m.baseline), ...newDetectors() };
   return {
     ...(rest as unknown as HostRiskState),
     features: { ...old, scorer: { metrics: scorers }, trend },
@@ -312,7 +429,14 @@ export function hostRiskHeapBytes(state: HostRiskState): number {
   let bytes = 500;
   for (const n in f.scorer.metrics) {
     const s = f.scorer.metrics[n]!;
-    bytes += metricBaselineHeapBytes(s.baseline) + 8 * s.short.length + 300;
+    // Detectors: two bit sets, the change-point hypotheses (five numbers each), short lists.
+    bytes +=
+      metricBaselineHeapBytes(s.baseline) +
+      8 * s.short.length +
+      300 +
+      4 * (s.context.current.length + s.context.previous.length) +
+      48 * s.bocpd.p.length +
+      500;
   }
   for (const n in f.trend) bytes += 16 * f.trend[n]!.t.length + 150;
   bytes += 16 * state.riskTrend.t.length + 150;

@@ -1,42 +1,50 @@
 /**
  * Wiring of the failure-risk processors:
  *   metrics.samples -> failure-risk -> health.risk
- *   host.failures -> host-failure-outcomes
- *   deployments -> deployment-labels -> <app>-deployment-failures-repartition (key = host) -> deployment-outcomes
+ *                                  \-> <app>-risk-examples (labelled examples for the fleet's trainer)
+ *   host.failures -> host-failure-outcomes -> <app>-risk-examples
+ *   deployments -> deployment-labels -> <app>-deployment-failures-repartition (key = host) -> deployment-outcomes -> <app>-risk-examples
+ * The trainer (its own app, fleet-model.ts) turns the examples into the fleet's model; the
+ * processors score with the model the `modelFeed` holds (the prior when none is given).
  * The repartition step puts a deployment's label on the partition of its host, where that host's
  * state and the task's model live. Serdes are injectable so unit tests run without a registry.
  * host.failures is joined with the samples in the per-host store, so the two are co-partitioned
  * (same key, same partition count); deployments, though re-keyed here, needs that count too, since
  * the runtime runs the whole topology as one sub-topology (streams/catalogue.ts explains).
  */
-import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { DEPLOYMENT_RECORD } from '../../../schemas/records/deployment.js';
+import { HOST_FAILURE_RECORD, type HostFailure } from '../../../schemas/records/host-failure.js';
+import { HOST_RISK_RECORD, type HostRisk } from '../../../schemas/records/host-risk.js';
+import { HOST_SAMPLE_RECORD, type HostSample } from '../../../schemas/records/host-sample.js';
+import { DEPLOYMENTS_TOPIC, FAILURES_TOPIC, RISK_TOPIC, SAMPLES_TOPIC } from '../../catalogue.js';
+import { jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, recordKeyString, Topology } from '../../runtime/topology.js';
+import { recordSerde } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
 import {
   DEFAULT_STATE_CACHE,
   HOST_STATE_UNCOMMITTED_WRITES,
   type StateCacheBudget,
 } from '../host-baseline/state-cache-budget.js';
-import type { HostSample } from '../metric-ingest/types.js';
+import { type ModelFeed, priorModelFeed, type RiskExample, riskExampleSerde } from './fleet-model.js';
 import {
   DEPLOYMENT_LABELS_SUFFIX,
   DEPLOYMENT_STORE,
-  DEPLOYMENTS_TOPIC,
-  type Deployment,
+  examplesTopic,
+  FAILURE_RISK_APPLICATION_ID,
+  HOST_STORE,
+} from './names.js';
+import type { FailureRiskOptions } from './options.js';
+import {
+  type DeploymentInput,
   type DeploymentLabel,
   DeploymentLabelProcessor,
-  FAILURES_TOPIC,
-  type FailureRiskOptions,
+  EXAMPLES_CHILD,
   FailureRiskProcessor,
-  HOST_STORE,
-  type HostFailure,
-  MODEL_STORE,
-  RISK_TOPIC,
+  RISK_CHILD,
   RiskOutcomeProcessor,
-  SAMPLES_TOPIC,
-} from './failure-risk-processor.js';
-import type { ModelState } from './model.js';
-import type { HostRisk, HostRiskState } from './risk-engine.js';
+} from './processor.js';
+import type { HostRiskState } from './risk-engine.js';
 import { hostRiskHeapBytes, hostRiskStateSerde } from './risk-state-codec.js';
 
 export interface FailureRiskTopologyOptions {
@@ -47,15 +55,19 @@ export interface FailureRiskTopologyOptions {
   riskTopic?: string;
   sampleSerde?: Serde<HostSample>;
   failureSerde?: Serde<HostFailure>;
-  deploymentSerde?: Serde<Deployment | null>;
+  deploymentSerde?: Serde<DeploymentInput | null>;
   riskSerde?: Serde<HostRisk>;
   processor?: Partial<FailureRiskOptions>;
+  /** The fleet model to score with (fleet-model.ts); default the prior, for runs without a trainer. */
+  modelFeed?: ModelFeed;
+  /** Where labelled examples go; default `<applicationId>-risk-examples`. */
+  examplesTopic?: string;
   /** Per task: memory for committed host states kept between records (DEFAULT_STATE_CACHE). */
   stateCache?: StateCacheBudget;
 }
 
 export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): Topology {
-  const appId = o.applicationId ?? 'foreshadow-failure-risk';
+  const appId = o.applicationId ?? FAILURE_RISK_APPLICATION_ID;
   const labelsTopic = `${appId}-${DEPLOYMENT_LABELS_SUFFIX}`;
   const t = new Topology(appId);
   t.limitUncommittedWrites(HOST_STATE_UNCOMMITTED_WRITES);
@@ -63,30 +75,21 @@ export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): To
     name: 'samples',
     topics: [o.samplesTopic ?? SAMPLES_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde(
-      'metrics.samples',
-      o.sampleSerde ?? avroSerde<HostSample>({ schemaPath: 'schemas/host-sample.avsc' }),
-    ),
+    valueSerde: validatedSerde(SAMPLES_TOPIC, o.sampleSerde ?? recordSerde(HOST_SAMPLE_RECORD)),
     timestampExtractor: (r) => r.value.timestamp,
   });
   t.addSource({
     name: 'failures',
     topics: [o.failuresTopic ?? FAILURES_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde(
-      'host.failures',
-      o.failureSerde ?? avroSerde<HostFailure>({ schemaPath: 'schemas/host-failure.avsc' }),
-    ),
+    valueSerde: validatedSerde(FAILURES_TOPIC, o.failureSerde ?? recordSerde(HOST_FAILURE_RECORD)),
     timestampExtractor: (r) => r.value.timestamp,
   });
   t.addSource({
     name: 'deployments',
     topics: [o.deploymentsTopic ?? DEPLOYMENTS_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde(
-      'deployments',
-      o.deploymentSerde ?? avroSerde<Deployment | null>({ schemaPath: 'schemas/deployment.avsc' }),
-    ),
+    valueSerde: validatedSerde(DEPLOYMENTS_TOPIC, o.deploymentSerde ?? recordSerde(DEPLOYMENT_RECORD)),
   });
   t.addSource({
     name: 'deployment-failures',
@@ -96,10 +99,13 @@ export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): To
   });
   t.addInternalTopic({ name: labelsTopic, kind: 'repartition' });
 
-  t.addProcessor('failure-risk', () => new FailureRiskProcessor(o.processor), ['samples']);
-  t.addProcessor('host-failure-outcomes', () => new RiskOutcomeProcessor('host-failure', o.processor), ['failures']);
+  const feed = o.modelFeed ?? priorModelFeed();
+  t.addProcessor('failure-risk', () => new FailureRiskProcessor(o.processor, feed), ['samples']);
+  t.addProcessor('host-failure-outcomes', () => new RiskOutcomeProcessor('host-failure', o.processor, feed), [
+    'failures',
+  ]);
   t.addProcessor('deployment-labels', () => new DeploymentLabelProcessor(), ['deployments']);
-  t.addProcessor('deployment-outcomes', () => new RiskOutcomeProcessor('deployment-failure', o.processor), [
+  t.addProcessor('deployment-outcomes', () => new RiskOutcomeProcessor('deployment-failure', o.processor, feed), [
     'deployment-failures',
   ]);
 
@@ -119,15 +125,6 @@ export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): To
     learners,
   );
   t.addStateStore(
-    // Read and written on every sample: kept decoded (one small object per task).
-    keyValueStoreSpec<string, ModelState>(MODEL_STORE, {
-      keySerde: stringSerde,
-      valueSerde: jsonSerde<ModelState>(),
-      decodedCacheMaxBytes: 64 * 1024,
-    }),
-    learners,
-  );
-  t.addStateStore(
     keyValueStoreSpec<string, string>(DEPLOYMENT_STORE, { keySerde: stringSerde, valueSerde: jsonSerde<string>() }),
     ['deployment-labels'],
   );
@@ -141,12 +138,23 @@ export function buildFailureRiskTopology(o: FailureRiskTopologyOptions = {}): To
     },
     ['deployment-labels'],
   );
+  t.addSink<string, RiskExample>(
+    {
+      name: EXAMPLES_CHILD,
+      topic: o.examplesTopic ?? examplesTopic(appId),
+      keySerde: stringSerde,
+      valueSerde: riskExampleSerde(),
+      // One partition: the fleet has one trainer.
+      partitioner: () => 0,
+    },
+    learners,
+  );
   t.addSink(
     {
-      name: 'risk-out',
+      name: RISK_CHILD,
       topic: o.riskTopic ?? RISK_TOPIC,
       keySerde: stringSerde,
-      valueSerde: o.riskSerde ?? avroSerde<HostRisk>({ schemaPath: 'schemas/host-risk.avsc' }),
+      valueSerde: o.riskSerde ?? recordSerde(HOST_RISK_RECORD),
     },
     ['failure-risk'],
   );

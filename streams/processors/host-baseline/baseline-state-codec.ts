@@ -13,11 +13,10 @@
  */
 
 import { ForeshadowError } from '../../runtime/errors.js';
-import type { Serde } from '../../runtime/serdes.js';
-import { packedJsonSerde } from '../../runtime/serdes.js';
+import { packedJsonSerde, type Serde } from '../../runtime/serdes.js';
 import type { MetricBaselineState, RobustStats, SeasonalProfile } from './baseline.js';
 import { checkUint, NameTable, nameAt, readHeader, StateReader, StateWriter, writeHeader } from './binary-state.js';
-import type { HostBaselineState } from './host-baseline-processor.js';
+import type { HostBaselineState } from './host-state.js';
 
 export const HOST_BASELINE_STATE_KIND = 2;
 export const HOST_BASELINE_STATE_VERSION = 1;

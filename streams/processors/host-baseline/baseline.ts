@@ -12,6 +12,7 @@
  * millions of points through here and copying the ring on each one would dominate the run time.
  */
 
+import type { MetricBaseline } from '../../../schemas/records/host-baseline.js';
 import { sortNumbers } from './sort-numbers.js';
 
 export const DAY_MS = 86_400_000;
@@ -88,20 +89,6 @@ export interface MetricBaselineState {
   weekly: SeasonalProfile;
   stats: RobustStats;
   statsAt: number;
-}
-
-/** The compact per-metric record published on health.baselines (schemas/host-baseline.avsc). */
-export interface MetricBaselineSummary {
-  mean: number;
-  stddev: number;
-  median: number;
-  mad: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  seasonalMedian: number | null;
-  count: number;
-  warm: boolean;
 }
 
 function profile(periodMs: number, slotMs: number): SeasonalProfile {
@@ -337,7 +324,7 @@ export function summariseBaseline(
   state: MetricBaselineState,
   t: number,
   opts: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
-): MetricBaselineSummary {
+): MetricBaseline {
   const s = state.stats;
   const seasonal = seasonalLevel(state, t, opts);
   return {

@@ -2,26 +2,23 @@
  * Wiring of the baseline processor: metrics.samples -> host-baseline -> health.baselines.
  * Serdes are injectable so unit tests run without a schema registry.
  */
-import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { HOST_BASELINE_RECORD, type HostBaseline } from '../../../schemas/records/host-baseline.js';
+import { HOST_SAMPLE_RECORD, type HostSample } from '../../../schemas/records/host-sample.js';
+import { BASELINES_TOPIC, SAMPLES_TOPIC } from '../../catalogue.js';
+import { jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, recordKeyString, Topology, windowStoreSpec } from '../../runtime/topology.js';
+import { recordSerde } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
-import type { HostSample } from '../metric-ingest/types.js';
-import type { BaselineOptions } from './baseline.js';
-import { HOUR_MS, hourStart } from './baseline.js';
+import { type BaselineOptions, HOUR_MS, hourStart, WEEK_MS } from './baseline.js';
 import { hostBaselineHeapBytes, hostBaselineStateSerde } from './baseline-state-codec.js';
-import {
-  BASELINE_STORE,
-  BASELINES_TOPIC,
-  HOURLY_RETENTION_MS,
-  HOURLY_STORE,
-  type HostBaseline,
-  type HostBaselineOptions,
-  HostBaselineProcessor,
-  type HostBaselineState,
-  type HourlyMeans,
-  SAMPLES_TOPIC,
-} from './host-baseline-processor.js';
+import type { HostBaselineState, HourlyMeans } from './host-state.js';
+import { BASELINE_STORE, HOST_BASELINE_APPLICATION_ID, HOURLY_STORE } from './names.js';
+import type { HostBaselineOptions } from './options.js';
+import { HostBaselineProcessor } from './processor.js';
 import { DEFAULT_STATE_CACHE, HOST_STATE_UNCOMMITTED_WRITES, type StateCacheBudget } from './state-cache-budget.js';
+
+/** Hourly means kept: the four past weeks behind the seasonal median, plus the current one. */
+export const HOURLY_RETENTION_MS = 5 * WEEK_MS;
 
 export interface HostBaselineTopologyOptions {
   applicationId?: string;
@@ -37,16 +34,13 @@ export interface HostBaselineTopologyOptions {
 
 export function buildHostBaselineTopology(o: HostBaselineTopologyOptions = {}): Topology {
   const input = o.inputTopic ?? SAMPLES_TOPIC;
-  const t = new Topology(o.applicationId ?? 'foreshadow-host-baseline');
+  const t = new Topology(o.applicationId ?? HOST_BASELINE_APPLICATION_ID);
   t.limitUncommittedWrites(HOST_STATE_UNCOMMITTED_WRITES);
   t.addSource({
     name: 'samples',
     topics: [input],
     keySerde: stringSerde,
-    valueSerde: validatedSerde(
-      'metrics.samples',
-      o.sampleSerde ?? avroSerde<HostSample>({ schemaPath: 'schemas/host-sample.avsc' }),
-    ),
+    valueSerde: validatedSerde(SAMPLES_TOPIC, o.sampleSerde ?? recordSerde(HOST_SAMPLE_RECORD)),
     timestampExtractor: (r) => r.value.timestamp,
   });
   t.addProcessor('host-baseline', () => new HostBaselineProcessor(o.processor, o.baseline), ['samples']);
@@ -82,7 +76,7 @@ export function buildHostBaselineTopology(o: HostBaselineTopologyOptions = {}): 
       name: 'baselines-out',
       topic: o.outputTopic ?? BASELINES_TOPIC,
       keySerde: stringSerde,
-      valueSerde: o.baselineSerde ?? avroSerde<HostBaseline>({ schemaPath: 'schemas/host-baseline.avsc' }),
+      valueSerde: o.baselineSerde ?? recordSerde(HOST_BASELINE_RECORD),
     },
     ['host-baseline'],
   );

@@ -5,8 +5,9 @@
  * Validation rejects the whole record with a reason: a sample with one impossible value is a broken
  * agent or a broken pipeline, and half of it would mislead the baseline.
  */
+import type { HostSample } from '../../../schemas/records/host-sample.js';
 import { aggregate, canonicalMetric, checkValue } from './canonical.js';
-import { type HostSample, IngestRejection, type Observation, type ParsedSample } from './types.js';
+import { IngestRejection, type Observation, type ParsedSample } from './types.js';
 
 /**
  * Last reading of each counter of one host, keyed `<metric>|<instance>`, and the last value of

@@ -3,20 +3,17 @@
  * -> metric-ingest -> metrics.samples (Avro). Serdes are injectable so unit tests run without a
  * schema registry.
  */
-import { avroSerde, bytesSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { HOST_SAMPLE_RECORD, type HostSample } from '../../../schemas/records/host-sample.js';
+import { RAW_METRICS_TOPIC, SAMPLES_TOPIC } from '../../catalogue.js';
+import { bytesSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
-import {
-  COUNTER_STORE,
-  type MetricIngestOptions,
-  MetricIngestProcessor,
-  MetricParseProcessor,
-  PARSED_SUFFIX,
-  RAW_TOPIC,
-  SAMPLES_TOPIC,
-} from './metric-ingest-processor.js';
+import { recordSerde } from '../../topic-serdes.js';
+import { COUNTER_STORE, METRIC_INGEST_APPLICATION_ID, PARSED_SUFFIX } from './names.js';
 import type { CounterState } from './normalise.js';
+import type { MetricIngestOptions } from './options.js';
 import type { AvroDecoder } from './parse-raw.js';
-import type { HostSample, ParsedSample } from './types.js';
+import { MetricIngestProcessor, MetricParseProcessor } from './processor.js';
+import type { ParsedSample } from './types.js';
 
 export interface MetricIngestTopologyOptions {
   applicationId?: string;
@@ -30,11 +27,11 @@ export interface MetricIngestTopologyOptions {
 }
 
 export function buildMetricIngestTopology(o: MetricIngestTopologyOptions = {}): Topology {
-  const input = o.inputTopic ?? RAW_TOPIC;
+  const input = o.inputTopic ?? RAW_METRICS_TOPIC;
   const output = o.outputTopic ?? SAMPLES_TOPIC;
-  const sampleSerde = o.sampleSerde ?? avroSerde<HostSample>({ schemaPath: 'schemas/host-sample.avsc' });
+  const sampleSerde = o.sampleSerde ?? recordSerde(HOST_SAMPLE_RECORD);
   const decodeAvro: AvroDecoder = o.decodeAvro ?? (async (data) => sampleSerde.deserialize(input, data));
-  const appId = o.applicationId ?? 'foreshadow-metric-ingest';
+  const appId = o.applicationId ?? METRIC_INGEST_APPLICATION_ID;
   const parsedTopic = `${appId}-${PARSED_SUFFIX}`;
   const t = new Topology(appId);
   t.addSource({ name: 'raw', topics: [input], keySerde: bytesSerde, valueSerde: bytesSerde });

@@ -32,17 +32,6 @@ export interface ParsedSample {
   observations: Observation[];
 }
 
-/** The canonical sample (schemas/host-sample.avsc), the value of metrics.samples. */
-export interface HostSample {
-  host: string;
-  region: string;
-  zone: string;
-  timestamp: number;
-  metrics: Record<string, number>;
-  tags: Record<string, string>;
-  source: string;
-}
-
 /** Thrown by parsers and the normaliser; the processor turns it into a dead letter with the reason. */
 export class IngestRejection extends Error {
   constructor(

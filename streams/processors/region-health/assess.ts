@@ -4,9 +4,9 @@
  * A failure stands until it ages out or the host reports healthy risk again after a grace period;
  * a risk reading counts only while fresh.
  */
-
-export type RegionStatus = 'HEALTHY' | 'DEGRADED' | 'FAILED';
-export type RiskLevel = 'OK' | 'WATCH' | 'WARNING' | 'CRITICAL';
+import type { HostFailure } from '../../../schemas/records/host-failure.js';
+import type { HostRisk, RiskLevel } from '../../../schemas/records/host-risk.js';
+import type { RegionHealth, RegionStatus } from '../../../schemas/records/region-health.js';
 
 export interface HostHealth {
   host: string;
@@ -18,18 +18,6 @@ export interface HostHealth {
   /** Event time of the latest standing failure, absent when none. */
   failedAt?: number;
   failureKind?: string;
-}
-
-/** The RegionHealth record (schemas/region-health.avsc). */
-export interface RegionHealth {
-  region: string;
-  timestamp: number;
-  status: RegionStatus;
-  hostCount: number;
-  hostsAtRisk: number;
-  hostsFailed: number;
-  meanPFail: number;
-  reasons: string[];
 }
 
 export interface HealthPolicy {
@@ -58,24 +46,15 @@ export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
   meanPFailForDegraded: 0.3,
 };
 
-export interface RiskReading {
-  host: string;
-  region: string;
-  timestamp: number;
-  pFail: number;
-  level: RiskLevel;
-}
+/** The fields of a HostRisk (schemas/records/host-risk.ts) health is judged by. */
+export type HostRiskInput = Pick<HostRisk, 'host' | 'region' | 'timestamp' | 'pFail' | 'level'>;
 
-export interface FailureReading {
-  host: string;
-  region: string;
-  timestamp: number;
-  kind: string;
-}
+/** The fields of a HostFailure (schemas/records/host-failure.ts) health is judged by. */
+export type HostFailureInput = Pick<HostFailure, 'host' | 'region' | 'timestamp' | 'kind'>;
 
 export function applyRisk(
   state: HostHealth | undefined,
-  r: RiskReading,
+  r: HostRiskInput,
   policy: HealthPolicy = DEFAULT_HEALTH_POLICY,
 ): HostHealth {
   const next: HostHealth = state ? { ...state } : { host: r.host, region: r.region, pFail: 0, level: 'OK', riskAt: -1 };
@@ -92,7 +71,7 @@ export function applyRisk(
   return next;
 }
 
-export function applyFailure(state: HostHealth | undefined, f: FailureReading): HostHealth {
+export function applyFailure(state: HostHealth | undefined, f: HostFailureInput): HostHealth {
   const next: HostHealth = state ? { ...state } : { host: f.host, region: f.region, pFail: 0, level: 'OK', riskAt: -1 };
   if (next.failedAt === undefined || f.timestamp >= next.failedAt) {
     next.failedAt = f.timestamp;

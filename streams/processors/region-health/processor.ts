@@ -10,7 +10,7 @@
  * Time: event time; a stream-time punctuator every `checkIntervalMs` re-assesses every region so
  * that failures and risk readings age out even when a region goes quiet.
  */
-import { z } from 'zod';
+import type { RegionHealth } from '../../../schemas/records/region-health.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
@@ -18,63 +18,15 @@ import {
   applyFailure,
   applyRisk,
   assessRegion,
-  DEFAULT_HEALTH_POLICY,
-  type HealthPolicy,
+  type HostFailureInput,
   type HostHealth,
+  type HostRiskInput,
   healthChanged,
-  type RegionHealth,
-  type RiskLevel,
 } from './assess.js';
+import { HOSTS_STORE, LAST_STORE } from './names.js';
+import { type RegionHealthOptions, type RegionHealthOptionsInput, regionHealthOptions } from './options.js';
 
-export const RISK_TOPIC = 'health.risk';
-export const FAILURES_TOPIC = 'host.failures';
-export const REGION_HEALTH_TOPIC = 'region.health';
-export const HOSTS_STORE = 'region-health-hosts';
-export const LAST_STORE = 'region-health-last';
 const SEP = '\u001f';
-
-export const regionHealthOptionsSchema = z.object({
-  policy: z
-    .object({
-      riskTtlMs: z.number().int().positive(),
-      failureTtlMs: z.number().int().positive(),
-      recoveryGraceMs: z.number().int().min(0),
-      atRiskPFail: z.number().min(0).max(1),
-      failedFractionForFailed: z.number().min(0).max(1),
-      failedFractionForDegraded: z.number().min(0).max(1),
-      atRiskFractionForDegraded: z.number().min(0).max(1),
-      meanPFailForDegraded: z.number().min(0).max(1),
-    })
-    .partial()
-    .default({})
-    .transform((p): HealthPolicy => ({ ...DEFAULT_HEALTH_POLICY, ...p })),
-  checkIntervalMs: z.number().int().positive().default(30_000),
-  emitIntervalMs: z
-    .number()
-    .int()
-    .positive()
-    .default(5 * 60_000),
-});
-
-export type RegionHealthOptions = z.output<typeof regionHealthOptionsSchema>;
-export type RegionHealthOptionsInput = z.input<typeof regionHealthOptionsSchema>;
-
-/** The HostRisk fields read (schemas/host-risk.avsc). */
-export interface HostRiskInput {
-  host: string;
-  region: string;
-  timestamp: number;
-  pFail: number;
-  level: RiskLevel;
-}
-
-/** The HostFailure fields read (schemas/host-failure.avsc). */
-export interface HostFailureInput {
-  host: string;
-  region: string;
-  timestamp: number;
-  kind: string;
-}
 
 export type HealthInput = HostRiskInput | HostFailureInput;
 
@@ -93,7 +45,7 @@ export class RegionHealthProcessor implements Processor<string, HealthInput, str
   private last!: KeyValueStore<string, RegionHealth>;
 
   constructor(options: RegionHealthOptionsInput = {}) {
-    this.options = regionHealthOptionsSchema.parse(options);
+    this.options = regionHealthOptions(options);
   }
 
   init(context: ProcessorContext<string, RegionHealth>): void {
@@ -113,7 +65,7 @@ export class RegionHealthProcessor implements Processor<string, HealthInput, str
     const ts = record.timestamp;
     const next = isRisk(v)
       ? applyRisk(current, { host: v.host, region, timestamp: ts, pFail: v.pFail, level: v.level }, this.options.policy)
-      : applyFailure(current, { host: v.host, region, timestamp: ts, kind: String(v.kind ?? 'OTHER') });
+      : applyFailure(current, { host: v.host, region, timestamp: ts, kind: v.kind ?? 'OTHER' });
     this.hosts.put(key, next);
     await this.assess(region, ts, false);
   }

@@ -5,37 +5,33 @@
  * partition count: the catalogue makes host.failures as wide as health.risk), so a failure meets
  * the region its host last reported risk from in the same task's store.
  */
-import { fileURLToPath } from 'node:url';
+import { HOST_FAILURE_RECORD } from '../../../schemas/records/host-failure.js';
+import { HOST_RISK_RECORD } from '../../../schemas/records/host-risk.js';
+import { REGION_HEALTH_RECORD, type RegionHealth } from '../../../schemas/records/region-health.js';
+import { FAILURES_TOPIC, REGION_HEALTH_TOPIC, RISK_TOPIC } from '../../catalogue.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import type { StreamRecord } from '../../runtime/record.js';
-import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
 import type { KeyValueStore } from '../../state/store.js';
+import { recordSerde } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
-import type { HostHealth, RegionHealth } from './assess.js';
+import type { HostFailureInput, HostHealth, HostRiskInput } from './assess.js';
 import {
-  FAILURES_TOPIC,
-  type HealthInput,
+  HEALTH_BY_REGION_SUFFIX,
+  HOST_REGIONS_STORE,
   HOSTS_STORE,
-  type HostFailureInput,
-  type HostRiskInput,
   LAST_STORE,
-  REGION_HEALTH_TOPIC,
-  type RegionHealthOptionsInput,
-  RegionHealthProcessor,
-  RISK_TOPIC,
-} from './processor.js';
-
-export const REGION_HEALTH_APPLICATION_ID = 'foreshadow-region-health';
-export const HOST_REGIONS_STORE = 'region-health-host-regions';
+  REGION_HEALTH_APPLICATION_ID,
+} from './names.js';
+import type { RegionHealthOptionsInput } from './options.js';
+import { type HealthInput, RegionHealthProcessor } from './processor.js';
 
 export interface RegionHealthTopologyOptions extends RegionHealthOptionsInput {
   applicationId?: string;
   topics?: { risk?: string; failures?: string; health?: string };
   serdes?: { risk?: Serde<HostRiskInput>; failure?: Serde<HostFailureInput>; health?: Serde<RegionHealth> };
 }
-
-const schema = (name: string): string => fileURLToPath(new URL(`../../../schemas/${name}.avsc`, import.meta.url));
 
 /**
  * Re-keys by region. A failure without a region (its schema default is "") takes the region the
@@ -67,27 +63,21 @@ export class HostRegionKeyer implements Processor<string, HealthInput, string, H
 
 export function regionHealthTopology(options: RegionHealthTopologyOptions = {}): Topology {
   const { applicationId = REGION_HEALTH_APPLICATION_ID, topics = {}, serdes = {}, ...rest } = options;
-  const repartition = `${applicationId}-health-by-region-repartition`;
+  const repartition = `${applicationId}-${HEALTH_BY_REGION_SUFFIX}`;
   const t = new Topology(applicationId);
   const ts = (r: { value: { timestamp: number } }): number => Number(r.value.timestamp);
   t.addSource({
     name: 'risk',
     topics: [topics.risk ?? RISK_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde(
-      'health.risk',
-      serdes.risk ?? avroSerde<HostRiskInput>({ schemaPath: schema('host-risk') }),
-    ),
+    valueSerde: validatedSerde(RISK_TOPIC, serdes.risk ?? recordSerde(HOST_RISK_RECORD)),
     timestampExtractor: ts,
   });
   t.addSource({
     name: 'failures',
     topics: [topics.failures ?? FAILURES_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde(
-      'host.failures',
-      serdes.failure ?? avroSerde<HostFailureInput>({ schemaPath: schema('host-failure') }),
-    ),
+    valueSerde: validatedSerde(FAILURES_TOPIC, serdes.failure ?? recordSerde(HOST_FAILURE_RECORD)),
     timestampExtractor: ts,
   });
   t.addProcessor('by-region', () => new HostRegionKeyer(), ['risk', 'failures']);
@@ -121,7 +111,7 @@ export function regionHealthTopology(options: RegionHealthTopologyOptions = {}):
       name: 'health-out',
       topic: topics.health ?? REGION_HEALTH_TOPIC,
       keySerde: stringSerde,
-      valueSerde: serdes.health ?? avroSerde<RegionHealth>({ schemaPath: schema('region-health') }),
+      valueSerde: serdes.health ?? recordSerde(REGION_HEALTH_RECORD),
     },
     ['region-health'],
   );

@@ -6,7 +6,7 @@
 import { type KafkaConnection, loadConnection } from '../../runtime/config.js';
 import { createKafka } from '../../runtime/kafka-client.js';
 import { type Guarantee, StreamsApp } from '../../runtime/streams-app.js';
-import { SHADOW_MANAGER_APPLICATION_ID } from './shadow-manager-processor.js';
+import { SHADOW_MANAGER_APPLICATION_ID } from './names.js';
 import {
   buildShadowManagerTopology,
   buildShadowRouterTopologies,

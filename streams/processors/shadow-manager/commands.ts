@@ -5,7 +5,8 @@
  * Epochs are per resource and rise on every promotion (and standard redeployment); an actuator
  * remembers the highest epoch it saw per resource and refuses anything older (`isStaleEpoch`).
  */
-import type { ShadowCommand, ShadowCommandType, ShadowRecord } from './types.js';
+import type { ShadowCommand, ShadowCommandType } from '../../../schemas/records/shadow-command.js';
+import type { ShadowRecord } from './types.js';
 
 export interface CommandIdParts {
   type: ShadowCommandType;
@@ -63,5 +64,6 @@ export function commandFor(r: ShadowRecord, f: CommandFields): ShadowCommand {
     reason: f.reason,
     issuedAt: f.issuedAt,
     attempt: f.attempt,
+    advisory: r.advisory === true,
   };
 }

@@ -10,16 +10,12 @@
  * up to `maxPlacements` hosts, then FAILED. Only the result of the pending command moves a record,
  * so duplicated and late results are harmless.
  */
+import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
+import type { Deployment } from '../../../schemas/records/deployment.js';
+import type { ShadowCommand } from '../../../schemas/records/shadow-command.js';
+import type { ShadowLifecycle, ShadowState } from '../../../schemas/records/shadow-state.js';
 import { commandFor, shadowCommandId } from './commands.js';
-import type {
-  ActuationResult,
-  Deployment,
-  ShadowCommand,
-  ShadowLifecycle,
-  ShadowOrigin,
-  ShadowRecord,
-  ShadowState,
-} from './types.js';
+import type { ShadowOrigin, ShadowRecord } from './types.js';
 
 export interface LifecycleLimits {
   provisionTimeoutMs: number;
@@ -97,6 +93,7 @@ export function newShadowRecord(
     // Shadow time is a running total per resource across shadow cycles.
     shadowMs: previous?.shadowMs ?? 0,
     accountedAt: null,
+    advisory: false,
   };
 }
 
@@ -374,5 +371,6 @@ export function toShadowState(r: ShadowRecord): ShadowState {
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     shadowMs: r.shadowMs,
+    advisory: r.advisory === true,
   };
 }

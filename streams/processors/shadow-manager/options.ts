@@ -3,10 +3,26 @@
  * threshold is explicit so a deployment can tune cost against protection.
  */
 import { z } from 'zod';
-import { ConfigError } from '../../runtime/errors.js';
+import { MODES } from '../../controls/controls.js';
+import { parseOptions } from '../../validation/options.js';
 
 export const shadowManagerOptionsSchema = z
   .object({
+    /**
+     * `act` (default) carries decisions out; `advise` records every decision on shadow.commands as
+     * a recommendation (advisory: true) that no actuator carries out. Act is the default because a
+     * failover system that only advises leaves every failure to people; a new installation should
+     * start in advise (configured) and compare its recommendations with what happened.
+     */
+    mode: z.enum(MODES).default('act'),
+    /**
+     * Blast radius: failover actions (promotions and standard redeployments) in any sliding minute,
+     * fleet-wide and per region; the excess is held (queued with the reason), never dropped. The
+     * defaults let a host with a typical handful of resources fail over at once while stopping a
+     * runaway detector from moving the whole fleet; raise them for very dense hosts.
+     */
+    maxPromotionsPerMinute: z.number().int().positive().default(60),
+    maxPromotionsPerMinutePerRegion: z.number().int().positive().default(20),
     /** Shadow when deviating && rising && pFail >= enterThreshold. */
     enterThreshold: z.number().min(0).max(1).default(0.6),
     /** Retirement only starts counting once pFail < exitThreshold (hysteresis: exit < enter). */
@@ -49,15 +65,15 @@ export const shadowManagerOptionsSchema = z
   })
   .refine((o) => o.exitThreshold < o.enterThreshold, {
     message: 'exitThreshold must be below enterThreshold (hysteresis)',
+  })
+  .refine((o) => o.maxPromotionsPerMinutePerRegion <= o.maxPromotionsPerMinute, {
+    message: 'maxPromotionsPerMinutePerRegion must not exceed maxPromotionsPerMinute',
+    path: ['maxPromotionsPerMinutePerRegion'],
   });
 
 export type ShadowManagerOptions = z.infer<typeof shadowManagerOptionsSchema>;
 
+/** The options with their defaults; throws ConfigError naming every invalid field. */
 export function shadowManagerOptions(input: Partial<ShadowManagerOptions> = {}): ShadowManagerOptions {
-  const parsed = shadowManagerOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`);
-    throw new ConfigError(`invalid shadow manager options: ${problems.join('; ')}`, { problems });
-  }
-  return parsed.data;
+  return parseOptions(shadowManagerOptionsSchema, input, 'shadow manager');
 }

@@ -4,7 +4,7 @@
  * reservations, never beside another copy of the resource, preferring a good deployment record.
  * Ranking is total (host id breaks ties), so the same inputs always give the same host.
  */
-import type { Host } from './types.js';
+import type { Host } from '../../../schemas/records/host.js';
 
 export interface HostCandidate {
   host: Host;

@@ -4,7 +4,8 @@
  * resources of an imminently failing host (pFail > 0.9 within the horizon) outrank everything and
  * among them tier decides strictly; otherwise tier, pFail and urgency blend.
  */
-import type { CriticalityTier, HostRisk } from './types.js';
+import type { CriticalityTier } from '../../../schemas/records/deployment.js';
+import type { HostRisk } from '../../../schemas/records/host-risk.js';
 
 export const TIER_WEIGHT: Readonly<Record<CriticalityTier, number>> = {
   CRITICAL: 1,

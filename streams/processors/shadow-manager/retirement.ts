@@ -4,8 +4,9 @@
  * threshold sits below the enter threshold, so risk wobbling between them changes nothing (no
  * flapping). Shadow time is accounted per resource and summed per region for cost reporting.
  */
+import type { ShadowLifecycle, ShadowState } from '../../../schemas/records/shadow-state.js';
 import { isActive } from './lifecycle.js';
-import type { ShadowLifecycle, ShadowRecord, ShadowState } from './types.js';
+import type { ShadowRecord } from './types.js';
 
 export interface RetirementLimits {
   idleTtlMs: number;

@@ -7,34 +7,53 @@
  *             actuation.results, operator.requests   ─┘  (one router per partition count, because
  *                                                        a topology's sources must be co-partitioned)
  *   manager   <appId>-fleet (1 partition) → ShadowManagerProcessor → shadow.commands, shadow.state,
- *                                                        failover.events, host.failures
+ *                                                        failover.events, host.failures, control.state
  *
  * The fleet topic is an ordinary one-partition topic made by `ensureFleetTopic` (it is not in the
  * catalogue because only this module reads it). Value serdes are Avro through the registry by
  * default; tests pass JSON serdes so they need no registry.
  */
-import { fileURLToPath } from 'node:url';
 import type { Admin } from 'kafkajs';
-import { topicSpec } from '../../catalogue.js';
+import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
+import type { Deployment } from '../../../schemas/records/deployment.js';
+import type { Host } from '../../../schemas/records/host.js';
+import type { HostFailure } from '../../../schemas/records/host-failure.js';
+import type { HostRisk } from '../../../schemas/records/host-risk.js';
+import type { OperatorRequest } from '../../../schemas/records/operator-request.js';
+import {
+  ACTUATION_RESULTS_TOPIC,
+  CONTROL_STATE_TOPIC,
+  DEPLOYMENTS_TOPIC,
+  FAILOVER_EVENTS_TOPIC,
+  FAILURES_TOPIC,
+  HOSTS_TOPIC,
+  OPERATOR_REQUESTS_TOPIC,
+  RISK_TOPIC,
+  SHADOW_COMMANDS_TOPIC,
+  SHADOW_STATE_TOPIC,
+  topicSpec,
+} from '../../catalogue.js';
 import { ForeshadowError } from '../../runtime/errors.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import type { StreamRecord } from '../../runtime/record.js';
-import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { jsonSerde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import { avroValueSerdes, type ValueSerdeFactory } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
-import type { ShadowManagerOptions } from './options.js';
 import {
+  CONTROL_STATE_CHILD,
   FAILOVER_EVENTS_CHILD,
-  FLEET_KEY,
-  type FleetInput,
   HOST_FAILURES_CHILD,
   SHADOW_COMMANDS_CHILD,
-  SHADOW_MANAGER_APPLICATION_ID,
-  SHADOW_MANAGER_STORES,
   SHADOW_STATE_CHILD,
-  ShadowManagerProcessor,
-} from './shadow-manager-processor.js';
-import type { ActuationResult, Deployment, Host, HostFailure, HostRisk, OperatorRequest } from './types.js';
+} from './fleet-state.js';
+import { SHADOW_MANAGER_APPLICATION_ID, SHADOW_MANAGER_STORES } from './names.js';
+import type { ShadowManagerOptions } from './options.js';
+import { ShadowManagerProcessor } from './processor.js';
+import type { FleetInput } from './types.js';
+
+/** The one key of the fleet topic: every envelope lands on its one partition, in order. */
+export const FLEET_KEY = 'fleet';
 
 export interface ShadowTopics {
   risk: string;
@@ -46,31 +65,21 @@ export interface ShadowTopics {
   commands: string;
   state: string;
   events: string;
+  controls: string;
 }
 
 export const DEFAULT_SHADOW_TOPICS: ShadowTopics = {
-  risk: 'health.risk',
-  hosts: 'hosts',
-  deployments: 'deployments',
-  failures: 'host.failures',
-  results: 'actuation.results',
-  requests: 'operator.requests',
-  commands: 'shadow.commands',
-  state: 'shadow.state',
-  events: 'failover.events',
+  risk: RISK_TOPIC,
+  hosts: HOSTS_TOPIC,
+  deployments: DEPLOYMENTS_TOPIC,
+  failures: FAILURES_TOPIC,
+  results: ACTUATION_RESULTS_TOPIC,
+  requests: OPERATOR_REQUESTS_TOPIC,
+  commands: SHADOW_COMMANDS_TOPIC,
+  state: SHADOW_STATE_TOPIC,
+  events: FAILOVER_EVENTS_TOPIC,
+  controls: CONTROL_STATE_TOPIC,
 };
-
-/** Serde of a catalogue topic's values; the catalogue topic name selects the schema. */
-export type ValueSerdeFactory = <T>(catalogueTopic: string) => Serde<T>;
-
-/** Avro with the catalogue's schema file, registered under `<topic>-value`. */
-export const avroValueSerdes: ValueSerdeFactory = <T>(catalogueTopic: string): Serde<T> => {
-  const schema = topicSpec(catalogueTopic).valueSchema;
-  if (!schema) return jsonSerde<T>();
-  return avroSerde<T>({ schemaPath: fileURLToPath(new URL(`../../../schemas/${schema}.avsc`, import.meta.url)) });
-};
-
-export const jsonValueSerdes: ValueSerdeFactory = <T>(_topic: string): Serde<T> => jsonSerde<T>();
 
 export interface ShadowManagerTopologyOptions {
   applicationId?: string;
@@ -85,7 +94,10 @@ export function fleetTopic(applicationId: string = SHADOW_MANAGER_APPLICATION_ID
   return `${applicationId}-fleet`;
 }
 
-export type FleetInputTopic = Exclude<keyof ShadowTopics, 'commands' | 'state' | 'events'>;
+export type FleetInputTopic = Exclude<keyof ShadowTopics, 'commands' | 'state' | 'events' | 'controls'>;
+
+/** Requests only the failover orchestrator acts on. */
+const REGION_REQUESTS: readonly OperatorRequest['type'][] = ['REGION_FAILOVER', 'APPROVE_REGION_FAILOVER'];
 
 /** How each input becomes a fleet envelope (null: not for the shadow manager). */
 export const FLEET_WRAPPERS: { [K in FleetInputTopic]: (key: string, value: unknown) => FleetInput | null } = {
@@ -99,16 +111,18 @@ export const FLEET_WRAPPERS: { [K in FleetInputTopic]: (key: string, value: unkn
   failures: (_k, v) => (v ? { type: 'FAILURE', failure: v as HostFailure } : null),
   results: (_k, v) => (v ? { type: 'RESULT', result: v as ActuationResult } : null),
   requests: (_k, v) =>
-    v && (v as OperatorRequest).type !== 'REGION_FAILOVER' ? { type: 'REQUEST', request: v as OperatorRequest } : null,
+    v && !REGION_REQUESTS.includes((v as OperatorRequest).type)
+      ? { type: 'REQUEST', request: v as OperatorRequest }
+      : null,
 };
 
 const CATALOGUE_NAME: { [K in FleetInputTopic]: string } = {
-  risk: 'health.risk',
-  hosts: 'hosts',
-  deployments: 'deployments',
-  failures: 'host.failures',
-  results: 'actuation.results',
-  requests: 'operator.requests',
+  risk: RISK_TOPIC,
+  hosts: HOSTS_TOPIC,
+  deployments: DEPLOYMENTS_TOPIC,
+  failures: FAILURES_TOPIC,
+  results: ACTUATION_RESULTS_TOPIC,
+  requests: OPERATOR_REQUESTS_TOPIC,
 };
 
 /**
@@ -177,7 +191,7 @@ export function buildShadowRouterTopologies(options: ShadowManagerTopologyOption
     });
 }
 
-/** The decision topology: the fleet topic into the shadow manager, out to its four topics. */
+/** The decision topology: the fleet topic into the shadow manager, out to its five topics. */
 export function buildShadowManagerTopology(options: ShadowManagerTopologyOptions = {}): Topology {
   const appId = options.applicationId ?? SHADOW_MANAGER_APPLICATION_ID;
   const topics = { ...DEFAULT_SHADOW_TOPICS, ...options.topics };
@@ -199,10 +213,11 @@ export function buildShadowManagerTopology(options: ShadowManagerTopologyOptions
   const out = (name: string, topic: string, catalogue: string): void => {
     t.addSink({ name, topic, keySerde: stringSerde, valueSerde: serdes(catalogue) }, ['shadow-manager']);
   };
-  out(SHADOW_COMMANDS_CHILD, topics.commands, 'shadow.commands');
-  out(SHADOW_STATE_CHILD, topics.state, 'shadow.state');
-  out(FAILOVER_EVENTS_CHILD, topics.events, 'failover.events');
-  out(HOST_FAILURES_CHILD, topics.failures, 'host.failures');
+  out(SHADOW_COMMANDS_CHILD, topics.commands, SHADOW_COMMANDS_TOPIC);
+  out(SHADOW_STATE_CHILD, topics.state, SHADOW_STATE_TOPIC);
+  out(FAILOVER_EVENTS_CHILD, topics.events, FAILOVER_EVENTS_TOPIC);
+  out(HOST_FAILURES_CHILD, topics.failures, FAILURES_TOPIC);
+  out(CONTROL_STATE_CHILD, topics.controls, CONTROL_STATE_TOPIC);
   return t;
 }
 

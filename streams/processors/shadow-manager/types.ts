@@ -1,188 +1,49 @@
 /**
- * Value types of the topics the shadow manager reads and writes, mirroring schemas/*.avsc field for
- * field (timestamp-millis longs are plain epoch-millisecond numbers), plus the manager's own store
- * records. Kept structural so records decoded by any Avro serde fit without conversion.
+ * The shadow manager's own records: the fleet envelope on its one-partition topic and the values of
+ * its stores. The topic records it reads and writes are defined once in schemas/records/.
  */
+import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
+import type { CriticalityTier, Deployment } from '../../../schemas/records/deployment.js';
+import type { Host } from '../../../schemas/records/host.js';
+import type { HostFailure } from '../../../schemas/records/host-failure.js';
+import type { HostRisk } from '../../../schemas/records/host-risk.js';
+import type { OperatorRequest } from '../../../schemas/records/operator-request.js';
+import type { ShadowLifecycle } from '../../../schemas/records/shadow-state.js';
+import type { PromotionRecord } from './blast-radius.js';
+import type { RateBucket } from './budget.js';
 
-export type RiskLevel = 'OK' | 'WATCH' | 'WARNING' | 'CRITICAL';
+/** Every input, wrapped so one processor can read six topics through one repartition topic. */
+export type FleetInput =
+  | { type: 'RISK'; risk: HostRisk }
+  | { type: 'HOST'; hostId: string; host: Host | null }
+  | { type: 'DEPLOYMENT'; resourceId: string; deployment: Deployment | null }
+  | { type: 'FAILURE'; failure: HostFailure }
+  | { type: 'RESULT'; result: ActuationResult }
+  | { type: 'REQUEST'; request: OperatorRequest };
 
-export interface RiskDriver {
-  feature: string;
-  value: number;
-  contribution: number;
+/** What the manager knows of a host (store `shadow-manager-hosts`). */
+export interface HostView {
+  hostId: string;
+  host: Host | null;
+  risk: HostRisk | null;
+  /** Wall-clock arrival of the latest risk record (heartbeat). */
+  lastSeenAt: number | null;
+  calmSince: number | null;
+  failedAt: number | null;
+  deployFailures: number[];
+  /**
+   * The control (pause or window id) under which a failure of this host was last suppressed, so a
+   * silent host under a pause is reported once per control, not on every tick. Absent in views
+   * stored before the safety controls.
+   */
+  suppressedBy?: string;
 }
 
-/** health.risk, key = host. */
-export interface HostRisk {
-  host: string;
-  region: string;
-  zone: string;
-  timestamp: number;
-  horizonMs: number;
-  pFail: number;
-  level: RiskLevel;
-  trend: number;
-  rising: boolean;
-  deviating: boolean;
-  deviationScore: number;
-  timeToFailureMs: number | null;
-  drivers: RiskDriver[];
-  modelVersion: string;
-}
-
-export type CriticalityTier = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
-export type DeploymentOutcome = 'SUCCEEDED' | 'FAILED' | 'PENDING' | 'REMOVED';
-
-/** deployments (compacted), key = resourceId. */
-export interface Deployment {
-  resourceId: string;
-  kind: string;
-  service: string;
-  host: string;
-  region: string;
-  zone: string;
-  rack: string;
-  tier: CriticalityTier;
-  config: Record<string, string>;
-  configRef: string;
-  replication: boolean;
-  address: string;
-  cpu: number;
-  memoryMb: number;
-  outcome: DeploymentOutcome;
-  deployedAt: number;
-}
-
-export type HostState = 'UP' | 'DRAINING' | 'DOWN' | 'MAINTENANCE';
-
-/** hosts (compacted), key = host. */
-export interface Host {
-  host: string;
-  region: string;
-  zone: string;
-  rack: string;
-  address: string;
-  cpuCores: number;
-  memoryMb: number;
-  state: HostState;
-  labels: Record<string, string>;
-  updatedAt: number;
-}
-
-export type FailureKind = 'CRASH' | 'HARDWARE' | 'NETWORK' | 'DISK' | 'MEMORY' | 'HEARTBEAT_LOST' | 'MANUAL' | 'OTHER';
-
-/** host.failures, key = host. */
-export interface HostFailure {
-  host: string;
-  region: string;
-  timestamp: number;
-  kind: FailureKind;
-  source: string;
-  detail: string;
-}
-
-export type ActuationStatus = 'SUCCEEDED' | 'IN_PROGRESS' | 'FAILED' | 'REJECTED_STALE_EPOCH' | 'DUPLICATE';
-
-/** actuation.results, key = resourceId or region. */
-export interface ActuationResult {
-  commandId: string;
-  commandType: string;
-  subject: string;
-  provider: string;
-  epoch: number;
-  status: ActuationStatus;
-  retriable: boolean;
-  address: string;
-  lagBytes: number | null;
-  lagMs: number | null;
-  durationMs: number;
-  attempt: number;
-  detail: string;
-  timestamp: number;
-}
-
-export type ShadowCommandType =
-  | 'CREATE'
-  | 'RETIRE'
-  | 'PROMOTE'
-  | 'FENCE'
-  | 'REDIRECT'
-  | 'DEPLOY_STANDARD'
-  | 'REPORT_SYNC';
-
-export const SHADOW_COMMAND_TYPES: readonly ShadowCommandType[] = [
-  'CREATE',
-  'RETIRE',
-  'PROMOTE',
-  'FENCE',
-  'REDIRECT',
-  'DEPLOY_STANDARD',
-  'REPORT_SYNC',
-];
-
-/** shadow.commands, key = resourceId. */
-export interface ShadowCommand {
-  commandId: string;
-  type: ShadowCommandType;
-  resourceId: string;
-  kind: string;
-  epoch: number;
-  primaryHost: string;
-  primaryAddress: string;
-  targetHost: string;
-  targetAddress: string;
-  region: string;
-  zone: string;
-  tier: string;
-  priority: number;
-  config: Record<string, string>;
-  reason: string;
-  issuedAt: number;
-  attempt: number;
-}
-
-export type ShadowLifecycle =
-  | 'QUEUED'
-  | 'REQUESTED'
-  | 'PROVISIONING'
-  | 'SYNCING'
-  | 'READY'
-  | 'PROMOTED'
-  | 'RETIRED'
-  | 'FAILED';
-
-/** shadow.state (compacted), key = resourceId. */
-export interface ShadowState {
-  resourceId: string;
-  kind: string;
-  region: string;
-  primaryHost: string;
-  shadowHost: string;
-  shadowAddress: string;
-  state: ShadowLifecycle;
-  epoch: number;
-  tier: string;
-  priority: number;
-  lagBytes: number | null;
-  lagMs: number | null;
-  attempts: number;
-  reason: string;
-  createdAt: number;
-  updatedAt: number;
-  shadowMs: number;
-}
-
-export type OperatorRequestType = 'CREATE_SHADOW' | 'PROMOTE_SHADOW' | 'RETIRE_SHADOW' | 'REGION_FAILOVER';
-
-/** operator.requests, key = resourceId or region. */
-export interface OperatorRequest {
-  requestId: string;
-  type: OperatorRequestType;
-  subject: string;
-  targetHost: string;
-  dryRun: boolean;
-  principal: string;
-  requestedAt: number;
+/** Store `shadow-manager-meta`: the creation rate bucket (key `rate`), the promotion log (key `promotions`). */
+export interface MetaRecord {
+  bucket?: RateBucket;
+  /** Failover actions of the last minute, for the blast-radius limit. */
+  promotions?: PromotionRecord[];
 }
 
 /** Why a shadow exists: predicted by risk, or asked for by an operator (never retired by TTL). */
@@ -237,4 +98,9 @@ export interface ShadowRecord {
   shadowMs: number;
   /** Shadow time is accrued up to here; null while no shadow is reserved. */
   accountedAt: number | null;
+  /**
+   * A recommendation of a manager in advise mode: its CREATE was recorded, not carried out, so it
+   * waits for no result. Read with `=== true`: records stored before advise mode lack it.
+   */
+  advisory: boolean;
 }

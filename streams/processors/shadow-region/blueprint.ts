@@ -8,52 +8,27 @@
  * memory, and connections when a per-instance limit is configured); the shadow carries that demand
  * plus headroom at the target utilisation: ceil(demand × (1 + headroom) / target).
  */
+import type { Deployment } from '../../../schemas/records/deployment.js';
+import type { BlueprintService, ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
 import type { CapacityProfile, ServiceProfile } from '../capacity-fingerprint/profile.js';
 import type { DagDocument } from '../dependency-map/dag.js';
 
-export interface BlueprintService {
-  service: string;
-  instances: number;
-  cpuPerInstance: number;
-  memoryMbPerInstance: number;
-  configRef: string;
-  launchLevel: number;
-  launchGroup: string;
-  dependsOn: string[];
-  ports: number[];
-  lbPools: string[];
-  dnsNames: string[];
-  replicationSources: string[];
-}
-
-/** The ShadowBlueprint record (schemas/shadow-blueprint.avsc). */
-export interface ShadowBlueprint {
-  primaryRegion: string;
-  shadowRegion: string;
-  version: number;
-  builtAt: number;
-  fingerprintVersion: number;
-  dagVersion: number;
-  headroom: number;
-  levelCount: number;
-  services: BlueprintService[];
-}
-
-/** The Deployment fields a blueprint reads (schemas/deployment.avsc). */
-export interface DeploymentRow {
-  resourceId: string;
-  kind: string;
-  service: string;
-  host: string;
-  region: string;
-  configRef: string;
-  replication: boolean;
-  address: string;
-  cpu: number;
-  memoryMb: number;
-  outcome: string;
-  deployedAt: number;
-}
+/** The fields of a deployments record (schemas/records/deployment.ts) a blueprint reads. */
+export type DeploymentRow = Pick<
+  Deployment,
+  | 'resourceId'
+  | 'kind'
+  | 'service'
+  | 'host'
+  | 'region'
+  | 'configRef'
+  | 'replication'
+  | 'address'
+  | 'cpu'
+  | 'memoryMb'
+  | 'outcome'
+  | 'deployedAt'
+>;
 
 export interface SizingOptions {
   /** Extra capacity over the p95 demand (0.3 = 30%). */

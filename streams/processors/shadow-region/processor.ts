@@ -12,46 +12,17 @@
  * deployment changes at the next check (stream-time or wall-clock, every `checkIntervalMs`); it is
  * published when its content changed.
  */
-import { z } from 'zod';
+import type { CapacityFingerprint } from '../../../schemas/records/capacity-fingerprint.js';
+import type { DependencyDag } from '../../../schemas/records/dependency-dag.js';
+import type { ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
 import { decodeFingerprint } from '../capacity-fingerprint/fingerprint-codec.js';
-import type { CapacityFingerprintRecord } from '../capacity-fingerprint/processor.js';
 import type { DagDocument } from '../dependency-map/dag.js';
-import type { DependencyDagRecord } from '../dependency-map/processor.js';
-import {
-  blueprintShape,
-  buildBlueprint,
-  DEFAULT_SIZING,
-  type DeploymentRow,
-  type ShadowBlueprint,
-} from './blueprint.js';
-
-export const FINGERPRINTS_TOPIC = 'region.capacity';
-export const DAGS_TOPIC = 'region.dependencies';
-export const DEPLOYMENTS_TOPIC = 'deployments';
-export const BLUEPRINTS_TOPIC = 'region.blueprints';
-export const INPUTS_STORE = 'shadow-region-inputs';
-export const DEPLOYMENTS_STORE = 'shadow-region-deployments';
-export const BLUEPRINTS_STORE = 'shadow-region-blueprints';
-
-export const shadowRegionOptionsSchema = z.object({
-  headroom: z.number().min(0).max(10).default(DEFAULT_SIZING.headroom),
-  targetUtilisation: z.number().positive().max(1).default(DEFAULT_SIZING.targetUtilisation),
-  utilisationScale: z.number().positive().default(DEFAULT_SIZING.utilisationScale),
-  maxConnectionsPerInstance: z.number().min(0).default(DEFAULT_SIZING.maxConnectionsPerInstance),
-  minInstances: z.number().int().min(0).default(DEFAULT_SIZING.minInstances),
-  dnsTemplate: z.string().default(DEFAULT_SIZING.dnsTemplate),
-  lbPoolTemplate: z.string().default(DEFAULT_SIZING.lbPoolTemplate),
-  /** Primary → shadow region names; others get `shadowSuffix` appended. */
-  shadowRegions: z.record(z.string(), z.string()).default({}),
-  shadowSuffix: z.string().default('-shadow'),
-  checkIntervalMs: z.number().int().positive().default(30_000),
-});
-
-export type ShadowRegionOptions = z.output<typeof shadowRegionOptionsSchema>;
-export type ShadowRegionOptionsInput = z.input<typeof shadowRegionOptionsSchema>;
+import { blueprintShape, buildBlueprint, type DeploymentRow } from './blueprint.js';
+import { BLUEPRINTS_STORE, DEPLOYMENTS_STORE, INPUTS_STORE } from './names.js';
+import { type ShadowRegionOptions, type ShadowRegionOptionsInput, shadowRegionOptions } from './options.js';
 
 export interface RegionInputs {
   fingerprint?: { version: number; emittedAt: number; encoded: string };
@@ -66,7 +37,7 @@ export interface BlueprintMemo {
   builtAt: number;
 }
 
-export type ShadowInput = CapacityFingerprintRecord | DependencyDagRecord | DeploymentRow;
+export type ShadowInput = CapacityFingerprint | DependencyDag | DeploymentRow;
 
 export function shadowRegionName(
   primary: string,
@@ -75,11 +46,11 @@ export function shadowRegionName(
   return options.shadowRegions[primary] ?? `${primary}${options.shadowSuffix}`;
 }
 
-function isFingerprint(v: ShadowInput): v is CapacityFingerprintRecord {
+function isFingerprint(v: ShadowInput): v is CapacityFingerprint {
   return 'encoded' in v;
 }
 
-function isDag(v: ShadowInput): v is DependencyDagRecord {
+function isDag(v: ShadowInput): v is DependencyDag {
   return 'dag' in v && typeof v.dag === 'string';
 }
 
@@ -102,7 +73,7 @@ export class ShadowRegionProcessor implements Processor<string, ShadowInput | nu
   private memos!: KeyValueStore<string, BlueprintMemo>;
 
   constructor(options: ShadowRegionOptionsInput = {}) {
-    this.options = shadowRegionOptionsSchema.parse(options);
+    this.options = shadowRegionOptions(options);
   }
 
   init(context: ProcessorContext<string, ShadowBlueprint>): void {

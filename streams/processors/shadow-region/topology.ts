@@ -3,43 +3,41 @@
  * deployments table re-keyed by region through a repartition topic → ShadowRegionProcessor →
  * region.blueprints. Serdes default to Avro through the registry; tests may pass JSON serdes.
  */
-import { fileURLToPath } from 'node:url';
+import {
+  CAPACITY_FINGERPRINT_RECORD,
+  type CapacityFingerprint,
+} from '../../../schemas/records/capacity-fingerprint.js';
+import { DEPENDENCY_DAG_RECORD, type DependencyDag } from '../../../schemas/records/dependency-dag.js';
+import { DEPLOYMENT_RECORD } from '../../../schemas/records/deployment.js';
+import { SHADOW_BLUEPRINT_RECORD, type ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
+import { BLUEPRINTS_TOPIC, CAPACITY_TOPIC, DEPENDENCIES_TOPIC, DEPLOYMENTS_TOPIC } from '../../catalogue.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import type { StreamRecord } from '../../runtime/record.js';
-import { avroSerde, jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import { recordSerde } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
-import type { CapacityFingerprintRecord } from '../capacity-fingerprint/processor.js';
-import type { DependencyDagRecord } from '../dependency-map/processor.js';
-import type { DeploymentRow, ShadowBlueprint } from './blueprint.js';
+import type { DeploymentRow } from './blueprint.js';
 import {
   BLUEPRINTS_STORE,
-  BLUEPRINTS_TOPIC,
-  type BlueprintMemo,
-  DAGS_TOPIC,
+  DEPLOYMENTS_BY_REGION_SUFFIX,
   DEPLOYMENTS_STORE,
-  DEPLOYMENTS_TOPIC,
-  FINGERPRINTS_TOPIC,
   INPUTS_STORE,
-  type RegionInputs,
-  type ShadowRegionOptionsInput,
-  ShadowRegionProcessor,
-} from './processor.js';
-
-export const SHADOW_REGION_APPLICATION_ID = 'foreshadow-shadow-region';
+  SHADOW_REGION_APPLICATION_ID,
+} from './names.js';
+import type { ShadowRegionOptionsInput } from './options.js';
+import { type BlueprintMemo, type RegionInputs, ShadowRegionProcessor } from './processor.js';
 
 export interface ShadowRegionTopologyOptions extends ShadowRegionOptionsInput {
   applicationId?: string;
   topics?: { fingerprints?: string; dags?: string; deployments?: string; blueprints?: string };
   serdes?: {
-    fingerprint?: Serde<CapacityFingerprintRecord>;
-    dag?: Serde<DependencyDagRecord>;
+    fingerprint?: Serde<CapacityFingerprint>;
+    dag?: Serde<DependencyDag>;
     deployment?: Serde<DeploymentRow>;
     blueprint?: Serde<ShadowBlueprint>;
   };
 }
-
-const schema = (name: string): string => fileURLToPath(new URL(`../../../schemas/${name}.avsc`, import.meta.url));
 
 /** Re-keys deployment rows by region (rows without one, and tombstones, cannot be routed). */
 export class DeploymentRegionKeyer implements Processor<string, DeploymentRow | null, string, DeploymentRow> {
@@ -58,34 +56,25 @@ export class DeploymentRegionKeyer implements Processor<string, DeploymentRow | 
 
 export function shadowRegionTopology(options: ShadowRegionTopologyOptions = {}): Topology {
   const { applicationId = SHADOW_REGION_APPLICATION_ID, topics = {}, serdes = {}, ...rest } = options;
-  const repartition = `${applicationId}-deployments-by-region-repartition`;
+  const repartition = `${applicationId}-${DEPLOYMENTS_BY_REGION_SUFFIX}`;
   const t = new Topology(applicationId);
   t.addSource({
     name: 'fingerprints',
-    topics: [topics.fingerprints ?? FINGERPRINTS_TOPIC],
+    topics: [topics.fingerprints ?? CAPACITY_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde(
-      'region.capacity',
-      serdes.fingerprint ?? avroSerde<CapacityFingerprintRecord>({ schemaPath: schema('capacity-fingerprint') }),
-    ),
+    valueSerde: validatedSerde(CAPACITY_TOPIC, serdes.fingerprint ?? recordSerde(CAPACITY_FINGERPRINT_RECORD)),
   });
   t.addSource({
     name: 'dags',
-    topics: [topics.dags ?? DAGS_TOPIC],
+    topics: [topics.dags ?? DEPENDENCIES_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde(
-      'region.dependencies',
-      serdes.dag ?? avroSerde<DependencyDagRecord>({ schemaPath: schema('dependency-dag') }),
-    ),
+    valueSerde: validatedSerde(DEPENDENCIES_TOPIC, serdes.dag ?? recordSerde(DEPENDENCY_DAG_RECORD)),
   });
   t.addSource({
     name: 'deployments',
     topics: [topics.deployments ?? DEPLOYMENTS_TOPIC],
     keySerde: stringSerde,
-    valueSerde: validatedSerde(
-      'deployments',
-      serdes.deployment ?? avroSerde<DeploymentRow>({ schemaPath: schema('deployment') }),
-    ),
+    valueSerde: validatedSerde(DEPLOYMENTS_TOPIC, serdes.deployment ?? recordSerde(DEPLOYMENT_RECORD)),
   });
   t.addProcessor('deployments-by-region', () => new DeploymentRegionKeyer(), ['deployments']);
   t.addInternalTopic({ name: repartition, kind: 'repartition' });
@@ -126,7 +115,7 @@ export function shadowRegionTopology(options: ShadowRegionTopologyOptions = {}):
       name: 'blueprints-out',
       topic: topics.blueprints ?? BLUEPRINTS_TOPIC,
       keySerde: stringSerde,
-      valueSerde: serdes.blueprint ?? avroSerde<ShadowBlueprint>({ schemaPath: schema('shadow-blueprint') }),
+      valueSerde: serdes.blueprint ?? recordSerde(SHADOW_BLUEPRINT_RECORD),
     },
     ['shadow-region'],
   );

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { changedFields, diffInventory, renderDiff, summarise } from '../../../cli/inventory/inventory-diff.js';
 import { INVENTORY_MARK, inventoryFrom, loadInventory } from '../../../cli/inventory/inventory-file.js';
 import { parseYamlSource, readYamlSource } from '../../../cli/yaml-source.js';
-import type { Deployment, Host } from '../../../streams/processors/shadow-manager/types.js';
+import type { Deployment } from '../../../schemas/records/deployment.js';
+import type { Host } from '../../../schemas/records/host.js';
 import { ConfigError } from '../../../streams/runtime/errors.js';
 
 const EXAMPLE = 'examples/inventory.yaml';

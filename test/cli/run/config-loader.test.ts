@@ -53,7 +53,7 @@ describe('foreshadow.yaml', () => {
       'actuators:', // 9
       '  haproxy:', // 10
       '    options:', // 11
-      '      runtimeAPI: /run/haproxy.sock', // 12: misspelt, and runtimeApi missing
+      '      runtimeAPI: /run/haproxy.sock', // 12: misspelt (runtimeApi itself is optional: region steps need none)
       '  cache:', // 13: not a provider kind, no provider
       '    options: {}', // 14
       'operability: { port: 99999 }', // 15
@@ -64,7 +64,6 @@ describe('foreshadow.yaml', () => {
       [4, 'shadows.exitTreshold'],
       [6, 'risk.horizonMs'],
       [8, 'apps.host-health.guarantee'],
-      [11, 'actuators.haproxy.options'],
       [12, 'actuators.haproxy.options'],
       [13, 'actuators.cache.provider'],
       [15, 'operability.port'],

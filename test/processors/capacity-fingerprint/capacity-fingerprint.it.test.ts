@@ -4,13 +4,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CapacityFingerprint } from '../../../schemas/records/capacity-fingerprint.js';
 import { decodeFingerprint } from '../../../streams/processors/capacity-fingerprint/fingerprint-codec.js';
 import { CAPACITY_METRICS } from '../../../streams/processors/capacity-fingerprint/metrics.js';
-import {
-  type CapacityFingerprintRecord,
-  type CapacitySample,
-  capacityValues,
-} from '../../../streams/processors/capacity-fingerprint/processor.js';
+import { type CapacitySample, capacityValues } from '../../../streams/processors/capacity-fingerprint/processor.js';
 import { type CapacityProfile, exactQuantile } from '../../../streams/processors/capacity-fingerprint/profile.js';
 import { capacityTopology } from '../../../streams/processors/capacity-fingerprint/topology.js';
 import { loadConnection } from '../../../streams/runtime/config.js';
@@ -134,8 +131,8 @@ describe('capacity profiler on the real broker', () => {
       messages: [{ key: tick.host, value: await sampleSerde.serialize(input, tick) }],
     });
 
-    const serde = avroSerde<CapacityFingerprintRecord>();
-    let latest: { record: CapacityFingerprintRecord; profile: CapacityProfile } | undefined;
+    const serde = avroSerde<CapacityFingerprint>();
+    let latest: { record: CapacityFingerprint; profile: CapacityProfile } | undefined;
     const complete = await consumeDecoded(output, async (value) => {
       const record = await serde.deserialize(output, value);
       const profile = decodeFingerprint(Buffer.from(record.encoded));

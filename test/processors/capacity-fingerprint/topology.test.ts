@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { CapacityFingerprint } from '../../../schemas/records/capacity-fingerprint.js';
+import { CAPACITY_TOPIC, SAMPLES_TOPIC } from '../../../streams/catalogue.js';
 import { decodeFingerprint } from '../../../streams/processors/capacity-fingerprint/fingerprint-codec.js';
-import {
-  CAPACITY_TOPIC,
-  type CapacityFingerprintRecord,
-  type CapacitySample,
-  SAMPLES_TOPIC,
-} from '../../../streams/processors/capacity-fingerprint/processor.js';
+import type { CapacitySample } from '../../../streams/processors/capacity-fingerprint/processor.js';
 import { capacityTopology } from '../../../streams/processors/capacity-fingerprint/topology.js';
 import { jsonSerde } from '../../../streams/runtime/serdes.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
@@ -19,7 +16,7 @@ describe('capacity-fingerprint topology (test driver)', () => {
     const driver = new TopologyTestDriver(
       capacityTopology({
         sampleSerde: jsonSerde<CapacitySample>(),
-        fingerprintSerde: jsonSerde<CapacityFingerprintRecord>(),
+        fingerprintSerde: jsonSerde<CapacityFingerprint>(),
         paneMs: MIN,
         windowMs: 5 * MIN,
         checkIntervalMs: MIN,
@@ -41,7 +38,7 @@ describe('capacity-fingerprint topology (test driver)', () => {
       }
     };
     await feed(T0, 5, 1, 1);
-    const first = driver.readOutput<string, CapacityFingerprintRecord>(CAPACITY_TOPIC);
+    const first = driver.readOutput<string, CapacityFingerprint>(CAPACITY_TOPIC);
     expect(first.length).toBeGreaterThanOrEqual(1);
     const f1 = first[0]!;
     expect(f1.key).toBe('eu-cap');
@@ -56,12 +53,12 @@ describe('capacity-fingerprint topology (test driver)', () => {
 
     // Same load, fresh noise: the window slides but nothing changes materially.
     await feed(T0 + 5 * MIN, 5, 1, 2);
-    const quiet = driver.readOutput<string, CapacityFingerprintRecord>(CAPACITY_TOPIC);
+    const quiet = driver.readOutput<string, CapacityFingerprint>(CAPACITY_TOPIC);
     expect(quiet.filter((r) => r.headers['x-fingerprint-reason'] === 'change')).toEqual([]);
 
     // Load doubles: a new fingerprint with a higher version and higher p95s.
     await feed(T0 + 10 * MIN, 6, 2, 3);
-    const hot = driver.readOutput<string, CapacityFingerprintRecord>(CAPACITY_TOPIC);
+    const hot = driver.readOutput<string, CapacityFingerprint>(CAPACITY_TOPIC);
     expect(hot.length).toBeGreaterThanOrEqual(1);
     const latest = hot.at(-1)!.value;
     expect(latest.version).toBeGreaterThan(lastVersion);

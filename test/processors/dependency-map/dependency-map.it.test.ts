@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DependencyDag } from '../../../schemas/records/dependency-dag.js';
 import { type DagDocument, launchOrderViolations } from '../../../streams/processors/dependency-map/dag.js';
-import type { DependencyDagRecord } from '../../../streams/processors/dependency-map/processor.js';
 import { renderDagSvg } from '../../../streams/processors/dependency-map/svg.js';
 import { dependencyMapTopology } from '../../../streams/processors/dependency-map/topology.js';
 import { loadConnection } from '../../../streams/runtime/config.js';
@@ -74,7 +74,7 @@ describe('dependency mapper on the real broker', () => {
     );
     await app.start();
 
-    const serde = avroSerde<DependencyDagRecord>();
+    const serde = avroSerde<DependencyDag>();
     let best: DagDocument | undefined;
     let published = 0;
     await consumeDecoded(output, async (value) => {

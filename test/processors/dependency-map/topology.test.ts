@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { DagDocument } from '../../../streams/processors/dependency-map/dag.js';
-import { launchOrderViolations } from '../../../streams/processors/dependency-map/dag.js';
+import type { DependencyDag } from '../../../schemas/records/dependency-dag.js';
 import {
   CONFIGS_TOPIC,
   DEPENDENCIES_TOPIC,
-  type DependencyDagRecord,
   DISCOVERY_TOPIC,
   FLOWS_TOPIC,
   SPANS_TOPIC,
-} from '../../../streams/processors/dependency-map/processor.js';
+} from '../../../streams/catalogue.js';
+import { type DagDocument, launchOrderViolations } from '../../../streams/processors/dependency-map/dag.js';
 import { dependencyMapTopology } from '../../../streams/processors/dependency-map/topology.js';
 import { jsonSerde } from '../../../streams/runtime/serdes.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
@@ -20,7 +19,7 @@ describe('dependency-map topology (test driver)', () => {
   it('maps two regions from all four evidence topics and publishes versioned DAGs', async () => {
     const driver = new TopologyTestDriver(
       dependencyMapTopology({
-        dagSerde: jsonSerde<DependencyDagRecord>(),
+        dagSerde: jsonSerde<DependencyDag>(),
         checkIntervalMs: 10_000,
         emitIntervalMs: 600_000,
       }),
@@ -40,7 +39,7 @@ describe('dependency-map topology (test driver)', () => {
     expect(driver.readOutput(DEPENDENCIES_TOPIC)).toHaveLength(0);
     // Stream time moves past the check interval: the punctuator publishes both regions.
     await driver.pipeInput(SPANS_TOPIC, 'tick', { region: 'eu-a', spans: [] }, T0 + 11_000);
-    const out = driver.readOutput<string, DependencyDagRecord>(DEPENDENCIES_TOPIC);
+    const out = driver.readOutput<string, DependencyDag>(DEPENDENCIES_TOPIC);
     expect(out.map((r) => r.key).sort()).toEqual(['eu-a', 'us-b']);
     for (const rec of out) {
       const region = regions.find((r) => r.region === rec.key)!;

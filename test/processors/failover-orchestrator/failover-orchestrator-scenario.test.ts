@@ -1,13 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { FailoverCommand } from '../../../schemas/records/failover-command.js';
+import type { FailoverEvent } from '../../../schemas/records/failover-event.js';
+import type { OperatorRequest } from '../../../schemas/records/operator-request.js';
+import type { RegionHealth } from '../../../schemas/records/region-health.js';
 import { buildFailoverOrchestratorTopology } from '../../../streams/processors/failover-orchestrator/topology.js';
-import type {
-  FailoverCommand,
-  FailoverEvent,
-  RegionHealth,
-} from '../../../streams/processors/failover-orchestrator/types.js';
-import { jsonValueSerdes } from '../../../streams/processors/shadow-manager/topology.js';
-import type { OperatorRequest } from '../../../streams/processors/shadow-manager/types.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
+import { jsonValueSerdes } from '../../../streams/topic-serdes.js';
 import { blueprint, SimulatedProvider, T0 } from '../shadow-manager/fixtures.js';
 
 const services = [
@@ -23,7 +21,9 @@ afterEach(async () => {
   driver = undefined;
 });
 
-function setup(opts: { regionStepTimeoutMs?: number; startCommands?: 'per-wave' | 'per-unit' } = {}) {
+function setup(
+  opts: { regionStepTimeoutMs?: number; startCommands?: 'per-wave' | 'per-unit'; autoRegionFailover?: boolean } = {},
+) {
   driver = new TopologyTestDriver(buildFailoverOrchestratorTopology({ serdes: jsonValueSerdes, orchestrator: opts }), {
     initialWallClockMs: T0,
   });
@@ -89,6 +89,11 @@ const drillRequest = (id: string): OperatorRequest => ({
   dryRun: true,
   principal: 'ops',
   requestedAt: T0,
+  reason: '',
+  scope: 'NONE',
+  startsAt: 0,
+  endsAt: 0,
+  windowId: '',
 });
 
 describe('failover orchestrator scenarios (TopologyTestDriver)', () => {
@@ -196,7 +201,8 @@ describe('failover orchestrator scenarios (TopologyTestDriver)', () => {
   });
 
   it('fails over a region when its health turns FAILED, with a new epoch, pre-empting a drill', async () => {
-    const d = setup();
+    // Automatic region failover is opt-in (the approval gate is the default).
+    const d = setup({ autoRegionFailover: true });
     const provider = new SimulatedProvider();
     await d.pipeInput('region.blueprints', 'eu-1', blueprint('eu-1', services), T0);
     await d.pipeInput('operator.requests', 'eu-1', drillRequest('drill-2'), T0);

@@ -10,16 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FailoverCommand } from '../../../schemas/records/failover-command.js';
+import type { FailoverEvent } from '../../../schemas/records/failover-event.js';
+import type { OperatorRequest } from '../../../schemas/records/operator-request.js';
 import { startFailoverOrchestrator } from '../../../streams/processors/failover-orchestrator/app.js';
 import {
   DEFAULT_REGION_TOPICS,
   type RegionTopics,
 } from '../../../streams/processors/failover-orchestrator/topology.js';
-import type { FailoverCommand, FailoverEvent } from '../../../streams/processors/failover-orchestrator/types.js';
-import { jsonValueSerdes } from '../../../streams/processors/shadow-manager/topology.js';
-import type { OperatorRequest } from '../../../streams/processors/shadow-manager/types.js';
 import type { KafkaConnection } from '../../../streams/runtime/config.js';
 import type { StreamsApp } from '../../../streams/runtime/streams-app.js';
+import { jsonValueSerdes } from '../../../streams/topic-serdes.js';
 import {
   brokers,
   type ConsumedMessage,
@@ -97,6 +98,11 @@ describe('failover orchestrator on the broker', () => {
       dryRun: true,
       principal: 'it',
       requestedAt: Date.now(),
+      reason: '',
+      scope: 'NONE',
+      startsAt: 0,
+      endsAt: 0,
+      windowId: '',
     };
     // Same key as the blueprint, so both land on the same partition after it.
     await producer.send({ topic: topics.requests, messages: [{ key: 'eu-1', value: JSON.stringify(drill) }] });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
+import type { FailoverCommand } from '../../../schemas/records/failover-command.js';
 import {
   criticalPath,
   onRegionResult,
@@ -8,8 +10,6 @@ import {
   type RegionTransition,
   startRegionFailover,
 } from '../../../streams/processors/failover-orchestrator/region-failover.js';
-import type { FailoverCommand } from '../../../streams/processors/failover-orchestrator/types.js';
-import type { ActuationResult } from '../../../streams/processors/shadow-manager/types.js';
 import { blueprint, T0 } from '../shadow-manager/fixtures.js';
 
 const limits = { regionStepTimeoutMs: 10_000, regionMaxAttempts: 2 };

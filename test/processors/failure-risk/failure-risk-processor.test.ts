@@ -1,33 +1,67 @@
 import { describe, expect, it } from 'vitest';
+import type { HostFailure } from '../../../schemas/records/host-failure.js';
+import type { HostRisk } from '../../../schemas/records/host-risk.js';
+import type { HostSample } from '../../../schemas/records/host-sample.js';
+import { DEPLOYMENTS_TOPIC, FAILURES_TOPIC, RISK_TOPIC, SAMPLES_TOPIC } from '../../../streams/catalogue.js';
 import {
-  DEPLOYMENTS_TOPIC,
-  type Deployment,
-  FAILURES_TOPIC,
-  HOST_STORE,
-  type HostFailure,
-  MODEL_KEY,
-  MODEL_STORE,
-  RISK_TOPIC,
-  SAMPLES_TOPIC,
-} from '../../../streams/processors/failure-risk/failure-risk-processor.js';
+  buildRiskTrainerTopology,
+  examplesTopic,
+  FLEET_MODEL_KEY,
+  modelTopic,
+  type PublishedModel,
+  type RiskExample,
+  SettableModelFeed,
+  TRAINER_STORE,
+} from '../../../streams/processors/failure-risk/fleet-model.js';
 import type { ModelState } from '../../../streams/processors/failure-risk/model.js';
-import type { HostRisk, HostRiskState } from '../../../streams/processors/failure-risk/risk-engine.js';
+import { HOST_STORE } from '../../../streams/processors/failure-risk/names.js';
+import type { DeploymentInput } from '../../../streams/processors/failure-risk/processor.js';
+import type { HostRiskState } from '../../../streams/processors/failure-risk/risk-engine.js';
 import { buildFailureRiskTopology } from '../../../streams/processors/failure-risk/topology.js';
-import type { HostSample } from '../../../streams/processors/metric-ingest/types.js';
 import { jsonSerde } from '../../../streams/runtime/serdes.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
 
 const T0 = Date.UTC(2026, 0, 5);
 const STEP = 5 * 60_000;
 
-function driver(): TopologyTestDriver {
+const APP = 'foreshadow-failure-risk';
+
+function driver(feed = new SettableModelFeed()): TopologyTestDriver {
   const topology = buildFailureRiskTopology({
     sampleSerde: jsonSerde<HostSample>(),
     failureSerde: jsonSerde<HostFailure>(),
-    deploymentSerde: jsonSerde<Deployment | null>(),
+    deploymentSerde: jsonSerde<DeploymentInput | null>(),
     riskSerde: jsonSerde<HostRisk>(),
+    modelFeed: feed,
   });
   return new TopologyTestDriver(topology, { initialWallClockMs: T0 });
+}
+
+/**
+ * The fleet's trainer beside a scoring driver: `train` hands it the examples the scoring side sent
+ * since the last call, publishes its model to the feed the scoring side reads, and returns it.
+ */
+function trainerFor(feed: SettableModelFeed) {
+  const trainer = new TopologyTestDriver(buildRiskTrainerTopology({ applicationId: APP }), {
+    initialWallClockMs: T0,
+  });
+  const store = trainer.getKeyValueStore<string, ModelState>(TRAINER_STORE);
+  return {
+    async train(scoring: TopologyTestDriver): Promise<{ model: ModelState; examples: RiskExample[] }> {
+      const examples = scoring.readOutput<string, RiskExample>(examplesTopic(APP));
+      for (const e of examples) await trainer.pipeInput(examplesTopic(APP), e.key, e.value, e.timestamp);
+      await trainer.advanceWallClockTime(10_000);
+      const published = trainer.readOutput<string, PublishedModel>(modelTopic(APP)).at(-1);
+      if (published) {
+        expect(published.key).toBe(FLEET_MODEL_KEY);
+        feed.set(published.value.model);
+      }
+      return {
+        model: structuredClone((await store.get(FLEET_MODEL_KEY)) ?? feed.current()),
+        examples: examples.map((e) => e.value),
+      };
+    },
+  };
 }
 
 const sample = (host: string, t: number, mem: number): HostSample => ({
@@ -69,27 +103,34 @@ describe('failure-risk topology through the test driver', () => {
     expect(levels.indexOf('WARNING')).toBeLessThan(levels.length - 4);
   });
 
-  it('learns from host failures and failed deployments, with the model in a store', async () => {
-    const d = driver();
+  it('learns from host failures and failed deployments, through the fleet trainer and its model store', async () => {
+    const feed = new SettableModelFeed();
+    const d = driver(feed);
+    const trainer = trainerFor(feed);
     let t = T0;
     for (let i = 0; i < 40; i++, t += STEP) await d.pipeInput(SAMPLES_TOPIC, 'db-1', sample('db-1', t, 0.6), t);
-    const models = d.getKeyValueStore<string, ModelState>(MODEL_STORE);
-    const before = structuredClone(await models.get(MODEL_KEY))!;
+    const first = await trainer.train(d);
+    const before = first.model;
     expect(before.updates).toBeGreaterThan(0); // settled negatives
+    expect(first.examples.every((e) => e.label === 0 && e.host === 'db-1')).toBe(true);
     await d.pipeInput(
       FAILURES_TOPIC,
       'db-1',
       { host: 'db-1', region: 'eu-west-1', timestamp: t, kind: 'CRASH', source: 'test', detail: '' },
       t,
     );
-    const afterFailure = (await models.get(MODEL_KEY))!;
+    const second = await trainer.train(d);
+    const afterFailure = second.model;
+    expect(second.examples.filter((e) => e.label === 1)).toHaveLength(6);
     expect(afterFailure.positives).toBe(before.positives + 6);
     expect(afterFailure.bias).toBeGreaterThan(before.bias);
+    // the scoring side now scores with the trainer's model
+    expect(feed.current()).toEqual(afterFailure);
     const hosts = d.getKeyValueStore<string, HostRiskState>(HOST_STORE);
     expect((await hosts.get('db-1'))!.failedAt).toBe(t);
 
     for (let i = 0; i < 6; i++, t += STEP) await d.pipeInput(SAMPLES_TOPIC, 'db-1', sample('db-1', t, 0.6), t);
-    const deployment: Deployment = {
+    const deployment: DeploymentInput = {
       resourceId: 'redis-7',
       host: 'db-1',
       region: 'eu-west-1',
@@ -99,12 +140,13 @@ describe('failure-risk topology through the test driver', () => {
     await d.pipeInput(DEPLOYMENTS_TOPIC, 'redis-7', deployment, t);
     // the same record again (redelivery, compaction) must not count twice
     await d.pipeInput(DEPLOYMENTS_TOPIC, 'redis-7', deployment, t);
-    const afterDeploy = (await models.get(MODEL_KEY))!;
+    const afterDeploy = (await trainer.train(d)).model;
     expect(afterDeploy.positives).toBe(afterFailure.positives + 6);
     expect((await hosts.get('db-1'))!.features.deployFailures).toBe(1);
     await d.pipeInput(SAMPLES_TOPIC, 'db-1', sample('db-1', t, 0.6), t);
     const [r] = d.readOutput<string, HostRisk>(RISK_TOPIC).slice(-1);
     expect(r!.value.drivers.map((x) => x.feature)).toContain('deploy_failures');
+    expect(r!.value.modelVersion).toBe(`logreg-v2.${afterDeploy.updates}`);
   });
 });
 

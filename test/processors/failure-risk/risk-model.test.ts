@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../../bench/fleet/fleet-sim.js';
 import {
   newHostFeatures,
-  slopePerHour,
   timeToExhaustionHours,
   trendConfidence,
   updateFeatures,
 } from '../../../streams/processors/failure-risk/features.js';
-import { rng } from '../../../streams/processors/failure-risk/fleet-sim.js';
 import {
   brierScore,
   contributions,
@@ -23,6 +22,7 @@ import {
   levelOf,
   newHostRiskState,
 } from '../../../streams/processors/failure-risk/risk-engine.js';
+import { slopePerHour } from './reference-fit.js';
 
 const STEP = 5 * 60_000;
 const T0 = Date.UTC(2026, 0, 5);
@@ -180,7 +180,7 @@ describe('risk engine', () => {
     expect(last.level).toBe('CRITICAL');
     expect(last.drivers[0]!.feature).toBe('exhaustion');
     expect(last.timeToFailureMs).not.toBeNull();
-    expect(last.modelVersion).toMatch(/^logreg-v1\.\d+$/);
+    expect(last.modelVersion).toMatch(/^logreg-v2\.\d+$/);
     expect(last.horizonMs).toBe(30 * 60_000);
   });
 });

@@ -1,17 +1,19 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FleetSimulator } from '../../../streams/processors/failure-risk/fleet-sim.js';
+import { FleetSimulator } from '../../../bench/fleet/fleet-sim.js';
+import type { HostRisk } from '../../../schemas/records/host-risk.js';
+import type { HostSample } from '../../../schemas/records/host-sample.js';
+import { newDetectors } from '../../../streams/processors/failure-risk/anomaly-scorer.js';
 import { type ModelState, newModel } from '../../../streams/processors/failure-risk/model.js';
 import {
   applyOutcome,
   evaluateSample,
-  type HostRisk,
   type HostRiskState,
   newHostRiskState,
 } from '../../../streams/processors/failure-risk/risk-engine.js';
 import { hostRiskStateSerde } from '../../../streams/processors/failure-risk/risk-state-codec.js';
 import type { SlidingFit } from '../../../streams/processors/failure-risk/sliding-fit.js';
 import type { SeasonalProfile } from '../../../streams/processors/host-baseline/baseline.js';
-import type { HostSample } from '../../../streams/processors/metric-ingest/types.js';
 import { ForeshadowError } from '../../../streams/runtime/errors.js';
 import { packedJsonSerde } from '../../../streams/runtime/serdes.js';
 
@@ -49,17 +51,41 @@ function legacyProfile(p: SeasonalProfile) {
   return { slotMs: p.slotMs, level, spread, visits };
 }
 
-function legacyScorer(s: HostRiskState['features']['scorer']) {
+/**
+ * The packed-JSON scorer: profiles full-length, and no ensemble detectors (they came later) unless
+ * `detectors` asks for them as packed JSON would store them (bit sets as number arrays).
+ */
+function legacyScorer(s: HostRiskState['features']['scorer'], detectors = false) {
   const metrics = Object.fromEntries(
-    Object.entries(s.metrics).map(([n, m]) => [
-      n,
-      {
-        ...m,
-        baseline: { ...m.baseline, daily: legacyProfile(m.baseline.daily), weekly: legacyProfile(m.baseline.weekly) },
-      },
-    ]),
+    Object.entries(s.metrics).map(([n, m]) => {
+      const { restLeft, context, novelty, bocpd, change, ...deviation } = m;
+      const kept = detectors
+        ? {
+            restLeft,
+            context: { ...context, current: [...context.current], previous: [...context.previous] },
+            novelty,
+            bocpd,
+            change,
+          }
+        : {};
+      return [
+        n,
+        {
+          ...deviation,
+          ...kept,
+          baseline: { ...m.baseline, daily: legacyProfile(m.baseline.daily), weekly: legacyProfile(m.baseline.weekly) },
+        },
+      ];
+    }),
   );
   return { metrics };
+}
+
+/** What migrating state from before the ensemble does to a scorer: its detectors start afresh. */
+function withFreshDetectors(states: Map<string, HostRiskState>): void {
+  for (const s of states.values()) {
+    for (const m of Object.values(s.features.scorer.metrics)) Object.assign(m, newDetectors());
+  }
 }
 
 function run(samples: HostSample[], states: Map<string, HostRiskState>, model: ModelState): HostRisk[] {
@@ -95,10 +121,11 @@ describe('failure-risk host state codec', () => {
     const states = new Map<string, HostRiskState>();
     run(samples, states, newModel());
     const s = states.get('sim-0000')!;
-    // what the packed-JSON serde stored: full-length profiles, plain trend and risk arrays
+    // what the packed-JSON serde stored: full-length profiles, plain trend and risk arrays (and the
+    // same detectors, for a like-for-like size)
     const { riskTrend, ...rest } = comparable(s);
     const trend = Object.fromEntries(Object.entries(rest.features.trend).map(([n, w]) => [n, { t: w.t, v: w.v }]));
-    const scorer = legacyScorer(rest.features.scorer);
+    const scorer = legacyScorer(rest.features.scorer, true);
     const old = { ...rest, features: { ...rest.features, scorer, trend }, riskT: riskTrend.t, riskP: riskTrend.v };
     const legacy = packedJsonSerde<unknown>().serialize('t', old) as Buffer;
     expect(encode(s).length).toBeLessThan(0.6 * legacy.length);
@@ -116,6 +143,8 @@ describe('failure-risk host state codec', () => {
       const old = { ...rest, features: { ...rest.features, scorer, trend }, riskT: riskTrend.t, riskP: riskTrend.v };
       migrated.set(k, decode(packedJsonSerde<unknown>().serialize('t', old) as Buffer));
     }
+    // The packed-JSON state predates the ensemble's detectors, which migration starts afresh.
+    withFreshDetectors(states);
     const rest = samples.slice(half);
     const a = run(rest, states, structuredClone(model));
     const b = run(rest, migrated, structuredClone(model));
@@ -131,12 +160,63 @@ describe('failure-risk host state codec', () => {
     const bytes = encode(s);
     const newer = Buffer.from(bytes);
     newer[2] = 99;
-    expect(() => decode(newer)).toThrow(/format version 99; this build reads version 1/);
+    expect(() => decode(newer)).toThrow(/format version 99; this build reads version 2/);
     expect(() => decode(bytes.subarray(0, bytes.length - 3))).toThrow(ForeshadowError);
     try {
       decode(bytes.subarray(0, 40));
     } catch (err: unknown) {
       expect((err as ForeshadowError).code).toBe('DESERIALIZATION_FAILED');
+    }
+  });
+
+  it('reads binary state of version 1 (before the anomaly ensemble) written by the old codec, with fresh detectors', () => {
+    // Written by the version-1 codec itself (see the fixture's note), as users' stores and changelogs hold it.
+    const fixture = JSON.parse(
+      readFileSync(new URL('./fixtures/host-risk-state-v1.json', import.meta.url), 'utf8'),
+    ) as {
+      hosts: Array<{
+        host: string;
+        stateV1: string;
+        lastTs: number;
+        pending: number;
+        scorers: Record<
+          string,
+          { longN: number; longMean: number; short: number[]; cooldownLeft: number; count: number }
+        >;
+      }>;
+    };
+    expect(fixture.hosts.length).toBeGreaterThan(0);
+    for (const h of fixture.hosts) {
+      const bytes = Buffer.from(h.stateV1, 'base64');
+      expect(bytes[2]).toBe(1);
+      const s = decode(bytes);
+      expect(s.host).toBe(h.host);
+      expect(s.features.lastTs).toBe(h.lastTs);
+      expect(s.pending).toHaveLength(h.pending);
+      expect(Object.keys(s.features.scorer.metrics).sort()).toEqual(Object.keys(h.scorers).sort());
+      for (const [name, old] of Object.entries(h.scorers)) {
+        const m = s.features.scorer.metrics[name]!;
+        // the deviation detector goes on where it was...
+        expect({
+          longN: m.longN,
+          longMean: m.longMean,
+          short: m.short,
+          cooldownLeft: m.cooldownLeft,
+          count: m.baseline.count,
+        }).toEqual(old);
+        // ...and the ensemble's detectors start afresh
+        expect({ ...m, baseline: undefined }).toMatchObject(newDetectors());
+      }
+      // it goes on scoring, and is written back in the current version, which reads back the same
+      const next = evaluateSample(s, newModel(), {
+        host: h.host,
+        timestamp: h.lastTs + 300_000,
+        metrics: { 'mem.utilization': 0.5, 'cpu.utilization': 0.3 },
+      });
+      expect(Number.isFinite(next.pFail)).toBe(true);
+      const again = encode(s);
+      expect(again[2]).toBe(2);
+      expect(comparable(decode(again))).toStrictEqual(comparable(s));
     }
   });
 });

@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type Deployment,
-  type HostFailure,
-  RISK_TOPIC,
-  SAMPLES_TOPIC,
-  SILENCE_SLICE,
-} from '../../../streams/processors/failure-risk/failure-risk-processor.js';
-import type { HostRisk } from '../../../streams/processors/failure-risk/risk-engine.js';
+import type { Deployment } from '../../../schemas/records/deployment.js';
+import type { HostFailure } from '../../../schemas/records/host-failure.js';
+import type { HostRisk } from '../../../schemas/records/host-risk.js';
+import type { HostSample } from '../../../schemas/records/host-sample.js';
+import { RISK_TOPIC, SAMPLES_TOPIC } from '../../../streams/catalogue.js';
+import { SILENCE_SLICE } from '../../../streams/processors/failure-risk/processor.js';
 import { buildFailureRiskTopology } from '../../../streams/processors/failure-risk/topology.js';
-import type { HostSample } from '../../../streams/processors/metric-ingest/types.js';
 import { jsonSerde } from '../../../streams/runtime/serdes.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Series, slopePerHour } from '../../../streams/processors/failure-risk/features.js';
-import { rng } from '../../../streams/processors/failure-risk/fleet-sim.js';
+import { rng } from '../../../bench/fleet/fleet-sim.js';
 import {
   EXACT_EVERY,
   fitLine,
@@ -9,6 +8,7 @@ import {
   slidingFitOf,
   windowSize,
 } from '../../../streams/processors/failure-risk/sliding-fit.js';
+import { type Series, slopePerHour } from './reference-fit.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 0, 5);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { HostSample } from '../../../schemas/records/host-sample.js';
 import type { MetricBaselineState, SeasonalProfile } from '../../../streams/processors/host-baseline/baseline.js';
 import { hostBaselineStateSerde } from '../../../streams/processors/host-baseline/baseline-state-codec.js';
 import {
@@ -6,8 +7,7 @@ import {
   type HostBaselineState,
   newHostBaselineState,
   updateHostBaseline,
-} from '../../../streams/processors/host-baseline/host-baseline-processor.js';
-import type { HostSample } from '../../../streams/processors/metric-ingest/types.js';
+} from '../../../streams/processors/host-baseline/host-state.js';
 import { jsonSerde, packedJsonSerde } from '../../../streams/runtime/serdes.js';
 
 const serde = hostBaselineStateSerde();

@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { HostBaseline } from '../../../schemas/records/host-baseline.js';
+import type { HostSample } from '../../../schemas/records/host-sample.js';
+import { BASELINES_TOPIC, SAMPLES_TOPIC } from '../../../streams/catalogue.js';
 import { DAY_MS, WEEK_MS } from '../../../streams/processors/host-baseline/baseline.js';
-import {
-  BASELINE_STORE,
-  BASELINES_TOPIC,
-  type HostBaseline,
-  type HostBaselineState,
-  SAMPLES_TOPIC,
-  seasonalMedians,
-} from '../../../streams/processors/host-baseline/host-baseline-processor.js';
+import { type HostBaselineState, seasonalMedians } from '../../../streams/processors/host-baseline/host-state.js';
+import { BASELINE_STORE } from '../../../streams/processors/host-baseline/names.js';
 import { buildHostBaselineTopology } from '../../../streams/processors/host-baseline/topology.js';
-import type { HostSample } from '../../../streams/processors/metric-ingest/types.js';
 import { jsonSerde } from '../../../streams/runtime/serdes.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
 

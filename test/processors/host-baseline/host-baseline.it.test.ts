@@ -1,14 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HostBaseline } from '../../../streams/processors/host-baseline/host-baseline-processor.js';
+import { HOST_BASELINE_RECORD, type HostBaseline } from '../../../schemas/records/host-baseline.js';
+import { HOST_SAMPLE_RECORD, type HostSample } from '../../../schemas/records/host-sample.js';
 import { buildHostBaselineTopology } from '../../../streams/processors/host-baseline/topology.js';
-import type { HostSample } from '../../../streams/processors/metric-ingest/types.js';
 import { loadConnection } from '../../../streams/runtime/config.js';
-import { avroSerde } from '../../../streams/runtime/serdes.js';
 import { StreamsApp } from '../../../streams/runtime/streams-app.js';
+import { recordSerde } from '../../../streams/topic-serdes.js';
 import {
   brokers,
   consumeUntil,
@@ -20,16 +19,14 @@ import {
 } from '../../support/kafka.js';
 
 const STEP = 60_000;
-const samplePath = fileURLToPath(new URL('../../../schemas/host-sample.avsc', import.meta.url));
-const baselinePath = fileURLToPath(new URL('../../../schemas/host-baseline.avsc', import.meta.url));
 
 describe('host baseline on the real broker', () => {
   const prefix = uniqueName('baseline');
   const input = `${prefix}.samples`;
   const output = `${prefix}.baselines`;
   const applicationId = `${prefix}-app`.replace(/^test\./, 'test-');
-  const sampleSerde = avroSerde<HostSample>({ schemaPath: samplePath });
-  const baselineSerde = avroSerde<HostBaseline>({ schemaPath: baselinePath });
+  const sampleSerde = recordSerde(HOST_SAMPLE_RECORD);
+  const baselineSerde = recordSerde(HOST_BASELINE_RECORD);
   let dir = '';
   const apps: StreamsApp[] = [];
 

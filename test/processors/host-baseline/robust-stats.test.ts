@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rng } from '../../../streams/processors/failure-risk/fleet-sim.js';
+import { rng } from '../../../bench/fleet/fleet-sim.js';
 import { quantileSorted, robustStats } from '../../../streams/processors/host-baseline/baseline.js';
 import { sortNumbers } from '../../../streams/processors/host-baseline/sort-numbers.js';
 

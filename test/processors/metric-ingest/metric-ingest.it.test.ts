@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOST_SAMPLE_RECORD, type HostSample } from '../../../schemas/records/host-sample.js';
 import { buildMetricIngestTopology } from '../../../streams/processors/metric-ingest/topology.js';
-import type { HostSample } from '../../../streams/processors/metric-ingest/types.js';
 import { loadConnection } from '../../../streams/runtime/config.js';
-import { avroSerde } from '../../../streams/runtime/serdes.js';
 import { StreamsApp } from '../../../streams/runtime/streams-app.js';
+import { recordSerde } from '../../../streams/topic-serdes.js';
 import {
   brokers,
   type ConsumedMessage,
@@ -21,7 +21,6 @@ import {
 } from '../../support/kafka.js';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/metrics/', import.meta.url));
-const schemaPath = fileURLToPath(new URL('../../../schemas/host-sample.avsc', import.meta.url));
 
 /** kcat as a producer: one message per line of `lines`, all with `key`. */
 function kcatProduce(topic: string, key: string, lines: string[]): void {
@@ -46,7 +45,7 @@ describe('metric ingest on the real broker with real producers', () => {
   let collectd: ChildProcess | undefined;
   let dir = '';
   let all: HostSample[] = [];
-  const serde = avroSerde<HostSample>({ schemaPath });
+  const serde = recordSerde(HOST_SAMPLE_RECORD);
 
   const decode = async (msgs: ConsumedMessage[]) =>
     Promise.all(msgs.map((m) => serde.deserialize(samples, m.message.value!)));
@@ -138,7 +137,7 @@ describe('metric ingest on the real broker with real producers', () => {
       source: 'avro',
     };
     // The Avro record carries the registry's wire format (magic byte + schema id).
-    const avroIn = avroSerde<HostSample>({ schemaPath });
+    const avroIn = recordSerde(HOST_SAMPLE_RECORD);
     await producer.send({
       topic: raw,
       messages: [{ value: JSON.stringify(json) }, { key: avro.host, value: await avroIn.serialize(raw, avro) }],

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CounterState } from '../../../streams/processors/metric-ingest/normalise.js';
-import { normaliseSample } from '../../../streams/processors/metric-ingest/normalise.js';
+import type { HostSample } from '../../../schemas/records/host-sample.js';
+import { type CounterState, normaliseSample } from '../../../streams/processors/metric-ingest/normalise.js';
 import { parseLine } from '../../../streams/processors/metric-ingest/parse-influx.js';
 import { parseText } from '../../../streams/processors/metric-ingest/parse-raw.js';
-import { type HostSample, IngestRejection } from '../../../streams/processors/metric-ingest/types.js';
+import { IngestRejection } from '../../../streams/processors/metric-ingest/types.js';
 
 const fixtures = join(import.meta.dirname, '../../fixtures/metrics');
 const fixture = (name: string) => readFileSync(join(fixtures, name));

@@ -1,20 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type { RegionHealth } from '../../../streams/processors/region-health/assess.js';
+import type { RiskLevel } from '../../../schemas/records/host-risk.js';
+import type { RegionHealth } from '../../../schemas/records/region-health.js';
+import { FAILURES_TOPIC, REGION_HEALTH_TOPIC, RISK_TOPIC } from '../../../streams/catalogue.js';
 import {
   applyFailure,
   applyRisk,
   assessRegion,
   DEFAULT_HEALTH_POLICY,
+  type HostFailureInput,
   type HostHealth,
+  type HostRiskInput,
   healthChanged,
-  type RiskLevel,
 } from '../../../streams/processors/region-health/assess.js';
-import type { HostFailureInput, HostRiskInput } from '../../../streams/processors/region-health/processor.js';
-import {
-  FAILURES_TOPIC,
-  REGION_HEALTH_TOPIC,
-  RISK_TOPIC,
-} from '../../../streams/processors/region-health/processor.js';
 import { regionHealthTopology } from '../../../streams/processors/region-health/topology.js';
 import { jsonSerde } from '../../../streams/runtime/serdes.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
 import { admit, fullBucket, refill } from '../../../streams/processors/shadow-manager/budget.js';
 import { isStaleEpoch, shadowCommandId } from '../../../streams/processors/shadow-manager/commands.js';
 import {
@@ -25,7 +26,6 @@ import {
   urgency,
 } from '../../../streams/processors/shadow-manager/priority.js';
 import { retirementDue, shadowHours } from '../../../streams/processors/shadow-manager/retirement.js';
-import type { ActuationResult } from '../../../streams/processors/shadow-manager/types.js';
 import { deployment, host, risk, T0 } from './fixtures.js';
 
 const opts = shadowManagerOptions({ maxAttemptsPerHost: 2, maxPlacements: 2, backoffBaseMs: 1_000 });

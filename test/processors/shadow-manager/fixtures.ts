@@ -4,16 +4,14 @@
  * DUPLICATE and does nothing), refuses commands older than the highest epoch seen per resource or
  * region, and answers with configurable outcomes and lag.
  */
-import type { FailoverCommand, ShadowBlueprint } from '../../../streams/processors/failover-orchestrator/types.js';
+import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
+import type { CriticalityTier, Deployment } from '../../../schemas/records/deployment.js';
+import type { FailoverCommand } from '../../../schemas/records/failover-command.js';
+import type { Host } from '../../../schemas/records/host.js';
+import type { HostRisk } from '../../../schemas/records/host-risk.js';
+import type { ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
+import type { ShadowCommand } from '../../../schemas/records/shadow-command.js';
 import { isStaleEpoch } from '../../../streams/processors/shadow-manager/commands.js';
-import type {
-  ActuationResult,
-  CriticalityTier,
-  Deployment,
-  Host,
-  HostRisk,
-  ShadowCommand,
-} from '../../../streams/processors/shadow-manager/types.js';
 
 export const T0 = 1_700_000_000_000;
 

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Producer } from 'kafkajs';
-import type { FailoverCommand } from '../../../streams/processors/failover-orchestrator/types.js';
-import type { ShadowCommand } from '../../../streams/processors/shadow-manager/types.js';
+import type { FailoverCommand } from '../../../schemas/records/failover-command.js';
+import type { ShadowCommand } from '../../../schemas/records/shadow-command.js';
 import { testKafka } from '../../support/kafka.js';
 import type { SimulatedProvider } from './fixtures.js';
 

@@ -7,12 +7,9 @@ import { readFileSync } from 'node:fs';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { buildFailoverOrchestratorTopology } from '../../../streams/processors/failover-orchestrator/topology.js';
-import {
-  buildShadowManagerTopology,
-  fleetTopic,
-  jsonValueSerdes,
-} from '../../../streams/processors/shadow-manager/topology.js';
+import { buildShadowManagerTopology, fleetTopic } from '../../../streams/processors/shadow-manager/topology.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
+import { jsonValueSerdes } from '../../../streams/topic-serdes.js';
 import { blueprint, deployment, host, risk, SimulatedProvider, T0 } from './fixtures.js';
 
 function schema(name: string): avro.Type {
@@ -97,6 +94,11 @@ describe('schema conformance', () => {
       dryRun: true,
       principal: 'p',
       requestedAt: T0,
+      reason: '',
+      scope: 'NONE',
+      startsAt: 0,
+      endsAt: 0,
+      windowId: '',
     };
     expectValid(schema('operator-request'), request, 'operator request');
     await d.pipeInput('operator.requests', 'eu-1', request, T0);

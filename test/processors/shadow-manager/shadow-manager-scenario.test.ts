@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FailoverEvent } from '../../../streams/processors/failover-orchestrator/types.js';
+import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
+import type { Deployment } from '../../../schemas/records/deployment.js';
+import type { FailoverEvent } from '../../../schemas/records/failover-event.js';
+import type { Host } from '../../../schemas/records/host.js';
+import type { HostFailure } from '../../../schemas/records/host-failure.js';
+import type { OperatorRequest } from '../../../schemas/records/operator-request.js';
+import type { ShadowCommand } from '../../../schemas/records/shadow-command.js';
+import type { ShadowState } from '../../../schemas/records/shadow-state.js';
 import type { ShadowManagerOptions } from '../../../streams/processors/shadow-manager/options.js';
 import {
   buildShadowManagerTopology,
@@ -7,18 +14,9 @@ import {
   FLEET_WRAPPERS,
   type FleetInputTopic,
   fleetTopic,
-  jsonValueSerdes,
 } from '../../../streams/processors/shadow-manager/topology.js';
-import type {
-  ActuationResult,
-  Deployment,
-  Host,
-  HostFailure,
-  OperatorRequest,
-  ShadowCommand,
-  ShadowState,
-} from '../../../streams/processors/shadow-manager/types.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
+import { jsonValueSerdes } from '../../../streams/topic-serdes.js';
 import { deployment, host, risk, SimulatedProvider, T0 } from './fixtures.js';
 
 type Cmd = { key: string; value: ShadowCommand };
@@ -219,6 +217,11 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
       dryRun: false,
       principal: 'alice',
       requestedAt: h.now,
+      reason: '',
+      scope: 'NONE',
+      startsAt: 0,
+      endsAt: 0,
+      windowId: '',
     } satisfies OperatorRequest);
     expect(freed.map((c) => [c.type, c.resourceId])).toEqual([
       ['RETIRE', 'db-1'],
@@ -380,6 +383,11 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
       dryRun: false,
       principal: 'alice',
       requestedAt: h.now,
+      reason: '',
+      scope: 'NONE',
+      startsAt: 0,
+      endsAt: 0,
+      windowId: '',
     };
     const created = await h.pipe('operator.requests', 'db-1', request);
     expect(created).toEqual([expect.objectContaining({ type: 'CREATE', resourceId: 'db-1', targetHost: 'h2' })]);
@@ -421,6 +429,11 @@ describe('shadow manager routers', () => {
         dryRun: true,
         principal: 'p',
         requestedAt: T0,
+        reason: '',
+        scope: 'NONE',
+        startsAt: 0,
+        endsAt: 0,
+        windowId: '',
       };
       await narrow!.pipeInput('operator.requests', 'eu-1', region, T0);
       const out = [narrow!, wide!].flatMap((d) => d.readOutput<string, unknown>(fleetTopic()));

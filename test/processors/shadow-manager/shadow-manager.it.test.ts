@@ -9,21 +9,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FailoverEvent } from '../../../streams/processors/failover-orchestrator/types.js';
+import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
+import type { FailoverEvent } from '../../../schemas/records/failover-event.js';
+import type { HostFailure } from '../../../schemas/records/host-failure.js';
+import type { ShadowCommand } from '../../../schemas/records/shadow-command.js';
+import type { ShadowState } from '../../../schemas/records/shadow-state.js';
 import { type RunningApps, startShadowManager } from '../../../streams/processors/shadow-manager/app.js';
 import {
   DEFAULT_SHADOW_TOPICS,
   fleetTopic,
-  jsonValueSerdes,
   type ShadowTopics,
 } from '../../../streams/processors/shadow-manager/topology.js';
-import type {
-  ActuationResult,
-  HostFailure,
-  ShadowCommand,
-  ShadowState,
-} from '../../../streams/processors/shadow-manager/types.js';
 import type { KafkaConnection } from '../../../streams/runtime/config.js';
+import { jsonValueSerdes } from '../../../streams/topic-serdes.js';
 import {
   brokers,
   type ConsumedMessage,

@@ -1,26 +1,24 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CapacityFingerprintRecord,
-  fingerprintRecord,
-} from '../../../streams/processors/capacity-fingerprint/processor.js';
+import { CAPACITY_FINGERPRINT_RECORD } from '../../../schemas/records/capacity-fingerprint.js';
+import { DEPENDENCY_DAG_RECORD } from '../../../schemas/records/dependency-dag.js';
+import { DEPLOYMENT_RECORD, type Deployment } from '../../../schemas/records/deployment.js';
+import type { ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
+import { fingerprintRecord } from '../../../streams/processors/capacity-fingerprint/processor.js';
 import { buildDag } from '../../../streams/processors/dependency-map/dag.js';
-import { type DependencyDagRecord, dagRecord } from '../../../streams/processors/dependency-map/processor.js';
-import type { DeploymentRow, ShadowBlueprint } from '../../../streams/processors/shadow-region/blueprint.js';
+import { dagRecord } from '../../../streams/processors/dependency-map/processor.js';
 import { shadowRegionTopology } from '../../../streams/processors/shadow-region/topology.js';
 import { loadConnection } from '../../../streams/runtime/config.js';
 import { avroSerde } from '../../../streams/runtime/serdes.js';
 import { StreamsApp } from '../../../streams/runtime/streams-app.js';
+import { recordSerde } from '../../../streams/topic-serdes.js';
 import { consumeDecoded } from '../../fixtures/regions/kafka.js';
 import { profileFromSamples } from '../../fixtures/regions/profiles.js';
 import { generateDeployments, generateRegion, generateSamples } from '../../fixtures/regions/synthetic-region.js';
 import { brokers, createTopics, deleteTopics, registryUrl, testKafka, uniqueName } from '../../support/kafka.js';
-
-const schema = (name: string): string => fileURLToPath(new URL(`../../../schemas/${name}.avsc`, import.meta.url));
 
 describe('shadow region manager on the real broker', () => {
   const prefix = uniqueName('shadow-region');
@@ -56,12 +54,12 @@ describe('shadow region manager on the real broker', () => {
   it('keeps a 50-service blueprint sized from p95 + headroom and resizes it when load changes', async () => {
     const region = generateRegion({ region: 'eu-shadow-it', services: 50, edges: 200, cycles: 3, seed: 4 });
     const now = Date.now();
-    const fpSerde = avroSerde<CapacityFingerprintRecord>({ schemaPath: schema('capacity-fingerprint') });
-    const dagSerde = avroSerde<DependencyDagRecord>({ schemaPath: schema('dependency-dag') });
-    const depSerde = avroSerde<DeploymentRow>({ schemaPath: schema('deployment') });
+    const fpSerde = recordSerde(CAPACITY_FINGERPRINT_RECORD);
+    const dagSerde = recordSerde(DEPENDENCY_DAG_RECORD);
+    const depSerde = recordSerde(DEPLOYMENT_RECORD);
     producer = testKafka('shadow-region-it-producer').producer();
     await producer.connect();
-    const deployments = generateDeployments(region, now) as unknown as DeploymentRow[];
+    const deployments = generateDeployments(region, now) as unknown as Deployment[];
     await producer.send({
       topic: topics.deployments,
       messages: await Promise.all(

@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { CapacityFingerprintRecord } from '../../../streams/processors/capacity-fingerprint/processor.js';
+import type { CapacityFingerprint } from '../../../schemas/records/capacity-fingerprint.js';
+import type { DependencyDag } from '../../../schemas/records/dependency-dag.js';
+import type { ShadowBlueprint } from '../../../schemas/records/shadow-blueprint.js';
+import { BLUEPRINTS_TOPIC, CAPACITY_TOPIC, DEPENDENCIES_TOPIC, DEPLOYMENTS_TOPIC } from '../../../streams/catalogue.js';
 import { fingerprintRecord } from '../../../streams/processors/capacity-fingerprint/processor.js';
 import { buildDag } from '../../../streams/processors/dependency-map/dag.js';
-import { type DependencyDagRecord, dagRecord } from '../../../streams/processors/dependency-map/processor.js';
-import type { DeploymentRow, ShadowBlueprint } from '../../../streams/processors/shadow-region/blueprint.js';
-import {
-  BLUEPRINTS_TOPIC,
-  DAGS_TOPIC,
-  DEPLOYMENTS_TOPIC,
-  FINGERPRINTS_TOPIC,
-} from '../../../streams/processors/shadow-region/processor.js';
+import { dagRecord } from '../../../streams/processors/dependency-map/processor.js';
+import type { DeploymentRow } from '../../../streams/processors/shadow-region/blueprint.js';
 import { shadowRegionTopology } from '../../../streams/processors/shadow-region/topology.js';
 import { jsonSerde } from '../../../streams/runtime/serdes.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
@@ -25,8 +22,8 @@ describe('shadow-region topology (test driver)', () => {
         shadowRegions: { 'eu-sh': 'eu-sh-standby' },
         checkIntervalMs: 1000,
         serdes: {
-          fingerprint: jsonSerde<CapacityFingerprintRecord>(),
-          dag: jsonSerde<DependencyDagRecord>(),
+          fingerprint: jsonSerde<CapacityFingerprint>(),
+          dag: jsonSerde<DependencyDag>(),
           deployment: jsonSerde<DeploymentRow>(),
           blueprint: jsonSerde<ShadowBlueprint>(),
         },
@@ -45,7 +42,7 @@ describe('shadow-region topology (test driver)', () => {
       1,
       T0,
     );
-    await driver.pipeInput(DAGS_TOPIC, region.region, dagRecord(dag), T0 + 1000);
+    await driver.pipeInput(DEPENDENCIES_TOPIC, region.region, dagRecord(dag), T0 + 1000);
     const fp = (version: number, loadFactor: number) =>
       fingerprintRecord(
         profileFromSamples(
@@ -55,7 +52,7 @@ describe('shadow-region topology (test driver)', () => {
         T0 + 2000,
         0.005,
       );
-    await driver.pipeInput(FINGERPRINTS_TOPIC, region.region, fp(1, 1), T0 + 2000);
+    await driver.pipeInput(CAPACITY_TOPIC, region.region, fp(1, 1), T0 + 2000);
     const out = driver.readOutput<string, ShadowBlueprint>(BLUEPRINTS_TOPIC);
     const v1 = out.at(-1)!;
     expect(v1.key).toBe('eu-sh');
@@ -69,10 +66,10 @@ describe('shadow-region topology (test driver)', () => {
     expect(v1.headers['x-fingerprint-age-ms']).toBe('0');
     expect(v1.headers['x-dag-age-ms']).toBe('2000');
     // An older fingerprint is ignored.
-    await driver.pipeInput(FINGERPRINTS_TOPIC, region.region, fp(1, 3), T0 + 3000);
+    await driver.pipeInput(CAPACITY_TOPIC, region.region, fp(1, 3), T0 + 3000);
     expect(driver.readOutput(BLUEPRINTS_TOPIC)).toHaveLength(0);
     // A newer one with 1.5× load: a new version with more instances in total.
-    await driver.pipeInput(FINGERPRINTS_TOPIC, region.region, fp(2, 1.5), T0 + 4000);
+    await driver.pipeInput(CAPACITY_TOPIC, region.region, fp(2, 1.5), T0 + 4000);
     const v2 = driver.readOutput<string, ShadowBlueprint>(BLUEPRINTS_TOPIC).at(-1)!.value;
     expect(v2.version).toBe(v1.value.version + 1);
     expect(v2.fingerprintVersion).toBe(2);
@@ -86,7 +83,7 @@ describe('shadow-region topology (test driver)', () => {
       )!;
       await driver.pipeInput(DEPLOYMENTS_TOPIC, row.resourceId, { ...row, outcome: 'REMOVED' }, T0 + 5000);
     }
-    await driver.pipeInput(DAGS_TOPIC, region.region, dagRecord({ ...dag, version: 1 }), T0 + 7000);
+    await driver.pipeInput(DEPENDENCIES_TOPIC, region.region, dagRecord({ ...dag, version: 1 }), T0 + 7000);
     const v3 = driver.readOutput<string, ShadowBlueprint>(BLUEPRINTS_TOPIC).at(-1)!.value;
     expect(v3.services.find((s) => s.service === gone.name)!.ports).toEqual([]);
   });

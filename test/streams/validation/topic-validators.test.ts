@@ -3,10 +3,10 @@ import { jsonCodec } from '../../../sinks/framework/codec.js';
 import { evidenceProblems } from '../../../streams/processors/dependency-map/evidence.js';
 import { buildFailoverOrchestratorTopology } from '../../../streams/processors/failover-orchestrator/topology.js';
 import { buildHostBaselineTopology } from '../../../streams/processors/host-baseline/topology.js';
-import { jsonValueSerdes } from '../../../streams/processors/shadow-manager/topology.js';
 import { ForeshadowError } from '../../../streams/runtime/errors.js';
 import { jsonSerde } from '../../../streams/runtime/serdes.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
+import { jsonValueSerdes } from '../../../streams/topic-serdes.js';
 import { fieldPath, type ValidationClock } from '../../../streams/validation/checks.js';
 import {
   recordProblems,
@@ -187,6 +187,19 @@ const ABSURD: Record<string, [field: string, patch: (r: Rec) => Rec][]> = {
     ['durationMs', (r) => ({ ...r, durationMs: -5 })],
     ['attempt', (r) => ({ ...r, attempt: -7 })],
     ['timestamp', (r) => ({ ...r, timestamp: FAR_FUTURE })],
+  ],
+  'control.state': [
+    ['controlId', (r) => ({ ...r, controlId: '' })],
+    ['kind', (r) => ({ ...r, kind: 'VACATION' })],
+    ['scope', (r) => ({ ...r, scope: 'GALAXY' })],
+    ['endsAt', (r) => ({ ...r, endsAt: -1 })],
+    ['updatedAt', (r) => ({ ...r, updatedAt: FAR_FUTURE })],
+  ],
+  'region.failovers': [
+    ['region', (r) => ({ ...r, region: '' })],
+    ['status', (r) => ({ ...r, status: 'ON_FIRE' })],
+    ['epoch', (r) => ({ ...r, epoch: -1 })],
+    ['since', (r) => ({ ...r, since: FAR_FUTURE })],
   ],
 };
 
