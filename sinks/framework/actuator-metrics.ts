@@ -2,7 +2,8 @@
  * Prometheus metrics of an actuator (prom-client, a registry per consumer so several actuators in
  * one process never collide): every command's outcome as written to actuation.results, by provider,
  * command type and status (SUCCEEDED, FAILED, DUPLICATE, REJECTED_STALE_EPOCH, …), how long acting
- * took, and the commands dead-lettered as undecodable or absurd.
+ * took, the commands dead-lettered as undecodable or absurd, and the advisory commands (advise
+ * mode) read past without acting.
  */
 import { Counter, Histogram, Registry } from 'prom-client';
 
@@ -11,6 +12,7 @@ export class ActuatorMetrics {
   readonly outcomes: Counter<'provider' | 'type' | 'status'>;
   readonly duration: Histogram<'provider' | 'type'>;
   readonly deadLetters: Counter<'provider'>;
+  readonly advisorySkipped: Counter<'provider' | 'type'>;
 
   constructor(labels: Record<string, string> = {}) {
     this.registry.setDefaultLabels(labels);
@@ -32,6 +34,12 @@ export class ActuatorMetrics {
       name: 'foreshadow_actuator_dead_letters_total',
       help: 'Commands dead-lettered as undecodable or absurd',
       labelNames: ['provider'],
+      registers,
+    });
+    this.advisorySkipped = new Counter({
+      name: 'foreshadow_actuator_advisory_skipped_total',
+      help: 'Advisory commands (advise mode) read past without acting, by provider and command type',
+      labelNames: ['provider', 'type'],
       registers,
     });
   }

@@ -321,6 +321,7 @@ export class ActuatorConsumer {
     if (!c) return;
     if (c.command.advisory) {
       this.skippedAdvisory++;
+      this.options.metrics?.advisorySkipped.inc({ provider: this.provider.name, type: c.command.type });
       this.log.info(
         { commandId: c.command.commandId, type: c.command.type, subject: subjectOf(c) },
         'advisory command (advise mode): recorded upstream, not carried out',

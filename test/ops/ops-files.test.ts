@@ -68,8 +68,10 @@ describe('ops files', () => {
     const b = new StreamsMetrics('foreshadow-failure-risk');
     a.commitLatency.observe({ guarantee: 'at-least-once' }, 0.01);
     b.recordsProduced.inc({ topic: 'health.risk' });
+    b.decisions.inc({ topic: 'shadow.commands', decision: 'CREATE', outcome: 'advised' });
     const act = new ActuatorMetrics({ actuator: 'redis' });
     act.duration.observe({ provider: 'redis', type: 'CREATE' }, 0.2);
+    act.advisorySkipped.inc({ provider: 'redis', type: 'CREATE' });
     const processRegistry = new Registry();
     const { body } = await exposition({
       appRegistries: () => [a.registry, b.registry, act.registry],

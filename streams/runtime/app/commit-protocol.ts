@@ -137,6 +137,7 @@ export class CommitProtocol {
     }
     for (const [topic, messages] of byTopic)
       if (!changelogTopics.has(topic)) this.ctx.metrics.recordsProduced.inc({ topic }, messages.length);
+    for (const o of s.outputs) if (o.decision) this.ctx.metrics.decisions.inc({ topic: o.topic, ...o.decision });
     s.processed.clear();
     s.outputs = [];
     s.dirty = false;

@@ -88,6 +88,36 @@ describe('foreshadow.yaml', () => {
     expect(p.some((x) => /^f\.yaml:5: actuators\.haproxy\.shadowPorts: only a redis actuator/.test(x))).toBe(true);
   });
 
+  it('safety controls: mode, blast-radius limits and the region approval gate, checked with lines', () => {
+    const { config } = loadRunConfig(EXAMPLE);
+    expect(config.shadows).toMatchObject({
+      mode: 'act',
+      maxPromotionsPerMinute: 60,
+      maxPromotionsPerMinutePerRegion: 20,
+    });
+    expect(config.failover).toEqual({ mode: 'act', autoRegionFailover: false });
+    const p = problems(
+      [
+        'shadows:', // 1
+        '  mode: adviese', // 2
+        '  maxPromotionsPerMinute: 0', // 3
+        '  maxPromotionsPerMinutePerRegion: 20', // 4
+        'failover:', // 5
+        '  mode: act', // 6
+        '  autoRegionFailover: "yes"', // 7
+        '  autoFailover: true', // 8: the old name
+      ].join('\n'),
+    );
+    expect(p.find((x) => x.startsWith('f.yaml:2: shadows.mode'))).toMatch(/act.*advise/);
+    expect(p.find((x) => x.startsWith('f.yaml:3: shadows.maxPromotionsPerMinute:'))).toMatch(/>0/);
+    expect(p.find((x) => x.startsWith('f.yaml:7: failover.autoRegionFailover'))).toMatch(/boolean/);
+    expect(p).toContain('f.yaml:8: failover.autoFailover: unknown key');
+    // The cross-field check (zod runs it once the fields themselves are valid).
+    expect(problems('shadows:\n  maxPromotionsPerMinute: 10\n  maxPromotionsPerMinutePerRegion: 20\n')).toEqual([
+      'f.yaml:3: shadows.maxPromotionsPerMinutePerRegion: maxPromotionsPerMinutePerRegion must not exceed maxPromotionsPerMinute',
+    ]);
+  });
+
   it('reports YAML syntax errors with their line', () => {
     expect(() => parseRunConfig('shadows:\n  enterThreshold: 0.5\n  enterThreshold: 0.6\n', 'broken.yaml')).toThrow(
       /broken\.yaml:3: Map keys must be unique/,

@@ -291,6 +291,11 @@ describe('foreshadow run + inventory apply from the example files', () => {
     await expectSeries('sum(rate(foreshadow_streams_commit_seconds_count[30s]))', (n) => n > 0);
     await expectSeries('max(foreshadow_consumer_group_lag{group=~".*failure-risk.*"})');
     await expectSeries(`sum(foreshadow_streams_records_produced_total{topic="shadow.commands"})`, (n) => n >= 1);
+    // The shadow manager's decision, as it was committed: the CREATE of the Redis shadow, acted on.
+    await expectSeries(
+      'sum(foreshadow_decisions_total{application=~"foreshadow-shadow-manager.*",topic="shadow.commands",decision="CREATE",outcome="acted"})',
+      (n) => n >= 1,
+    );
     await expectSeries(
       'sum(foreshadow_actuator_commands_total{provider="redis",type="CREATE",status="SUCCEEDED"})',
       (n) => n >= 1,
