@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseFlags, runMain } from '../../cli/args.js';
 import { loadConnection } from '../../streams/runtime/config.js';
 import { runRealRegionDrill } from './real/drill.js';
 import type { RealDrillResult } from './real/report.js';
@@ -32,18 +32,20 @@ function uptime(): string {
 // The drill's producers use kafkajs' default partitioner on purpose (one-partition topics).
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
-async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      runs: { type: 'string' },
-      'history-minutes': { type: 'string' },
-      rows: { type: 'string' },
-      burst: { type: 'string' },
-      out: { type: 'string', default: 'bench/results/region-failover.json' },
-    },
-  });
+const FLAGS = {
+  command: 'bench:region-failover',
+  usage: 'usage: npm run bench:region-failover -- [--runs N] [--history-minutes M] [--rows R] [--burst B] [--out FILE]',
+  options: {
+    runs: { type: 'string' },
+    'history-minutes': { type: 'string' },
+    rows: { type: 'string' },
+    burst: { type: 'string' },
+    out: { type: 'string' },
+  },
+} as const;
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, FLAGS);
   const runs = positive('runs', values.runs, 5);
   if (runs < 1) throw new Error('--runs must be at least 1');
   const out = values.out ?? 'bench/results/region-failover.json';
@@ -64,12 +66,8 @@ async function main(argv: string[]): Promise<void> {
   console.log(`\n${drillTable(result)}\n`);
   console.log(`uptime before: ${result.uptime.before}\nuptime after:  ${result.uptime.after}`);
   console.log(`written ${out}`);
+  return 0;
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
-  },
-);
+// The drill's clients can keep the loop alive after the results are written.
+runMain(() => main(process.argv.slice(2)), { exit: true });

@@ -7,18 +7,17 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseFlags, runMain } from '../../../cli/args.js';
 import { DEFAULT_REGION_DRILL, regionTable, runRegionDrill } from './drill.js';
 
-async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      short: { type: 'boolean', default: false },
-      out: { type: 'string', default: 'bench/results/region-failover-model.json' },
-    },
-  });
+const FLAGS = {
+  command: 'bench:region-failover:model',
+  usage: 'usage: npm run bench:region-failover:model -- [--short] [--out FILE]',
+  options: { short: { type: 'boolean' }, out: { type: 'string' } },
+} as const;
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, FLAGS);
   const short = values.short === true;
   const out = values.out ?? 'bench/results/region-failover-model.json';
   const result = await runRegionDrill(
@@ -31,12 +30,7 @@ async function main(argv: string[]): Promise<void> {
     `speed-up ×${result.speedup.toFixed(1)} (median cold / median warm); DAG mapped from evidence: ${result.blueprint.mappedEdges} edges, precision ${result.blueprint.precision.toFixed(2)}, recall ${result.blueprint.recall.toFixed(2)}; first warm run: critical path ${result.warm.first.criticalPath.join(' → ')}, ${result.warm.first.launchCommands} launch commands, ${result.warm.first.unmappedRestarts} restart(s) on dependencies the DAG missed`,
   );
   console.log(`written ${out}`);
+  return 0;
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
-  },
-);
+runMain(() => main(process.argv.slice(2)), { exit: true });
