@@ -3,10 +3,14 @@
  * topology (with its processor section of foreshadow.yaml), guarantee and commit interval, run as
  * a StreamsApp whose application id (= consumer group) is `foreshadow-<app><idSuffix>`. The shadow
  * manager is several apps (the fleet-wide decision app and its routers); its fleet topic is created
- * first.
+ * first. Failure risk is two (scoring and its fleet model's trainer) beside a global table of the
+ * published model.
  */
 import { join } from 'node:path';
+import type { ModelFeed, PublishedModel } from '../../streams/processors/failure-risk/fleet-model.js';
+import { GlobalTable } from '../../streams/runtime/global-table.js';
 import { createKafka } from '../../streams/runtime/kafka-client.js';
+import { jsonSerde } from '../../streams/runtime/serdes.js';
 import { StreamsApp } from '../../streams/runtime/streams-app.js';
 import type { Topology } from '../../streams/runtime/topology.js';
 import { APP_GROUPS, type StreamsAppName } from './app-names.js';
@@ -57,12 +61,19 @@ export function applicationId(name: StreamsAppName, config: RunConfig): string {
   return `foreshadow-${name}${config.idSuffix}`;
 }
 
+/** What an app's topologies read besides Kafka topics: failure risk's fleet model. */
+export interface AppFeeds {
+  /** The published fleet model (a GlobalTable on the model topic); default the prior. */
+  riskModel?: ModelFeed;
+}
+
 /**
- * The topologies of an app (several for the shadow manager), from the configuration. Each
- * processor's modules are loaded only when its app runs: a `--apps host-health` process does not
- * pay for the dependency mapper's or the API's imports at start-up.
+ * The topologies of an app (several for the shadow manager; failure risk's scoring and its fleet
+ * model's trainer), from the configuration. Each processor's modules are loaded only when its app
+ * runs: a `--apps host-health` process does not pay for the dependency mapper's or the API's
+ * imports at start-up.
  */
-export async function topologiesOf(name: StreamsAppName, c: RunConfig): Promise<Topology[]> {
+export async function topologiesOf(name: StreamsAppName, c: RunConfig, feeds: AppFeeds = {}): Promise<Topology[]> {
   const applicationId = `foreshadow-${name}${c.idSuffix}`;
   switch (name) {
     case 'metric-ingest': {
@@ -74,8 +85,18 @@ export async function topologiesOf(name: StreamsAppName, c: RunConfig): Promise<
       return [buildHostBaselineTopology({ applicationId, ...(c.baseline ? { processor: c.baseline } : {}) })];
     }
     case 'failure-risk': {
+      // Scoring (every instance) and the fleet model's trainer (one task: its source has one
+      // partition, so however many processes run it, one trains), as startFailureRisk runs them.
       const { buildFailureRiskTopology } = await import('../../streams/processors/failure-risk/topology.js');
-      return [buildFailureRiskTopology({ applicationId, ...(c.risk ? { processor: c.risk } : {}) })];
+      const { buildRiskTrainerTopology } = await import('../../streams/processors/failure-risk/fleet-model.js');
+      return [
+        buildFailureRiskTopology({
+          applicationId,
+          ...(c.risk ? { processor: c.risk } : {}),
+          ...(feeds.riskModel ? { modelFeed: feeds.riskModel } : {}),
+        }),
+        buildRiskTrainerTopology({ applicationId }),
+      ];
     }
     case 'capacity-fingerprint': {
       const { capacityTopology } = await import('../../streams/processors/capacity-fingerprint/topology.js');
@@ -107,12 +128,38 @@ export async function topologiesOf(name: StreamsAppName, c: RunConfig): Promise<
   }
 }
 
+/**
+ * Failure risk's fleet model as this process reads it: the model topics made sure of, then the
+ * model's global table caught up, so the first samples are scored with the latest published model.
+ */
+async function startRiskModel(ctx: AppContext, appId: string): Promise<{ feed: ModelFeed; close(): Promise<void> }> {
+  const { ensureFleetModelTopics, modelTopic, tableModelFeed } = await import(
+    '../../streams/processors/failure-risk/fleet-model.js'
+  );
+  const admin = createKafka(ctx.conn, `${ctx.conn.clientId}-failure-risk-setup`).admin();
+  await admin.connect();
+  try {
+    await ensureFleetModelTopics(admin, appId);
+  } finally {
+    await admin.disconnect();
+  }
+  const table = new GlobalTable<PublishedModel>({
+    topic: modelTopic(appId),
+    valueSerde: jsonSerde<PublishedModel>(),
+    connection: ctx.conn,
+    clientId: `${appId}-model-reader`,
+  });
+  await table.start();
+  return { feed: tableModelFeed(table), close: () => table.close() };
+}
+
 export async function startStreamsApp(name: StreamsAppName, ctx: AppContext): Promise<RunningApp> {
   const config = ctx.loaded.config;
   const tuning = tuningOf(name, config);
   const stateDir = join(ctx.conn.stateDir, name);
   const lock = lockStateDir(stateDir, name);
-  const topologies = await topologiesOf(name, config);
+  const model = name === 'failure-risk' ? await startRiskModel(ctx, applicationId(name, config)) : undefined;
+  const topologies = await topologiesOf(name, config, model ? { riskModel: model.feed } : {});
   if (name === 'shadow-manager') {
     const { ensureFleetTopic, fleetTopic } = await import('../../streams/processors/shadow-manager/topology.js');
     const admin = createKafka(ctx.conn, `${ctx.conn.clientId}-${name}-setup`).admin();
@@ -141,6 +188,7 @@ export async function startStreamsApp(name: StreamsAppName, ctx: AppContext): Pr
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   const close = async (): Promise<void> => {
     await Promise.all(started.map((a) => a.close()));
+    await model?.close();
     lock.release();
   };
   if (failed) {

@@ -44,6 +44,19 @@ describe('topologiesOf', () => {
     });
   });
 
+  it("failure risk runs its fleet model's trainer beside the scoring app, on the same model topics", async () => {
+    const { config } = parseRunConfig(yaml);
+    const [scoring, trainer, ...rest] = await topologiesOf('failure-risk', config);
+    expect(rest).toEqual([]);
+    expect(scoring!.applicationId).toBe('foreshadow-failure-risk-t1');
+    expect(trainer!.applicationId).toBe('foreshadow-failure-risk-t1-trainer');
+    // The scoring app's labelled examples are what the trainer learns from.
+    const examples = 'foreshadow-failure-risk-t1-risk-examples';
+    expect(scoring!.sinks().map((s) => s.spec.topic)).toContain(examples);
+    expect(trainer!.sourceTopics()).toEqual([examples]);
+    expect(trainer!.sinks().map((s) => s.spec.topic)).toEqual(['foreshadow-failure-risk-t1-risk-model']);
+  });
+
   it('without the sections, the safe defaults: act, 60/20 a minute, region failovers wait for approval', async () => {
     const { config } = parseRunConfig('');
     const [manager] = await topologiesOf('shadow-manager', config);
