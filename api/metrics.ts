@@ -17,8 +17,8 @@ export function createApiMetrics(
   model: FleetReadModel,
   withDefaults = false,
   now: () => number = Date.now,
+  registry = new Registry(),
 ): ApiMetrics {
-  const registry = new Registry();
   if (withDefaults) collectDefaultMetrics({ register: registry, prefix: 'foreshadow_api_' });
   const requests = new Counter({
     name: 'foreshadow_api_requests_total',
@@ -55,6 +55,14 @@ export function createApiMetrics(
     registers: [registry],
     collect() {
       this.set(model.counts().hosts);
+    },
+  });
+  new Gauge({
+    name: 'foreshadow_api_unknown_hosts',
+    help: 'Hosts reporting metrics that the inventory (hosts table) does not list',
+    registers: [registry],
+    collect() {
+      this.set(model.unknownHosts().length);
     },
   });
   // The safety controls as the processors hold them (control.state, region.failovers, shadow.state).

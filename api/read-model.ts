@@ -70,6 +70,16 @@ export interface FleetHost {
   shadowsHosted: string[];
 }
 
+/** A host seen in metrics (it has a risk record) that the hosts table does not list. */
+export interface UnknownHost {
+  host: string;
+  region: string;
+  zone: string;
+  /** Event time of its latest risk record. */
+  lastSeen: number;
+  pFail: number;
+}
+
 export interface RegionSummary {
   region: string;
   health: RegionHealth | null;
@@ -251,6 +261,17 @@ export class FleetReadModel {
           .sort(),
       };
     });
+  }
+
+  /**
+   * Hosts that report metrics but are missing from the inventory (the hosts table): without a
+   * failure domain and capacity they can be scored but neither shadowed nor chosen for shadows.
+   */
+  unknownHosts(): UnknownHost[] {
+    return [...this.risk.values()]
+      .filter((r) => !this.hosts.has(r.host))
+      .map((r) => ({ host: r.host, region: r.region, zone: r.zone ?? '', lastSeen: r.timestamp, pFail: r.pFail }))
+      .sort((a, b) => (a.host < b.host ? -1 : 1));
   }
 
   risks(region?: string, minPFail = 0): HostRisk[] {

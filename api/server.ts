@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import type { OperatorRequest, OperatorRequestType } from '../schemas/records/operator-request.js';
 import { type ApiRole, type ApiToken, allows, authenticate, type Principal } from './auth.js';
@@ -51,6 +52,8 @@ export interface ApiServerOptions {
   logger?: boolean;
   /** Expose process metrics (CPU, memory, event loop) besides the API's own. */
   defaultMetrics?: boolean;
+  /** Registry to register the API's metrics in (a process-wide /metrics); default one of its own. */
+  metricsRegistry?: Registry;
   /** Extra route groups (the dashboard): documented and authorised like the built-in routes. */
   extensions?: readonly ApiExtension[];
   /** Requests per client (principal, else remote address); `false` turns the limit off. */
@@ -202,6 +205,13 @@ const ROUTES: RouteDoc[] = [
   },
   {
     method: 'GET',
+    url: '/inventory/unknown-hosts',
+    summary: 'Hosts that report metrics but are not in the inventory (hosts table)',
+    tag: 'fleet',
+    role: 'read',
+  },
+  {
+    method: 'GET',
     url: '/regions/:id/failover',
     summary: "Where the region's latest real failover stands (PENDING_APPROVAL, RUNNING, ...)",
     tag: 'regions',
@@ -297,7 +307,7 @@ function roleOf(routes: readonly RouteDoc[], method: string, url: string): ApiRo
 export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
   const { readModel: model, publisher, tokens } = options;
   const now = options.now ?? Date.now;
-  const metrics: ApiMetrics = createApiMetrics(model, options.defaultMetrics ?? false, now);
+  const metrics: ApiMetrics = createApiMetrics(model, options.defaultMetrics ?? false, now, options.metricsRegistry);
   const routes = [...ROUTES, ...(options.extensions ?? []).flatMap((e) => e.routes)];
   const openapi = buildOpenApi(routes, API_VERSION);
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 16 * 1024 });
@@ -419,6 +429,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     if (!dag) throw new HttpError(404, 'NOT_FOUND', `no dependency DAG for region ${id}`);
     return dag;
   });
+  app.get('/inventory/unknown-hosts', async () => ({ hosts: model.unknownHosts() }));
   app.get('/failover/events', async (req) => {
     const q = parse(eventsQuery, req.query, 'query');
     return { events: model.eventList(q) };

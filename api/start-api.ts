@@ -3,7 +3,8 @@
  * Returns a handle whose `stop` closes all three in reverse order.
  */
 import type { FastifyInstance } from 'fastify';
-import { loadConnection } from '../streams/runtime/config.js';
+import type { Registry } from 'prom-client';
+import { type KafkaConnection, loadConnection } from '../streams/runtime/config.js';
 import { DashboardState, dashboardExtension, startDashboardFeed } from './dashboard/index.js';
 import { type ApiSettings, loadApiSettings } from './options.js';
 import { KafkaPublisher } from './publisher.js';
@@ -18,11 +19,21 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
+export interface StartApiOptions {
+  /** Connection settings; default from `env`. */
+  connection?: KafkaConnection;
+  /** Register the API's metrics here (a process-wide /metrics) instead of a registry of its own. */
+  metricsRegistry?: Registry;
+  /** Process metrics (CPU, memory, event loop) under foreshadow_api_; default true. */
+  defaultMetrics?: boolean;
+}
+
 export async function startApi(
   env: NodeJS.ProcessEnv = process.env,
   settings: ApiSettings = loadApiSettings(env),
+  options: StartApiOptions = {},
 ): Promise<RunningApi> {
-  const conn = loadConnection(env);
+  const conn = options.connection ?? loadConnection(env);
   const model = new FleetReadModel();
   const dashboard = new DashboardState();
   const publisher = new KafkaPublisher(conn, { format: settings.format });
@@ -33,7 +44,8 @@ export async function startApi(
     bodyLimit: settings.bodyLimit,
     rateLimit: settings.rateLimit,
     logger: true,
-    defaultMetrics: true,
+    defaultMetrics: options.defaultMetrics ?? true,
+    ...(options.metricsRegistry ? { metricsRegistry: options.metricsRegistry } : {}),
     extensions: [dashboardExtension({ model, state: dashboard, banner: () => env.FORESHADOW_DASHBOARD_BANNER ?? '' })],
   });
   const feed = await startReadModelFeed(model, conn, {

@@ -11,12 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Partitioners } from 'kafkajs';
 import { hashToken } from '../api/auth.js';
+import type { AppName } from '../cli/run/app-names.js';
 import type { Deployment } from '../schemas/records/deployment.js';
 import type { FailureKind } from '../schemas/records/host-failure.js';
 import type { KafkaConnection } from '../streams/runtime/config.js';
 import { createKafka } from '../streams/runtime/kafka-client.js';
-import { type AppName, DEMO_SHADOW_MANAGER, type DemoRuntimeConfig } from './apps.js';
 import { WriteProbe } from './client-load.js';
+import { demoRunConfigYaml } from './demo-config.js';
 import { EventTail } from './event-tail.js';
 import { FleetDriver } from './fleet-driver.js';
 import { DEMO_FLEET, defaultIncidents } from './fleet-script.js';
@@ -82,12 +83,13 @@ export const DEFAULT_DEMO: DemoOptions = {
   seed: 42,
 };
 
+/** One `foreshadow run` process per group (cli/run/app-names.ts), as a small deployment would run. */
 export const GROUPS: readonly ChildGroup[] = [
   { name: 'api', apps: ['api'] },
   { name: 'host-health', apps: ['metric-ingest', 'host-baseline', 'failure-risk'] },
   { name: 'regional', apps: ['capacity-fingerprint', 'dependency-map', 'shadow-region', 'region-health'] },
   { name: 'shadows', apps: ['shadow-manager', 'failover-orchestrator'] },
-  { name: 'actuators', apps: ['actuator-redis', 'actuator-haproxy', 'actuator-simulated'] },
+  { name: 'actuators', apps: ['actuators:redis', 'actuators:haproxy', 'actuators:simulated'] },
 ];
 
 /** Without these the story cannot happen; the others only enrich the dashboard. */
@@ -95,8 +97,8 @@ export const ESSENTIAL: readonly AppName[] = [
   'metric-ingest',
   'failure-risk',
   'shadow-manager',
-  'actuator-redis',
-  'actuator-haproxy',
+  'actuators:redis',
+  'actuators:haproxy',
   'api',
 ];
 
@@ -148,34 +150,32 @@ export async function runDemo(conn: KafkaConnection, options: Partial<DemoOption
 
   const token = randomBytes(18).toString('base64url');
   const dashboard = `http://127.0.0.1:${o.apiPort}/dashboard#token=${token}`;
-  const cfgPath = join(runDir, 'runtime.json');
-  const runtime: DemoRuntimeConfig = {
-    redisHosts: Object.fromEntries(
-      world.hosts.map((h) => [h.host, { bindAddress: '127.0.0.1', dataRoot: join(runDir, 'shadows', h.host) }]),
-    ),
-    haproxySocket: join(runDir, 'haproxy.sock'),
-    haproxyBackends: Object.fromEntries(world.redis.map((r) => [r.resourceId, r.backend])),
-    stateDir: join(runDir, 'state'),
-    // Run-scoped application ids: every run starts from the present with empty state (a previous
-    // run's stores and decisions never leak in), and its internal topics are deleted at the end.
-    idSuffix: `-demo-${runTag}`,
-    shadowManager: DEMO_SHADOW_MANAGER,
-    simulatedKinds: ['service', 'postgres'],
-  };
-  writeFileSync(cfgPath, JSON.stringify(runtime, null, 2));
+  const cfgPath = join(runDir, 'foreshadow.yaml');
+  writeFileSync(
+    cfgPath,
+    demoRunConfigYaml({
+      redisHosts: Object.fromEntries(
+        world.hosts.map((h) => [h.host, { bindAddress: '127.0.0.1', dataRoot: join(runDir, 'shadows', h.host) }]),
+      ),
+      haproxySocket: join(runDir, 'haproxy.sock'),
+      haproxyBackends: Object.fromEntries(world.redis.map((r) => [r.resourceId, r.backend])),
+      stateDir: join(runDir, 'state'),
+      // Run-scoped application ids: every run starts from the present with empty state (a previous
+      // run's stores and decisions never leak in), and its internal topics are deleted at the end.
+      idSuffix: `-demo-${runTag}`,
+      simulatedKinds: ['service', 'postgres'],
+      apiPort: o.apiPort,
+    }),
+  );
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     KAFKA_BROKERS: conn.brokers.join(','),
     SCHEMA_REGISTRY_URL: conn.registryUrl,
     CONNECT_URL: conn.connectUrl,
-    FORESHADOW_DEMO_CONFIG: cfgPath,
-    FORESHADOW_STATE_DIR: join(runDir, 'state'),
-    API_PORT: String(o.apiPort),
-    API_HOST: '127.0.0.1',
     API_TOKENS: `demo:operate:${hashToken(token)}`,
     FORESHADOW_DASHBOARD_BANNER: `simulated fleet: ${world.options.regions.length} regions × ${world.options.hostsPerRegion} hosts · time ×${o.acceleration} (1 s = ${o.acceleration} simulated s) · ${world.redis.length} real Redis behind HAProxy`,
   };
-  const supervisor = new Supervisor(runDir, env, progress, () => stopRequested());
+  const supervisor = new Supervisor(runDir, cfgPath, env, progress, () => stopRequested());
   const producer = createKafka(conn, 'foreshadow-demo-fleet').producer({
     createPartitioner: Partitioners.DefaultPartitioner,
   });

@@ -1,6 +1,7 @@
 /**
- * Runs pipeline apps as child processes (`demo/run-app.ts`), a few apps per child or one each.
- * A child reports readiness over IPC; its output goes to `<runDir>/logs/<child>.log` (the pipeline
+ * Runs pipeline apps as `foreshadow run --config <file> --apps <…>` child processes, a few apps per
+ * child or one each, exactly as a deployment runs them. A child reports each app's readiness over
+ * IPC (cli/run/runner.ts RunEvent); its output goes to `<runDir>/logs/<child>.log` (the pipeline
  * logs JSON, which would drown the terminal). Children are started in their own process group so
  * Ctrl-C reaches only the supervisor, which then stops them in reverse order (actuators before the
  * processors that feed them): SIGTERM, and SIGKILL after a grace period.
@@ -9,11 +10,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppName } from './apps.js';
+import type { AppName } from '../cli/run/app-names.js';
+import type { RunEvent } from '../cli/run/runner.js';
 import type { Progress } from './progress.js';
-import type { ChildMessage } from './run-app.js';
 
-const RUN_APP = fileURLToPath(new URL('./run-app.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli/foreshadow.ts', import.meta.url));
 
 export interface ChildGroup {
   name: string;
@@ -33,6 +34,8 @@ export class Supervisor {
 
   constructor(
     private readonly runDir: string,
+    /** The foreshadow.yaml every child runs with. */
+    private readonly configFile: string,
     private readonly env: NodeJS.ProcessEnv,
     private readonly progress: Progress,
     /** Called when a child exits while the supervisor is not stopping. */
@@ -47,12 +50,15 @@ export class Supervisor {
 
   /** Apps that reported a start failure, with the error. */
   readonly failed = new Map<AppName, string>();
+  /** Each child's operability server (/metrics, /healthz, /readyz). */
+  readonly operability = new Map<string, string>();
 
   /** Starts a child and resolves once every app in it reported ready or failed. */
   async start(group: ChildGroup, timeoutMs = 180_000): Promise<void> {
     const log = join(this.runDir, 'logs', `${group.name}.log`);
     const out = createWriteStream(log);
-    const child = spawn(process.execPath, ['--import', 'tsx', RUN_APP, ...group.apps], {
+    const args = ['--import', 'tsx', CLI, 'run', '--config', this.configFile, '--apps', group.apps.join(',')];
+    const child = spawn(process.execPath, args, {
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
@@ -74,8 +80,9 @@ export class Supervisor {
         () => reject(new Error(`${group.name}: ${[...pending].join(', ')} not ready after ${timeoutMs} ms (${log})`)),
         timeoutMs,
       );
-      child.on('message', (m: ChildMessage) => {
-        if (m.type === 'ready') {
+      child.on('message', (m: RunEvent) => {
+        if (m.type === 'listening') this.operability.set(group.name, m.url);
+        else if (m.type === 'ready') {
           pending.delete(m.app);
           this.progress.ready(`${m.app} (${(m.ms / 1000).toFixed(1)} s, pid ${child.pid})`);
           if (pending.size === 0) {

@@ -2,7 +2,6 @@
  * The provider inventory: one line per actuator kind, so `foreshadow actuators run <kind>` and
  * drills can build any of them from a validated options object (explicit, no import side effects).
  */
-import { z } from 'zod';
 import { AwsProvider, type AwsProviderOptions } from './aws/aws-provider.js';
 import { DnsProvider, type DnsProviderOptions } from './dns/dns-provider.js';
 import { permanentError } from './framework/errors.js';
@@ -10,6 +9,7 @@ import type { ActuatorProvider } from './framework/types.js';
 import { HaproxyProvider, type HaproxyProviderOptions } from './haproxy/haproxy-provider.js';
 import { PostgresProvider, type PostgresProviderOptions } from './postgres/postgres-provider.js';
 import { RedisProvider, type RedisProviderOptions } from './redis/redis-provider.js';
+import { type RegionProviderOptions, regionProviderOptionsSchema } from './region/options.js';
 import { isRegionMember, RegionProvider } from './region/region-provider.js';
 import { SimulatedProvider, type SimulatedProviderOptions } from './simulated/simulated-provider.js';
 import { WebhookProvider, type WebhookProviderOptions } from './webhook/webhook-provider.js';
@@ -27,12 +27,7 @@ export type ProviderOptions =
   | { kind: 'simulated'; options: SimulatedProviderOptions }
   | { kind: 'aws'; options: AwsProviderOptions };
 
-/** A region actuator: the providers that run the region's services, each with its own options. */
-export const regionProviderOptionsSchema = z.object({
-  name: z.string().default('region'),
-  members: z.array(z.object({ kind: z.enum(['redis', 'haproxy', 'dns', 'postgres']), options: z.unknown() })).min(1),
-});
-export type RegionProviderOptions = z.input<typeof regionProviderOptionsSchema>;
+export { type RegionProviderOptions, regionProviderOptionsSchema } from './region/options.js';
 
 function createRegionProvider(options: unknown): RegionProvider {
   const o = regionProviderOptionsSchema.parse(options);

@@ -191,6 +191,35 @@ function renderShadows(snap) {
   $('#no-shadows').hidden = snap.shadows.length > 0;
 }
 
+// Hosts that report metrics but that `foreshadow inventory apply` never declared: they get a risk
+// score but no shadow (no failure domain or capacity is known), so they are listed, not hidden.
+const UNKNOWN_ROWS = 50;
+
+function renderUnknownHosts(snap) {
+  const hosts = snap.unknownHosts ?? [];
+  const body = $('#unknown-hosts tbody');
+  body.replaceChildren();
+  // A long list is a configuration gap to fix, not to scroll through: the first rows and a count
+  // (GET /inventory/unknown-hosts lists them all).
+  for (const h of hosts.slice(0, UNKNOWN_ROWS)) {
+    body.append(
+      el(
+        'tr',
+        { class: 'unknown-host', 'data-host': h.host },
+        el('td', {}, h.host),
+        el('td', {}, `${h.region || '?'} / ${h.zone || '?'}`),
+        el('td', {}, pct(h.pFail)),
+        el('td', {}, ago(h.lastSeen, snap.generatedAt)),
+      ),
+    );
+  }
+  if (hosts.length > UNKNOWN_ROWS)
+    body.append(
+      el('tr', { class: 'unknown-more' }, el('td', { colspan: '4' }, `… and ${hosts.length - UNKNOWN_ROWS} more`)),
+    );
+  $('#no-unknown').hidden = hosts.length > 0;
+}
+
 function renderTimeline(snap) {
   const root = $('#timeline');
   root.replaceChildren();
@@ -362,6 +391,7 @@ function render(snap) {
   renderHost(snap);
   renderShadows(snap);
   renderTimeline(snap);
+  renderUnknownHosts(snap);
   renderRegions(snap);
   renderControl(snap);
   document.body.dataset.updated = String(snap.generatedAt);

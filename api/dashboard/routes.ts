@@ -38,6 +38,8 @@ export interface DashboardSnapshot {
   generatedAt: number;
   banner: string;
   fleet: ReturnType<FleetReadModel['fleet']>;
+  /** Hosts reporting metrics that the inventory does not list. */
+  unknownHosts: ReturnType<FleetReadModel['unknownHosts']>;
   counts: ReturnType<FleetReadModel['counts']>;
   shadows: ReturnType<FleetReadModel['shadowList']>;
   regions: (ReturnType<FleetReadModel['regions']>[number] & { capacity: CapacitySummary | null })[];
@@ -97,6 +99,7 @@ export function dashboardSnapshot(o: DashboardOptions, focusHost?: string): Dash
     generatedAt: now,
     banner: o.banner?.() ?? '',
     fleet: o.model.fleet(),
+    unknownHosts: o.model.unknownHosts(),
     counts: o.model.counts(),
     shadows: o.model.shadowList({}),
     regions: o.model.regions().map((r) => ({ ...r, capacity: capacity.get(r.region) ?? null })),

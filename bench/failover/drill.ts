@@ -17,8 +17,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Consumer, Partitioners, type Producer } from 'kafkajs';
-import { DEMO_SHADOW_MANAGER, type DemoRuntimeConfig } from '../../demo/apps.js';
 import { WriteProbe } from '../../demo/client-load.js';
+import { demoRunConfigYaml } from '../../demo/demo-config.js';
 import type { Progress } from '../../demo/progress.js';
 import {
   freePort,
@@ -212,28 +212,30 @@ export async function foreshadowCase(conn: KafkaConnection, o: DrillOptions): Pr
     servers: [`primary ${primary.address} ${CHECK}`, `spare 127.0.0.1:1 disabled ${CHECK}`],
   };
   const haproxy = await startHaproxy(dir, [backend], 'fs-haproxy');
-  const cfgPath = join(dir, 'runtime.json');
-  const runtime: DemoRuntimeConfig = {
-    redisHosts: Object.fromEntries(
-      hosts.map((h) => [h.host, { bindAddress: '127.0.0.1', dataRoot: join(dir, 'shadows', h.host) }]),
-    ),
-    haproxySocket: haproxy.socket,
-    haproxyBackends: { [resourceId]: backend.name },
-    stateDir: join(dir, 'state'),
-    // Per-run application ids: the drill starts at the present and leaves no state to the next run.
-    idSuffix: `-drill-${tag}`,
-    shadowManager: DEMO_SHADOW_MANAGER,
-    simulatedKinds: [],
-  };
-  writeFileSync(cfgPath, JSON.stringify(runtime));
+  const cfgPath = join(dir, 'foreshadow.yaml');
+  writeFileSync(
+    cfgPath,
+    demoRunConfigYaml({
+      redisHosts: Object.fromEntries(
+        hosts.map((h) => [h.host, { bindAddress: '127.0.0.1', dataRoot: join(dir, 'shadows', h.host) }]),
+      ),
+      haproxySocket: haproxy.socket,
+      haproxyBackends: { [resourceId]: backend.name },
+      stateDir: join(dir, 'state'),
+      // Per-run application ids: the drill starts at the present and leaves no state to the next run.
+      idSuffix: `-drill-${tag}`,
+      simulatedKinds: [],
+      // The drill runs no API.
+      apiPort: 0,
+    }),
+  );
   const supervisor = new Supervisor(
     dir,
+    cfgPath,
     {
       ...process.env,
       KAFKA_BROKERS: conn.brokers.join(','),
       SCHEMA_REGISTRY_URL: conn.registryUrl,
-      FORESHADOW_DEMO_CONFIG: cfgPath,
-      FORESHADOW_STATE_DIR: join(dir, 'state'),
     },
     p,
   );
@@ -248,7 +250,7 @@ export async function foreshadowCase(conn: KafkaConnection, o: DrillOptions): Pr
     p.step('foreshadow: shadow manager and Redis + HAProxy actuators (child processes)');
     await Promise.all([
       supervisor.start({ name: 'drill-shadows', apps: ['shadow-manager'] }),
-      supervisor.start({ name: 'drill-actuators', apps: ['actuator-redis', 'actuator-haproxy'] }),
+      supervisor.start({ name: 'drill-actuators', apps: ['actuators:redis', 'actuators:haproxy'] }),
     ]);
     await producer.connect();
     follower = await follow(conn, resourceId, seen);

@@ -34,6 +34,7 @@ import { type Logger, pino } from 'pino';
 import { ACTUATION_RESULTS_TOPIC, FAILOVER_COMMANDS_TOPIC, SHADOW_COMMANDS_TOPIC } from '../../streams/catalogue.js';
 import { DLQ_HEADERS, deadLetterTopic, fitDeadLetter, recordBytes } from '../../streams/runtime/dead-letter.js';
 import { describeError, ForeshadowError, isRetriable } from '../../streams/runtime/errors.js';
+import type { ActuatorMetrics } from './actuator-metrics.js';
 import type { CommandCodec } from './codec.js';
 import { ACTUATION_UNCLASSIFIED } from './errors.js';
 import { type CommandLedger, decide, type LedgerEntry, type LedgerStatus, ledgerKey, record } from './ledger.js';
@@ -92,6 +93,8 @@ export interface ActuatorConsumerOptions {
    */
   faultInjection?: (point: FaultPoint, c: ActuatorCommand) => void | Promise<void>;
   logger?: Logger;
+  /** Counts outcomes and dead letters (foreshadow run serves them on /metrics). */
+  metrics?: ActuatorMetrics;
 }
 
 /** Logs never carry command `config` (it may hold per-resource credentials) nor provider secrets. */
@@ -305,6 +308,7 @@ export class ActuatorConsumer {
         ],
         nextOffset: nextOffset(message),
       });
+      this.options.metrics?.deadLetters.inc({ provider: this.provider.name });
       return undefined;
     }
   }
@@ -317,6 +321,7 @@ export class ActuatorConsumer {
     if (!c) return;
     if (c.command.advisory) {
       this.skippedAdvisory++;
+      this.options.metrics?.advisorySkipped.inc({ provider: this.provider.name, type: c.command.type });
       this.log.info(
         { commandId: c.command.commandId, type: c.command.type, subject: subjectOf(c) },
         'advisory command (advise mode): recorded upstream, not carried out',
@@ -514,6 +519,10 @@ export class ActuatorConsumer {
       const offset = staged ? meta.find((m) => m.topicName === staged.topic)?.baseOffset : undefined;
       ledger.confirm(closing.entry.key, closing.entry.value, offset);
     }
+    const labels = { provider: this.provider.name, type: c.command.type };
+    this.options.metrics?.outcomes.inc({ ...labels, status: closing.result.status });
+    if (closing.result.durationMs !== undefined)
+      this.options.metrics?.duration.observe(labels, closing.result.durationMs / 1000);
   }
 
   private async resultMessage(

@@ -13,6 +13,8 @@ export class StreamsMetrics {
   readonly recordsOut: Counter<'processor'>;
   readonly commitLatency: Histogram<'guarantee'>;
   readonly commits: Counter<'result'>;
+  readonly recordsProduced: Counter<'topic'>;
+  readonly decisions: Counter<'topic' | 'decision' | 'outcome'>;
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   readonly restored: Counter<'store'>;
   readonly restoreRemaining: Gauge<'store' | 'task'>;
@@ -55,6 +57,18 @@ export class StreamsMetrics {
       name: 'foreshadow_streams_commits_total',
       help: 'Task commits by result',
       labelNames: ['result'],
+      registers,
+    });
+    this.recordsProduced = new Counter({
+      name: 'foreshadow_streams_records_produced_total',
+      help: 'Output records committed per topic (changelogs excluded): e.g. shadow commands decided',
+      labelNames: ['topic'],
+      registers,
+    });
+    this.decisions = new Counter({
+      name: 'foreshadow_decisions_total',
+      help: 'Decisions committed by a processor (shadow creates, promotions, retirements, held, suppressed, advised, …), by output topic, decision and outcome',
+      labelNames: ['topic', 'decision', 'outcome'],
       registers,
     });
     this.consumerLag = new Gauge({

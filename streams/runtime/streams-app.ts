@@ -22,7 +22,7 @@ import { BatchLoop } from './app/batch-loop.js';
 import { CommitProtocol } from './app/commit-protocol.js';
 import { ensureInternalTopics, PartitionCounts } from './app/internal-topics.js';
 import { Mutex } from './app/mutex.js';
-import type { RestoreEntry } from './app/open-task.js';
+import { endOffsets, type RestoreEntry } from './app/open-task.js';
 import { closeOnSignals } from './app/process-signals.js';
 import { RepartitionPurge } from './app/repartition-purge.js';
 import { GroupHeartbeat, RuntimeClients, type RuntimeContext } from './app/runtime-context.js';
@@ -57,6 +57,10 @@ export class StreamsApp {
   private metricsServer: Server | undefined;
   private closing: Promise<void> | undefined;
   private started = false;
+  /** Has joined its group at least once (kafkajs' GROUP_JOIN). */
+  private joined = false;
+  /** When missing tasks were last reopened (reopenMissingTasks). */
+  private lastReopen = 0;
   /** The error the app stopped on for good, if it did (see StreamsAppOptions.onFatal). */
   failure: unknown;
 
@@ -111,6 +115,8 @@ export class StreamsApp {
         logger: this.logger,
       }),
     );
+    if (this.options.startAt === 'latest')
+      this.tasks.startOffsets = await retryWhileInFlux(() => endOffsets(admin, t.sourceTopics()));
     if (!this.settings.eos) {
       const producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true });
       this.clients.sharedProducerClient = producer;
@@ -139,6 +145,7 @@ export class StreamsApp {
       const next = new Set<number>();
       for (const partitions of Object.values(e.payload.memberAssignment)) for (const p of partitions) next.add(p);
       this.tasks.assigned = next;
+      this.joined = true;
       this.logger.info({ partitions: [...next].sort((a, b) => a - b) }, 'assignment');
       // Under the mutex, between batches: close revoked tasks, then open (restore) new ones eagerly so
       // idle partitions get their wall-clock punctuators and data never waits for a restore.
@@ -165,9 +172,24 @@ export class StreamsApp {
     });
     this.ticker = setInterval(() => {
       void this.mutex.run(() => this.loop.onTick()).catch((err: unknown) => this.runtimeError(err));
+      this.reopenMissingTasks();
     }, this.settings.tickMs);
     if (this.options.handleSignals) closeOnSignals(() => this.close(), this.logger);
     this.logger.info({ topology: t.describe() }, 'started');
+  }
+
+  /**
+   * An assigned partition whose eager open failed (a RocksDB lock still held by the previous owner
+   * on the same machine, a broker hiccup during the restore) would otherwise wait for its next
+   * record, idle partitions never getting their punctuators and the app never ready: retried here,
+   * at most every 2 s.
+   */
+  private reopenMissingTasks(): void {
+    const now = Date.now();
+    if (this.closing || !this.joined || now - this.lastReopen < 2_000) return;
+    if ([...this.tasks.assigned].every((p) => this.tasks.get(p) !== undefined)) return;
+    this.lastReopen = now;
+    void this.mutex.run(() => this.tasks.reconcile(true)).catch((err: unknown) => this.runtimeError(err));
   }
 
   private runtimeError(err: unknown): void {
@@ -218,6 +240,16 @@ export class StreamsApp {
     await this.clients.adminClient?.disconnect().catch(() => undefined);
     await new Promise<void>((resolve) => (this.metricsServer ? this.metricsServer.close(() => resolve()) : resolve()));
     this.logger.info('closed');
+  }
+
+  /**
+   * Ready to process: started, a member of its group, and every partition assigned to it has an
+   * open (restored) task. False while restoring after a rebalance, closing, or after a fatal error.
+   */
+  isReady(): boolean {
+    if (!this.joined || this.closing || this.failure !== undefined) return false;
+    for (const p of this.tasks.assigned) if (this.tasks.get(p) === undefined) return false;
+    return true;
   }
 
   /** Partitions whose tasks this instance runs now. */

@@ -5,6 +5,7 @@
  */
 import type { DeadLetterReason } from './dead-letter.js';
 import type { ErrorHandlers } from './error-handlers.js';
+import type { DecisionLabels } from './topology.js';
 
 /** A record as read from Kafka, bytes untouched. */
 export interface RawRecord {
@@ -26,6 +27,8 @@ export interface OutgoingRecord {
   timestamp: number;
   headers: Record<string, string>;
   typed?: { key: unknown; value: unknown };
+  /** The sink's decision labels, counted when the record is committed. */
+  decision?: DecisionLabels;
 }
 
 export interface TaskMetricsSink {

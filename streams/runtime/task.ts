@@ -184,6 +184,10 @@ export class StreamTask {
       if (count !== undefined) partition = spec.partitioner(record.key, record.value, count);
     }
     this.hooks.metrics?.recordIn(node.name);
+    const decision =
+      spec.decision && record.value !== null && record.value !== undefined
+        ? spec.decision(record.key, record.value)
+        : undefined;
     this.hooks.emit({
       topic: spec.topic,
       partition,
@@ -192,6 +196,7 @@ export class StreamTask {
       timestamp: record.timestamp,
       headers: { ...record.headers },
       typed: this.hooks.keepTyped === false ? undefined : { key: record.key, value: record.value },
+      ...(decision ? { decision } : {}),
     });
   }
 

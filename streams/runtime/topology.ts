@@ -45,6 +45,17 @@ export interface SinkSpec<K, V> {
   valueSerde: Serde<V>;
   /** Output partition; default the Kafka (murmur2) hash of the serialised key. */
   partitioner?: (key: K, value: V, partitionCount: number) => number;
+  /**
+   * Which decision an output record is, if any (a shadow CREATE acted on, a promotion held, …):
+   * counted in `foreshadow_decisions_total` once the record is committed.
+   */
+  decision?: (key: K, value: V) => DecisionLabels | undefined;
+}
+
+/** Labels of a decision record: what was decided and what became of it (acted, advised, held, …). */
+export interface DecisionLabels {
+  decision: string;
+  outcome: string;
 }
 
 export interface SourceNode {

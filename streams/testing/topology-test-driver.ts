@@ -57,6 +57,8 @@ export interface TestDriverMetrics {
   recordsOut: Map<string, number>;
   late: number;
   deadLettered: Record<DeadLetterReason, number>;
+  /** Decision records emitted, by `topic decision outcome` (the runner counts them at commit). */
+  decisions: Map<string, number>;
 }
 
 export class TopologyTestDriver {
@@ -72,6 +74,7 @@ export class TopologyTestDriver {
     recordsOut: new Map(),
     late: 0,
     deadLettered: { deserialization: 0, validation: 0, processing: 0, timestamp: 0 },
+    decisions: new Map(),
   };
 
   constructor(
@@ -118,6 +121,10 @@ export class TopologyTestDriver {
   }
 
   private collect(r: OutgoingRecord): void {
+    if (r.decision) {
+      const k = `${r.topic} ${r.decision.decision} ${r.decision.outcome}`;
+      this.metrics.decisions.set(k, (this.metrics.decisions.get(k) ?? 0) + 1);
+    }
     const list = this.outputs.get(r.topic) ?? [];
     const typed = r.typed ?? { key: r.key, value: r.value };
     const rec: TestOutputRecord<unknown, unknown> = {

@@ -293,4 +293,19 @@ describe('reads for the dashboard', () => {
     expect(metrics.body).toContain('foreshadow_api_requests_total{method="GET",route="/fleet",status="200"} 1');
     expect(metrics.body).toContain('foreshadow_api_read_model_shadows{state="READY"} 1');
   });
+
+  it('reports hosts that send metrics but are not in the inventory (hosts table)', async () => {
+    const url = '/inventory/unknown-hosts';
+    expect((await app.inject({ method: 'GET', url, headers: auth(READER) })).json()).toEqual({ hosts: [] });
+    model.apply('risk', 'stray-9', { ...risk('stray-9', 0.4, T0 + 5), zone: 'c' });
+    expect((await app.inject({ method: 'GET', url, headers: auth(READER) })).json()).toEqual({
+      hosts: [{ host: 'stray-9', region: risk('stray-9', 0.4, T0).region, zone: 'c', lastSeen: T0 + 5, pFail: 0.4 }],
+    });
+    expect((await app.inject({ method: 'GET', url })).statusCode).toBe(401);
+    const metrics = await app.inject({ method: 'GET', url: '/metrics', headers: auth(READER) });
+    expect(metrics.body).toContain('foreshadow_api_unknown_hosts 1');
+    // Declared later (inventory apply): no longer unknown.
+    model.apply('hosts', 'stray-9', host('stray-9', 'c', 'r1'));
+    expect((await app.inject({ method: 'GET', url, headers: auth(READER) })).json()).toEqual({ hosts: [] });
+  });
 });

@@ -3,20 +3,17 @@
  * misspelt flag is refused with a message naming it and exit code 2, before any work starts.
  */
 import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../../bench/suite/options.js';
 import { numberFlag, parseFlags, UsageError } from '../../cli/args.js';
 import type { CliCommand } from '../../cli/command.js';
-import { command as actuators } from '../../cli/commands/actuators.js';
-import { command as api } from '../../cli/commands/api.js';
-import { command as connectors } from '../../cli/commands/connectors.js';
-import { command as dagSvg, parseDagSvgArgs } from '../../cli/commands/dag-svg.js';
-import { command as nab } from '../../cli/commands/nab.js';
-import { command as schemas } from '../../cli/commands/schemas.js';
-import { command as start, startOptions } from '../../cli/commands/start.js';
-import { command as topics } from '../../cli/commands/topics.js';
+import { parseDagSvgArgs } from '../../cli/commands/dag-svg.js';
+import { demoOptions } from '../../cli/commands/demo.js';
+import { parseInventoryArgs } from '../../cli/commands/inventory.js';
+import { parseRunArgs } from '../../cli/commands/run.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SPEC = {
@@ -65,19 +62,19 @@ describe('parseFlags', () => {
 });
 
 describe('foreshadow commands refuse unknown flags before doing anything', () => {
-  const commands: Record<string, CliCommand> = {
-    actuators,
-    api,
-    connectors,
-    'dag-svg': dagSvg,
-    nab,
-    schemas,
-    start,
-    topics,
-  };
+  // Every module of cli/commands, so a new command is held to it without being listed here.
+  const names = readdirSync(new URL('../../cli/commands/', import.meta.url))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3));
 
-  for (const [name, command] of Object.entries(commands)) {
+  it('covers the commands', () => {
+    expect(names).toEqual(expect.arrayContaining(['demo', 'run', 'inventory', 'pause', 'maintenance', 'topics']));
+  });
+
+  for (const name of names) {
     it(name, async () => {
+      const url = new URL(`../../cli/commands/${name}.ts`, import.meta.url).href;
+      const { command } = (await import(/* @vite-ignore */ url)) as { command: CliCommand };
       await expect(command.run(['--definitely-not-a-flag'])).rejects.toThrow(
         new RegExp(`^${name}: unknown argument --definitely-not-a-flag`),
       );
@@ -91,14 +88,32 @@ describe('foreshadow commands refuse unknown flags before doing anything', () =>
       timeoutMs: 500,
     });
     expect(() => parseDagSvgArgs(['--timeout-ms', 'soon'])).toThrow(/--timeout-ms needs an integer/);
-    const start = startOptions(['--duration', '30', '--per-app', '--setup-only']);
-    expect([start.demo.durationMs, start.demo.perApp, start.demo.keepRunDir, start.setupOnly]).toEqual([
+    const demo = demoOptions(['--duration', '30', '--per-app', '--setup-only']);
+    expect([demo.demo.durationMs, demo.demo.perApp, demo.demo.keepRunDir, demo.setupOnly]).toEqual([
       30_000,
       true,
       false,
       true,
     ]);
-    expect(() => startOptions(['--acceleration', 'fast'])).toThrow(/--acceleration needs a number/);
+    expect(() => demoOptions(['--acceleration', 'fast'])).toThrow(/--acceleration needs a number/);
+    expect(parseRunArgs(['--config', 'f.yaml', '--apps', 'host-health', '--operability-port', '9500'])).toMatchObject({
+      config: 'f.yaml',
+      apps: 'host-health',
+      operabilityPort: 9500,
+    });
+    expect(parseRunArgs(['-c', 'f.yaml']).apps).toBe('all');
+    expect(() => parseRunArgs([])).toThrow(/^run: --config <foreshadow.yaml> is required/);
+    expect(() => parseRunArgs(['-c', 'f.yaml', '--operability-port', 'x'])).toThrow(
+      /--operability-port needs an integer/,
+    );
+    expect(() => parseRunArgs(['-c', 'f.yaml', '--operability-port', '70000'])).toThrow(/needs a port number/);
+    expect(parseInventoryArgs(['apply', 'inv.yaml', '--dry-run'])).toMatchObject({
+      file: 'inv.yaml',
+      values: { 'dry-run': true },
+    });
+    expect(() => parseInventoryArgs(['aply', 'inv.yaml'])).toThrow(/^inventory: unknown sub-command aply/);
+    expect(() => parseInventoryArgs(['apply'])).toThrow(/^inventory: apply needs an inventory file/);
+    expect(() => parseInventoryArgs(['apply', 'a.yaml', 'b.yaml'])).toThrow(/^inventory: unexpected argument b.yaml/);
   });
 
   it('the benchmark suite refuses an unknown flag', () => {
@@ -122,6 +137,10 @@ describe('entry points exit with 2 and say why', () => {
   it('the CLI dispatcher and every benchmark script', { timeout: 120_000 }, async () => {
     const cases: [string, string[], RegExp][] = [
       ['cli/foreshadow.ts', ['schemas', '--wirte'], /schemas: unknown argument --wirte/],
+      ['cli/foreshadow.ts', ['run', '--cnfig', 'f.yaml'], /run: unknown argument --cnfig/],
+      ['bench/scale-out/run.ts', ['--lng'], /bench:takeover: unknown argument --lng/],
+      ['bench/startup/run.ts', ['--runs=3'], /bench:startup: unknown argument --runs/],
+      ['bench/require-stack.ts', ['--kafka'], /require-stack: unknown argument --kafka/],
       ['bench/suite/run-suite.ts', ['--shrt'], /bench: unknown argument --shrt/],
       ['bench/failover/run.ts', ['--shrt'], /bench:failover: unknown argument --shrt/],
       ['bench/region-failover/model/run-model.ts', ['--shrt'], /bench:region-failover:model: unknown argument --shrt/],

@@ -26,7 +26,6 @@ import { type ReadModelFeed, startReadModelFeed } from '../../api/read-model-fee
 import { buildApiServer } from '../../api/server.js';
 import { command as pauseCommand } from '../../cli/commands/pause.js';
 import { command as resumeCommand } from '../../cli/commands/resume.js';
-import { ShadowPortAssigner } from '../../demo/redis-agent.js';
 import type { ActuationResult } from '../../schemas/records/actuation-result.js';
 import type { ApiAudit } from '../../schemas/records/api-audit.js';
 import type { ControlState } from '../../schemas/records/control-state.js';
@@ -40,6 +39,7 @@ import { jsonCodec } from '../../sinks/framework/codec.js';
 import { ActuatorConsumer } from '../../sinks/framework/consumer.js';
 import { KafkaLedger, ledgerKey } from '../../sinks/framework/ledger.js';
 import { RedisProvider } from '../../sinks/redis/redis-provider.js';
+import { ShadowPortAssigner } from '../../sinks/redis/shadow-ports.js';
 import { startFailoverOrchestrator } from '../../streams/processors/failover-orchestrator/app.js';
 import type { RegionTopics } from '../../streams/processors/failover-orchestrator/topology.js';
 import { type RunningApps, startShadowManager } from '../../streams/processors/shadow-manager/app.js';

@@ -356,6 +356,31 @@ describe('dashboard in Chromium', () => {
     await page.locator('#timeline li.event[data-step="PROMOTED"]').waitFor({ timeout: 30_000 });
     expect(await page.locator('#timeline li.event').first().textContent()).toContain('+412 ms');
 
+    // Every host so far is in the hosts table; one that only reports (risk, no inventory entry) is
+    // listed in the "not in the inventory" panel, live.
+    expect(await page.locator('.unknown-host').count()).toBe(0);
+    expect(await page.locator('#no-unknown').isVisible()).toBe(true);
+    await send(rmTopics.risk, 'stray-host-1', {
+      host: 'stray-host-1',
+      region: REGIONS[1],
+      zone: `${REGIONS[1]}b`,
+      timestamp: Date.now(),
+      horizonMs: 3_600_000,
+      pFail: 0.05,
+      level: 'OK',
+      trend: 0,
+      rising: false,
+      deviating: false,
+      deviationScore: 0,
+      timeToFailureMs: null,
+      drivers: [],
+      modelVersion: 'test',
+    });
+    const stray = page.locator('.unknown-host[data-host="stray-host-1"]');
+    await stray.waitFor({ timeout: 30_000 });
+    expect(await stray.textContent()).toContain(`${REGIONS[1]} / ${REGIONS[1]}b`);
+    expect(await page.locator('#no-unknown').isVisible()).toBe(false);
+
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/dashboard.png', fullPage: true });
   });

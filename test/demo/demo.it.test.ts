@@ -35,7 +35,7 @@ describe('npm start (demo)', () => {
           '--import',
           'tsx',
           'cli/foreshadow.ts',
-          'start',
+          'demo',
           '--duration',
           String(LIVE_SECONDS),
           '--api-port',
@@ -115,8 +115,8 @@ describe('npm start (demo)', () => {
         'metric-ingest',
         'failure-risk',
         'shadow-manager',
-        'actuator-redis',
-        'actuator-haproxy',
+        'actuators:redis',
+        'actuators:haproxy',
         'api',
       ])
         expect(out).toMatch(new RegExp(`ready\\s+${app} \\(`));

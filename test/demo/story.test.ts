@@ -10,8 +10,8 @@
  */
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { DEMO_SHADOW_MANAGER } from '../../demo/apps.js';
 import { DEFAULT_DEMO } from '../../demo/demo.js';
+import { DEMO_SHADOW_MANAGER } from '../../demo/demo-config.js';
 import { DEMO_FLEET, DemoFleet, defaultIncidents } from '../../demo/fleet-script.js';
 import { buildWorld, DEFAULT_WORLD } from '../../demo/world.js';
 import type { HostSample } from '../../schemas/records/host-sample.js';

@@ -18,6 +18,7 @@ import {
   REGION_HEALTH_TOPIC,
   topicSpec,
 } from '../../catalogue.js';
+import { failoverCommandDecision, failoverEventDecision } from '../../controls/decision-labels.js';
 import { ForeshadowError } from '../../runtime/errors.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import type { StreamRecord } from '../../runtime/record.js';
@@ -155,6 +156,7 @@ export function buildFailoverOrchestratorTopology(options: FailoverOrchestratorT
       topic: topics.commands,
       keySerde: stringSerde,
       valueSerde: serdes(FAILOVER_COMMANDS_TOPIC),
+      decision: failoverCommandDecision,
     },
     ['failover-orchestrator'],
   );
@@ -164,6 +166,7 @@ export function buildFailoverOrchestratorTopology(options: FailoverOrchestratorT
       topic: topics.events,
       keySerde: stringSerde,
       valueSerde: serdes(FAILOVER_EVENTS_TOPIC),
+      decision: failoverEventDecision,
     },
     ['failover-orchestrator'],
   );

@@ -33,11 +33,12 @@ import {
   SHADOW_STATE_TOPIC,
   topicSpec,
 } from '../../catalogue.js';
+import { failoverEventDecision, shadowCommandDecision, shadowStateDecision } from '../../controls/decision-labels.js';
 import { ForeshadowError } from '../../runtime/errors.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import type { StreamRecord } from '../../runtime/record.js';
 import { jsonSerde, stringSerde } from '../../runtime/serdes.js';
-import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
+import { keyValueStoreSpec, type SinkSpec, Topology } from '../../runtime/topology.js';
 import { avroValueSerdes, type ValueSerdeFactory } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
 import {
@@ -210,12 +211,16 @@ export function buildShadowManagerTopology(options: ShadowManagerTopologyOptions
       ['shadow-manager'],
     );
   }
-  const out = (name: string, topic: string, catalogue: string): void => {
-    t.addSink({ name, topic, keySerde: stringSerde, valueSerde: serdes(catalogue) }, ['shadow-manager']);
+  const out = (name: string, topic: string, catalogue: string, decision?: SinkSpec<string, unknown>['decision']) => {
+    t.addSink<string, unknown>(
+      { name, topic, keySerde: stringSerde, valueSerde: serdes(catalogue), ...(decision ? { decision } : {}) },
+      ['shadow-manager'],
+    );
   };
-  out(SHADOW_COMMANDS_CHILD, topics.commands, SHADOW_COMMANDS_TOPIC);
-  out(SHADOW_STATE_CHILD, topics.state, SHADOW_STATE_TOPIC);
-  out(FAILOVER_EVENTS_CHILD, topics.events, FAILOVER_EVENTS_TOPIC);
+  // Decisions are counted in foreshadow_decisions_total (controls/decision-labels.ts).
+  out(SHADOW_COMMANDS_CHILD, topics.commands, SHADOW_COMMANDS_TOPIC, shadowCommandDecision);
+  out(SHADOW_STATE_CHILD, topics.state, SHADOW_STATE_TOPIC, shadowStateDecision);
+  out(FAILOVER_EVENTS_CHILD, topics.events, FAILOVER_EVENTS_TOPIC, failoverEventDecision);
   out(HOST_FAILURES_CHILD, topics.failures, FAILURES_TOPIC);
   out(CONTROL_STATE_CHILD, topics.controls, CONTROL_STATE_TOPIC);
   return t;

@@ -135,6 +135,9 @@ export class CommitProtocol {
       s.committed.set(topic, offset + 1n);
       this.purge.committed(topic, partition, offset + 1n);
     }
+    for (const [topic, messages] of byTopic)
+      if (!changelogTopics.has(topic)) this.ctx.metrics.recordsProduced.inc({ topic }, messages.length);
+    for (const o of s.outputs) if (o.decision) this.ctx.metrics.decisions.inc({ topic: o.topic, ...o.decision });
     s.processed.clear();
     s.outputs = [];
     s.dirty = false;

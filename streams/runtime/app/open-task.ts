@@ -5,7 +5,7 @@
  * then initialise the processors.
  */
 import { join } from 'node:path';
-import { Partitioners, type Producer } from 'kafkajs';
+import { type Admin, Partitioners, type Producer } from 'kafkajs';
 import { MemoryBytesStore } from '../../state/bytes-store.js';
 import { type RestoreResult, restoreStores } from '../../state/changelog-restore.js';
 import { readCheckpoint, writeCheckpoint } from '../../state/checkpoint.js';
@@ -27,9 +27,14 @@ export interface RestoreEntry {
   to: string;
 }
 
+/** Per source topic, each partition's start offset (StreamsAppOptions.startAt 'latest'). */
+export type StartOffsets = ReadonlyMap<string, ReadonlyMap<number, bigint>>;
+
 export interface OpenTaskOptions {
   /** Tasks of the app: store cache budgets are split by it. */
   taskCount: number;
+  /** Where partitions without a committed offset start (default: their earliest record). */
+  startOffsets?: StartOffsets;
   /** Keeps the group membership alive during the restore (default: the app's group heartbeat). */
   heartbeat?: () => Promise<void>;
   onRestored(entry: RestoreEntry): void;
@@ -50,22 +55,38 @@ async function fencingProducer(ctx: RuntimeContext, taskId: string): Promise<Pro
   return producer;
 }
 
+/** Each topic's end offsets now: where a group new to them starts with startAt 'latest'. */
+export async function endOffsets(admin: Admin, topics: readonly string[]): Promise<StartOffsets> {
+  const out = new Map<string, Map<number, bigint>>();
+  for (const topic of topics) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    out.set(topic, new Map(ends.map((e) => [e.partition, BigInt(e.offset)])));
+  }
+  return out;
+}
+
 async function committedOffsets(
   ctx: RuntimeContext,
   partition: number,
-): Promise<{ committed: Map<string, bigint>; streamTime: number }> {
+  startOffsets: StartOffsets | undefined,
+): Promise<{ committed: Map<string, bigint>; streamTime: number; startAt: Map<string, bigint> }> {
   const t = ctx.topology;
   const committed = new Map<string, bigint>();
+  const startAt = new Map<string, bigint>();
   let streamTime = -1;
   const offsets = await ctx.clients.admin().fetchOffsets({ groupId: t.applicationId, topics: t.sourceTopics() });
   for (const topic of offsets) {
     const p = topic.partitions.find((x) => x.partition === partition);
-    if (!p || Number(p.offset) < 0) continue;
+    if (!p || Number(p.offset) < 0) {
+      const start = startOffsets?.get(topic.topic)?.get(partition);
+      if (start !== undefined) startAt.set(topic.topic, start);
+      continue;
+    }
     committed.set(topic.topic, BigInt(p.offset));
     const st = streamTimeOf(p.metadata);
     if (st !== undefined && st > streamTime) streamTime = st;
   }
-  return { committed, streamTime };
+  return { committed, streamTime, startAt };
 }
 
 async function openStores(ctx: RuntimeContext, dir: string, taskCount: number): Promise<Map<string, ManagedStore>> {
@@ -86,7 +107,7 @@ export async function openTask(ctx: RuntimeContext, partition: number, options: 
   const taskId = taskIdOf(partition);
   const log = ctx.logger.child({ taskId });
   const producer = ctx.settings.eos ? await fencingProducer(ctx, taskId) : undefined;
-  const { committed, streamTime } = await committedOffsets(ctx, partition);
+  const { committed, streamTime, startAt } = await committedOffsets(ctx, partition, options.startOffsets);
   const dir = join(ctx.settings.stateDir, t.applicationId, taskId);
   const checkpointPath = join(dir, 'checkpoint.json');
   const checkpoint = await readCheckpoint(checkpointPath);
@@ -135,6 +156,17 @@ export async function openTask(ctx: RuntimeContext, partition: number, options: 
     checkpoint,
     dirty: false,
   };
+  for (const [topic, start] of startAt) {
+    // Records below the start are skipped like committed ones; the first commit records it. No
+    // consumer seek: kafkajs keeps a seek for a partition revoked before its next fetch and applies
+    // it when the partition comes back, by then possibly below a purged log start, and its answer to
+    // OFFSET_OUT_OF_RANGE is to commit "earliest" (-2) for the group, wiping the committed offset
+    // (duplicates for the next owner; found by the scale-out drill, bench/scale-out/takeover.ts).
+    state.committed.set(topic, start);
+    state.position.set(topic, start);
+    state.processed.set(topic, start - 1n);
+    state.dirty = true;
+  }
   state.task = new StreamTask({
     topology: t,
     taskId,

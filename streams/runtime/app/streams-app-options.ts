@@ -66,6 +66,13 @@ export interface StreamsAppOptions {
   /** Memory knobs of the RocksDB databases behind persistent stores (see `RocksDbTuning`). */
   rocksDb?: RocksDbTuning;
   /**
+   * Where a source partition without a committed offset starts: its earliest record (default) or
+   * its end offset when `start()` was called ('latest': a new deployment acts on what happens from
+   * now on, without replaying retained history). The start offsets are committed with the task's
+   * first commit, so a restart before any record arrived does not skip what came in between.
+   */
+  startAt?: 'earliest' | 'latest';
+  /**
    * What a record whose processing throws leads to (see error-handlers.ts): `'dead-letter'`
    * (default: `<source>.dlq`, reason `processing`, and go on), `'fail'` (the app stops at the record
    * with a ProcessingFailedError, committing nothing past it; then `onFatal`), or a function

@@ -4,7 +4,7 @@
  * commit. Everything here runs under the app's mutex.
  */
 
-import { openTask, type RestoreEntry } from './open-task.js';
+import { openTask, type RestoreEntry, type StartOffsets } from './open-task.js';
 import type { RuntimeContext } from './runtime-context.js';
 import type { TaskState } from './task-state.js';
 
@@ -16,6 +16,8 @@ export class TaskManager {
   taskCount = 1;
   /** Restore results, for tests and operators (also logged and counted). */
   readonly restores: RestoreEntry[] = [];
+  /** Where partitions without a committed offset start (startAt 'latest'); else their earliest. */
+  startOffsets: StartOffsets | undefined;
 
   constructor(
     private readonly ctx: RuntimeContext,
@@ -42,6 +44,7 @@ export class TaskManager {
     const state = await openTask(this.ctx, partition, {
       taskCount: this.taskCount,
       heartbeat,
+      ...(this.startOffsets ? { startOffsets: this.startOffsets } : {}),
       onRestored: (entry) => this.restores.push(entry),
     });
     this.tasks.set(partition, state);

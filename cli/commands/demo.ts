@@ -1,12 +1,13 @@
 /**
- * `foreshadow start` (the README's main command): brings up the local stack unless KAFKA_BROKERS
- * points at a cluster, creates the topic catalogue, registers the schemas, then runs the demo
- * (demo/demo.ts): every processor and actuator as child processes, real Redis primaries behind
- * HAProxy with client load, a simulated fleet, and the dashboard. Ctrl-C stops everything it started.
+ * `foreshadow demo` (what `npm start` runs): brings up the local stack unless KAFKA_BROKERS points
+ * at a cluster, creates the topic catalogue, registers the schemas, then runs the demo
+ * (demo/demo.ts): every processor and actuator as `foreshadow run` processes, real Redis primaries
+ * behind HAProxy with client load, a simulated fleet, and the dashboard. Ctrl-C stops everything it
+ * started. The Debian programs it drives are checked first (and installed when this user may).
  *
  * Options: --duration <s> (stop after s seconds), --api-port <n> (default 8088), --acceleration <x>
- * (simulated seconds per second, default 60), --history-hours <h>, --per-app (one child process per
- * app), --keep (keep the run directory with its logs), --setup-only (stack, topics, schemas only).
+ * (simulated seconds per second, default 30), --history-hours <h>, --per-app (one process per app),
+ * --keep (keep the run directory with its logs), --setup-only (stack, topics, schemas only).
  */
 import { DEFAULT_DEMO, type DemoOptions, runDemo } from '../../demo/demo.js';
 import { SchemaCatalogue } from '../../schemas/registry.js';
@@ -15,13 +16,15 @@ import { loadConnection } from '../../streams/runtime/config.js';
 import { createKafka } from '../../streams/runtime/kafka-client.js';
 import { ensureTopics } from '../../streams/runtime/topic-admin.js';
 import { numberFlag, parseFlags } from '../args.js';
+import { checkCluster } from '../cluster-check.js';
 import type { CliCommand } from '../command.js';
 import { startLocalStack } from '../local-stack.js';
+import { ensureDebianPrograms, requireStackTools } from '../programs.js';
 
 const FLAGS = {
-  command: 'start',
+  command: 'demo',
   usage:
-    'usage: foreshadow start [--duration <s>] [--api-port <n>] [--acceleration <x>] [--history-hours <h>] [--per-app] [--keep] [--setup-only]',
+    'usage: foreshadow demo [--duration <s>] [--api-port <n>] [--acceleration <x>] [--history-hours <h>] [--per-app] [--keep] [--setup-only]',
   options: {
     duration: { type: 'string' },
     'api-port': { type: 'string' },
@@ -30,16 +33,21 @@ const FLAGS = {
     'per-app': { type: 'boolean' },
     keep: { type: 'boolean' },
     'setup-only': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   },
 } as const;
 
-export interface StartOptions {
+/** Programs the demo starts itself (Redis primaries and shadows, HAProxy in front of them). */
+export const DEMO_PROGRAMS = ['redis-server', 'haproxy'] as const;
+
+export interface DemoCommandOptions {
   demo: DemoOptions;
   setupOnly: boolean;
+  help: boolean;
 }
 
-/** The command line of `foreshadow start`; throws UsageError on an unknown flag or a bad number. */
-export function startOptions(args: readonly string[]): StartOptions {
+/** The command line of `foreshadow demo`; throws UsageError on an unknown flag or a bad number. */
+export function demoOptions(args: readonly string[]): DemoCommandOptions {
   const { values } = parseFlags(args, FLAGS);
   const num = (flag: keyof typeof FLAGS.options, opts?: { integer?: boolean }): number | undefined =>
     numberFlag(values[flag] as string | undefined, flag, FLAGS, opts);
@@ -54,6 +62,7 @@ export function startOptions(args: readonly string[]): StartOptions {
       keepRunDir: values.keep === true,
     },
     setupOnly: values['setup-only'] === true,
+    help: values.help === true,
   };
 }
 
@@ -62,16 +71,23 @@ function step(msg: string): void {
 }
 
 export const command: CliCommand = {
-  summary: 'bring up the stack, topics and schemas, and run the pipeline',
+  summary: 'the demo (npm start): local stack, topics, schemas, the pipeline, real Redis and a simulated fleet',
   async run(args) {
     // Refused before anything starts: a misspelt flag must not cost a stack start-up.
-    const options = startOptions(args);
+    const options = demoOptions(args);
+    if (options.help) {
+      console.log(FLAGS.usage);
+      return 0;
+    }
+    if (!options.setupOnly) ensureDebianPrograms(DEMO_PROGRAMS, step);
     if (process.env.KAFKA_BROKERS) step(`using the cluster at ${process.env.KAFKA_BROKERS}`);
     else {
+      requireStackTools();
       step('starting the local stack (Kafka KRaft, schema registry, Kafka Connect)...');
       startLocalStack();
     }
     const conn = loadConnection();
+    await checkCluster(conn, { hint: 'start the local stack with `npm run stack:up`, or fix KAFKA_BROKERS' });
 
     const admin = createKafka(conn, 'foreshadow-start').admin();
     await admin.connect();
