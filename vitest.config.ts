@@ -11,6 +11,7 @@ const EXCLUSIVE = [
   'test/bench/**/*.it.test.ts',
   'test/reliability/**/*.it.test.ts',
   'test/streams/crash-safety.it.test.ts',
+  'test/processors/failure-detector/failure-detection.it.test.ts',
 ];
 
 // Three projects in two groups. Group 0: unit tests (pure logic) beside the integration tests that

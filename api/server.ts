@@ -76,7 +76,8 @@ declare module 'fastify' {
   }
 }
 
-class HttpError extends Error {
+/** An error answered as `{ error: code, message, issues? }` with its status (extensions throw it too). */
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -87,7 +88,8 @@ class HttpError extends Error {
   }
 }
 
-function parse<S extends z.ZodType>(schema: S, input: unknown, where: string): z.infer<S> {
+/** Validates a request part; a failure is a 400 naming every field (extensions use it too). */
+export function parse<S extends z.ZodType>(schema: S, input: unknown, where: string): z.infer<S> {
   const r = schema.safeParse(input ?? {});
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { type KafkaConnection, loadConnection } from '../streams/runtime/config.js';
+import { AlertView, alertsExtension, KafkaAlertPublisher, loadAlertSettings, startAlertFeed } from './alerts.js';
 import { DashboardState, dashboardExtension, startDashboardFeed } from './dashboard/index.js';
 import { type ApiSettings, loadApiSettings } from './options.js';
 import { KafkaPublisher } from './publisher.js';
@@ -37,6 +38,9 @@ export async function startApi(
   const model = new FleetReadModel();
   const dashboard = new DashboardState();
   const publisher = new KafkaPublisher(conn, { format: settings.format });
+  const alertSettings = loadAlertSettings(env);
+  const alertPublisher = new KafkaAlertPublisher(conn, settings.format);
+  const alertView = new AlertView();
   const app = await buildApiServer({
     readModel: model,
     publisher,
@@ -46,7 +50,15 @@ export async function startApi(
     logger: true,
     defaultMetrics: options.defaultMetrics ?? true,
     ...(options.metricsRegistry ? { metricsRegistry: options.metricsRegistry } : {}),
-    extensions: [dashboardExtension({ model, state: dashboard, banner: () => env.FORESHADOW_DASHBOARD_BANNER ?? '' })],
+    extensions: [
+      dashboardExtension({ model, state: dashboard, banner: () => env.FORESHADOW_DASHBOARD_BANNER ?? '' }),
+      alertsExtension({
+        publisher: alertPublisher,
+        view: alertView,
+        settings: alertSettings,
+        lookup: (resourceId) => model.deployment(resourceId),
+      }),
+    ],
   });
   const feed = await startReadModelFeed(model, conn, {
     format: settings.format,
@@ -57,6 +69,10 @@ export async function startApi(
     { format: settings.format, log: (msg, fields) => app.log.warn(fields, msg) },
     dashboard,
   );
+  const alertFeed = await startAlertFeed(alertView, conn, {
+    format: settings.format,
+    log: (msg, fields) => app.log.warn(fields, msg),
+  });
   const url = await app.listen({ host: settings.host, port: settings.port });
   return {
     app,
@@ -64,7 +80,13 @@ export async function startApi(
     model,
     async stop() {
       await app.close();
-      await Promise.all([feed.stop(), dashboardFeed.stop(), publisher.close()]);
+      await Promise.all([
+        feed.stop(),
+        dashboardFeed.stop(),
+        alertFeed.stop(),
+        publisher.close(),
+        alertPublisher.close(),
+      ]);
     },
   };
 }

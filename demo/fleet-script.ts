@@ -222,7 +222,14 @@ export class DemoFleet {
         const broke = applyIncidents(this.o.incidents, s, hLive);
         if (broke) {
           this.down.add(h.host);
-          failures.push({ host: h.host, region: h.region, timestamp: s.timestamp, source: 'demo-fleet', ...broke });
+          failures.push({
+            host: h.host,
+            region: h.region,
+            timestamp: s.timestamp,
+            source: 'demo-fleet',
+            resourceId: '',
+            ...broke,
+          });
           continue;
         }
         samples.push(s);
@@ -238,6 +245,7 @@ export class DemoFleet {
           kind: f.kind,
           source: 'demo-fleet',
           detail: f.detail,
+          resourceId: '',
         });
       }
       yield { t: step.t, samples, failures, begun };

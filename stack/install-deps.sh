@@ -2,10 +2,11 @@
 # Installs the Debian programs the tests and the demo drive for real: Redis (shadows, Sentinel
 # drill), HAProxy (load-balancer redirection), BIND 9 + nsupdate (DNS failover), PostgreSQL (JDBC
 # sink), collectd (real metric producer), kcat (line-protocol producer), Chromium (dashboard test),
-# Prometheus + promtool (scrapes every `foreshadow run` process; checks the shipped alert rules).
+# Prometheus + promtool (scrapes every `foreshadow run` process; checks the shipped alert rules),
+# Alertmanager (the /alerts webhook test).
 # Idempotent: installs only what is missing.
 set -euo pipefail
-PKGS=(redis-server redis-sentinel haproxy bind9 bind9-utils bind9-dnsutils postgresql collectd-core kcat chromium libatomic1 iproute2 curl prometheus)
+PKGS=(redis-server redis-sentinel haproxy bind9 bind9-utils bind9-dnsutils postgresql collectd-core kcat chromium libatomic1 iproute2 curl prometheus prometheus-alertmanager)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

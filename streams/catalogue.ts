@@ -5,6 +5,7 @@
  */
 import type { RecordDefinition } from '../schemas/record.js';
 import { ACTUATION_RESULT_RECORD } from '../schemas/records/actuation-result.js';
+import { ALERT_EVIDENCE_RECORD } from '../schemas/records/alert-evidence.js';
 import { API_AUDIT_RECORD } from '../schemas/records/api-audit.js';
 import { CAPACITY_FINGERPRINT_RECORD } from '../schemas/records/capacity-fingerprint.js';
 import { CONTROL_STATE_RECORD } from '../schemas/records/control-state.js';
@@ -20,6 +21,7 @@ import { HOST_SAMPLE_RECORD } from '../schemas/records/host-sample.js';
 import { OPERATOR_REQUEST_RECORD } from '../schemas/records/operator-request.js';
 import { REGION_FAILOVER_STATUS_RECORD } from '../schemas/records/region-failover-status.js';
 import { REGION_HEALTH_RECORD } from '../schemas/records/region-health.js';
+import { RESOURCE_PROBE_RECORD } from '../schemas/records/resource-probe.js';
 import { SHADOW_BLUEPRINT_RECORD } from '../schemas/records/shadow-blueprint.js';
 import { SHADOW_COMMAND_RECORD } from '../schemas/records/shadow-command.js';
 import { SHADOW_STATE_RECORD } from '../schemas/records/shadow-state.js';
@@ -125,7 +127,25 @@ const CATALOGUE = {
     retentionMs: 30 * DAY,
     value: HOST_FAILURE_RECORD,
     key: 'host',
-    doc: 'Observed host failures (labels for the learned model; failover trigger). Wide: joined by host with metrics.samples and health.risk.',
+    doc: 'Observed host failures, or of one resource on a host (resourceId set): labels for the learned model; failover trigger. From the failure detector, alerts, operators, heartbeat loss. Wide: joined by host with metrics.samples and health.risk.',
+  },
+  probes: {
+    name: 'resource.probes',
+    partitions: NARROW,
+    cleanup: 'delete',
+    retentionMs: DAY,
+    value: RESOURCE_PROBE_RECORD,
+    key: 'resourceId',
+    doc: 'Probes of resources (Redis PING + ROLE, TCP connect) from several vantage points; the failure detector publishes host.failures on a quorum of them.',
+  },
+  alerts: {
+    name: 'alerts',
+    partitions: NARROW,
+    cleanup: 'delete',
+    retentionMs: 30 * DAY,
+    value: ALERT_EVIDENCE_RECORD,
+    key: 'host',
+    doc: 'Evidence: Alertmanager alerts received on POST /alerts (firing and resolved); those matched as failures also became host.failures records.',
   },
   deployments: {
     name: 'deployments',
@@ -302,6 +322,8 @@ export const SAMPLES_TOPIC = CATALOGUE.samples.name;
 export const BASELINES_TOPIC = CATALOGUE.baselines.name;
 export const RISK_TOPIC = CATALOGUE.risk.name;
 export const FAILURES_TOPIC = CATALOGUE.failures.name;
+export const PROBES_TOPIC = CATALOGUE.probes.name;
+export const ALERTS_TOPIC = CATALOGUE.alerts.name;
 export const DEPLOYMENTS_TOPIC = CATALOGUE.deployments.name;
 export const HOSTS_TOPIC = CATALOGUE.hosts.name;
 export const CAPACITY_TOPIC = CATALOGUE.capacity.name;

@@ -1,4 +1,7 @@
-/** HostFailure, the value of host.failures (key = host): a host failed, as monitoring, operators or heartbeat loss saw it. */
+/**
+ * HostFailure, the value of host.failures (key = host): a host failed, or one resource on it
+ * (`resourceId` set), as monitoring, alerts, operators, the failure detector or heartbeat loss saw it.
+ */
 import { z } from 'zod';
 import { epochMs, fields, id, oneOf } from '../../streams/validation/checks.js';
 import type { AvroValue } from '../avro-schema.js';
@@ -19,7 +22,7 @@ export const HOST_FAILURE_RECORD = defineRecord({
     type: 'record',
     name: 'HostFailure',
     namespace: 'dev.foreshadow',
-    doc: 'A host failed (topic host.failures, key = host): from monitoring, operators or heartbeat loss.',
+    doc: "A host failed, or one resource on it (resourceId set) (topic host.failures, key = host): from monitoring, alerts, operators, the failure detector's probes or heartbeat loss.",
     fields: [
       { name: 'host', type: 'string' },
       { name: 'region', type: 'string', default: '' },
@@ -27,6 +30,12 @@ export const HOST_FAILURE_RECORD = defineRecord({
       { name: 'kind', type: FAILURE_KIND },
       { name: 'source', type: 'string', default: 'external' },
       { name: 'detail', type: 'string', default: '' },
+      {
+        name: 'resourceId',
+        type: 'string',
+        default: '',
+        doc: 'set when one resource on the host failed (not the host): only that resource fails over',
+      },
     ],
   },
   checks: (clock) => fields({ host: id(), region: z.string(), timestamp: epochMs(clock), kind: oneOf(FAILURE_KINDS) }),

@@ -34,33 +34,49 @@ describe('drills (short form)', () => {
     for (const [i, f] of COMMITTED.entries()) expect(readFileSync(f, 'utf8'), f).toBe(committedBefore[i]);
   });
 
-  it('failover: Foreshadow and tuned Sentinel both recover the same SIGKILL, figures printed and written', () => {
+  it('failover: Foreshadow detecting on its own and Sentinel at the same settings, same faults, figures printed and written', () => {
     const out = join(dir, 'failover.json');
     const { code, out: printed } = run('bench/failover/run.ts', ['--short', '--no-sentinel-default', '--out', out]);
     console.log(
       printed
         .split('\n')
-        .filter((l) => l.startsWith('|') || l.includes('timeline'))
+        .filter((l) => l.startsWith('|') || l.includes('timeline') || l.startsWith('load'))
         .join('\n'),
     );
     expect(code, printed).toBe(0);
     expect(printed).toContain('| case | unavailable (ms) |');
     expect(printed).toContain(`written ${out}`);
     const r = JSON.parse(readFileSync(out, 'utf8')) as FailoverDrillResult;
-    expect(r.cases).toHaveLength(2);
-    const [fs, sentinel] = r.cases as [FailoverDrillResult['cases'][0], FailoverDrillResult['cases'][0]];
-    for (const c of [fs, sentinel]) {
-      expect(c.killToFirstWriteMs).not.toBeNull();
-      expect(c.newPrimaryServing).toBe(true);
-      expect(c.ackedWrites).toBeGreaterThan(100);
+    // Two detection settings (1 s, 250 ms), each run by Foreshadow and by Sentinel.
+    expect(r.cases.map((c) => [c.system, c.detection.downAfterMs])).toEqual([
+      ['foreshadow', 1_000],
+      ['sentinel', 1_000],
+      ['foreshadow', 250],
+      ['sentinel', 250],
+    ]);
+    for (const c of r.cases) {
+      // The pause shorter than down-after failed nothing over, and the kill was then recovered.
+      expect(c.summary.falseFailovers, c.name).toBe(0);
+      expect(c.killToFirstWriteMs, c.name).not.toBeNull();
+      expect(c.newPrimaryServing, c.name).toBe(true);
+      expect(c.ackedWrites, c.name).toBeGreaterThan(100);
+      // Run whatever lag was reported: no acknowledged write lost beyond it.
+      expect(c.summary.lostBeyondReportedLag, c.name).toBe(0);
+      // Detection, then the promotion as the new primary's ROLE showed it (the same watch for both).
+      expect(c.timeline.detectedMs, c.name).toBeGreaterThan(0);
+      expect(c.timeline.promotedMs, c.name).toBeGreaterThan(c.timeline.detectedMs!);
     }
-    // Foreshadow went through the real pipeline: the shadow was READY before the kill, then the
-    // PROMOTE and REDIRECT results came back from the actuators.
-    expect(fs.timeline.shadowReadyMs).toBeGreaterThan(0);
-    expect(fs.timeline.promoteResultMs).toBeGreaterThan(0);
-    expect(fs.timeline.redirectResultMs).toBeGreaterThanOrEqual(fs.timeline.promoteResultMs!);
-    // No acknowledged write lost beyond the replication lag Foreshadow reported before the kill.
-    if ((fs.reportedLagBytes ?? 0) === 0) expect(fs.lostAckedWrites).toBe(0);
+    for (const fs of r.cases.filter((c) => c.system === 'foreshadow')) {
+      // Foreshadow detected the kill itself (a host.failures record from its quorum judge), then
+      // went through the real pipeline: shadow READY before the kill, PROMOTE then REDIRECT.
+      expect(fs.timeline.shadowReadyMs).toBeGreaterThan(0);
+      expect(fs.timeline.detectedMs).toBeGreaterThan(0);
+      expect(fs.timeline.promoteResultMs).toBeGreaterThan(fs.timeline.detectedMs!);
+      // HAProxy checks the role, so the manager also redirected with the promotion (earlyRedirect).
+      expect(fs.timeline.earlyRedirectResultMs).toBeGreaterThan(fs.timeline.detectedMs!);
+      expect(fs.timeline.redirectResultMs).toBeGreaterThanOrEqual(fs.timeline.promoteResultMs!);
+      expect(fs.notes.some((n) => n.includes('quorum 2'))).toBe(true);
+    }
   });
 
   it('region model: warm (blueprint) and cold failover times from the simulated actuator, figures printed and written', () => {

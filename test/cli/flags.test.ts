@@ -12,6 +12,7 @@ import { numberFlag, parseFlags, UsageError } from '../../cli/args.js';
 import type { CliCommand } from '../../cli/command.js';
 import { parseDagSvgArgs } from '../../cli/commands/dag-svg.js';
 import { demoOptions } from '../../cli/commands/demo.js';
+import { command as detect } from '../../cli/commands/detect.js';
 import { parseInventoryArgs } from '../../cli/commands/inventory.js';
 import { parseRunArgs } from '../../cli/commands/run.js';
 
@@ -80,6 +81,15 @@ describe('foreshadow commands refuse unknown flags before doing anything', () =>
       );
     });
   }
+
+  it('detect refuses unknown flags of its sub-commands, and bad numbers', async () => {
+    await expect(detect.run(['probe', '--vantage', 'a', '--intervl-ms', '5'])).rejects.toThrow(
+      /^detect probe: unknown argument --intervl-ms/,
+    );
+    await expect(detect.run(['judge', '--quorum', 'two'])).rejects.toThrow(/^detect judge: --quorum needs an integer/);
+    await expect(detect.run(['probe'])).rejects.toThrow(/--vantage <name> is required/);
+    await expect(detect.run(['judge', '--start-at', 'now'])).rejects.toThrow(/--start-at needs earliest or latest/);
+  });
 
   it('parse their values as before', () => {
     expect(parseDagSvgArgs(['--region', 'eu', '--timeout-ms', '500'])).toEqual({

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs, { type Consumer, type ITopicConfig } from 'kafkajs';
 import { type Logger, pino } from 'pino';
+import { AlertView, startAlertFeed } from '../../api/alerts.js';
 import { type DashboardState, startDashboardFeed } from '../../api/dashboard/dashboard-feed.js';
 import { FleetReadModel } from '../../api/read-model.js';
 import { startReadModelFeed } from '../../api/read-model-feed.js';
@@ -28,6 +29,7 @@ import { SimulatedProvider } from '../../sinks/simulated/simulated-provider.js';
 import { capacityTopology } from '../../streams/processors/capacity-fingerprint/topology.js';
 import { dependencyMapTopology } from '../../streams/processors/dependency-map/topology.js';
 import { buildFailoverOrchestratorTopology } from '../../streams/processors/failover-orchestrator/topology.js';
+import { buildFailureDetectorTopology } from '../../streams/processors/failure-detector/topology.js';
 import { ensureFleetModelTopics } from '../../streams/processors/failure-risk/fleet-model.js';
 import { buildFailureRiskTopology } from '../../streams/processors/failure-risk/topology.js';
 import { buildHostBaselineTopology } from '../../streams/processors/host-baseline/topology.js';
@@ -213,6 +215,7 @@ export class FuzzPipeline {
       foEvents: this.out('fo', 'events'),
       foStatuses: this.out('fo', 'statuses'),
       results: this.out('act', 'results'),
+      fdFailures: this.out('fd', 'failures'),
     };
     const topics: ITopicConfig[] = [
       ...TOPIC_RECORDS.map((t) => ({
@@ -240,6 +243,7 @@ export class FuzzPipeline {
     const rh = this.appId('rh');
     const sm = this.appId('sm');
     const fo = this.appId('fo');
+    const fd = this.appId('fd');
     const shadowTopics = {
       risk: T('health.risk'),
       hosts: T('hosts'),
@@ -319,6 +323,13 @@ export class FuzzPipeline {
           },
         }),
       ],
+      [
+        'fd',
+        buildFailureDetectorTopology({
+          applicationId: fd,
+          topics: { probes: T('resource.probes'), failures: outs.fdFailures },
+        }),
+      ],
     ];
     for (const [name, topology] of topologies) {
       const app = new StreamsApp(topology, {
@@ -352,6 +363,7 @@ export class FuzzPipeline {
     });
 
     const model = new FleetReadModel();
+    const alerts = new AlertView(5_000);
     const viewLog = (view: string) => (_msg: string, f: Record<string, unknown>) => {
       this.viewSkips.set(`${String(f.topic)}@${String(f.offset)}`, { view, error: String(f.error) });
     };
@@ -397,6 +409,15 @@ export class FuzzPipeline {
         await feed.ready;
       })(),
       (async () => {
+        const feed = await startAlertFeed(alerts, connection, {
+          topic: T('alerts'),
+          format: 'avro',
+          log: viewLog('alerts'),
+        });
+        this.stops.push(() => feed.stop());
+        await feed.ready;
+      })(),
+      (async () => {
         const feed = await startDashboardFeed(connection, {
           format: 'avro',
           log: viewLog('dashboard'),
@@ -413,6 +434,7 @@ export class FuzzPipeline {
       })(),
     ]);
     this.model = model;
+    this.alerts = alerts;
 
     const m = (i: TopicFuzzItem): string | undefined => i.marker;
     const router = this.apps.find((a) => a.name === 'sm-router')!.app.topology.applicationId;
@@ -499,6 +521,14 @@ export class FuzzPipeline {
               : this.inState('fo', 'failover-orchestrator-requests', m(i)),
       },
       {
+        name: 'failure-detector',
+        via: 'streams',
+        topics: ['resource.probes'],
+        dlqBy: [fd],
+        relevant: () => true,
+        effect: (i) => this.inState('fd', 'failure-detector-verdicts', m(i)),
+      },
+      {
         name: 'actuator',
         via: 'actuator',
         topics: ['shadow.commands', 'failover.commands'],
@@ -535,6 +565,15 @@ export class FuzzPipeline {
         effect: (i) => this.inReadModel(i),
       },
       {
+        name: 'api-alerts',
+        via: 'view',
+        topics: ['alerts'],
+        dlqBy: [],
+        relevant: () => true,
+        effect: (i) =>
+          i.marker !== undefined && this.alerts!.list({ limit: 5_000 }).some((e) => e.alertId === i.marker),
+      },
+      {
         name: 'dashboard',
         via: 'view',
         topics: ['metrics.samples', 'health.baselines', 'health.risk', 'region.capacity'],
@@ -547,6 +586,7 @@ export class FuzzPipeline {
   }
 
   private model: FleetReadModel | undefined;
+  private alerts: AlertView | undefined;
   private ledger: KafkaLedger | undefined;
   private dashboard: DashboardState | undefined;
 

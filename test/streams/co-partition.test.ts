@@ -8,6 +8,7 @@ import { TOPICS, topicSpec } from '../../streams/catalogue.js';
 import { capacityTopology } from '../../streams/processors/capacity-fingerprint/topology.js';
 import { dependencyMapTopology } from '../../streams/processors/dependency-map/topology.js';
 import { buildFailoverOrchestratorTopology } from '../../streams/processors/failover-orchestrator/topology.js';
+import { buildFailureDetectorTopology } from '../../streams/processors/failure-detector/topology.js';
 import { buildFailureRiskTopology } from '../../streams/processors/failure-risk/topology.js';
 import { buildHostBaselineTopology } from '../../streams/processors/host-baseline/topology.js';
 import { buildMetricIngestTopology } from '../../streams/processors/metric-ingest/topology.js';
@@ -32,6 +33,7 @@ const apps: Topology[] = [
   ...buildShadowRouterTopologies(),
   buildShadowManagerTopology(),
   buildFailoverOrchestratorTopology(),
+  buildFailureDetectorTopology(),
 ];
 
 /** The shadow manager creates its fleet topic itself, with one partition (not a catalogue topic). */
@@ -66,6 +68,7 @@ describe('co-partitioning of the catalogue', () => {
     const notRead = TOPICS.map((t) => t.name).filter((n) => !read.has(n));
     expect(notRead.sort()).toEqual([
       'actuation.ledger',
+      'alerts',
       'audit.api',
       'control.state',
       'failover.commands',

@@ -50,7 +50,9 @@ export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
 export type HostRiskInput = Pick<HostRisk, 'host' | 'region' | 'timestamp' | 'pFail' | 'level'>;
 
 /** The fields of a HostFailure (schemas/records/host-failure.ts) health is judged by. */
-export type HostFailureInput = Pick<HostFailure, 'host' | 'region' | 'timestamp' | 'kind'>;
+/** `resourceId` set: one resource failed, not the host; that says nothing of the region's hosts. */
+export type HostFailureInput = Pick<HostFailure, 'host' | 'region' | 'timestamp' | 'kind'> &
+  Partial<Pick<HostFailure, 'resourceId'>>;
 
 export function applyRisk(
   state: HostHealth | undefined,

@@ -25,7 +25,7 @@ import {
   REGION_HEALTH_APPLICATION_ID,
 } from './names.js';
 import type { RegionHealthOptionsInput } from './options.js';
-import { type HealthInput, RegionHealthProcessor } from './processor.js';
+import { type HealthInput, isRisk, RegionHealthProcessor } from './processor.js';
 
 export interface RegionHealthTopologyOptions extends RegionHealthOptionsInput {
   applicationId?: string;
@@ -50,6 +50,8 @@ export class HostRegionKeyer implements Processor<string, HealthInput, string, H
   async process(record: StreamRecord<string, HealthInput>): Promise<void> {
     const v = record.value;
     if (!v?.host) return;
+    // A failed resource (its own failover) is not a failed host: it must not count towards a region failover.
+    if (!isRisk(v) && v.resourceId) return;
     let region = v.region;
     if (region) {
       if ((await this.regions.get(v.host)) !== region) this.regions.put(v.host, region);

@@ -3,7 +3,8 @@
  * detected by heartbeat loss) every resource on it is failed over by the pure plan of
  * host-failover.ts — promote its ready shadow, else deploy it afresh elsewhere — critical resources
  * first; each actuation result or step timeout moves its plan on, and the host failover completes
- * once every resource settled. An operator's PROMOTE_SHADOW runs the same plan for one resource.
+ * once every resource settled. An operator's PROMOTE_SHADOW runs the same plan for one resource, and
+ * so does the failure of one resource (host.failures with `resourceId`: resource-failure.ts).
  * The manager owns the epochs, so it alone may promote (a single writer per epoch keeps fencing
  * sound).
  *
@@ -40,6 +41,7 @@ import {
 import { isActive, isTerminal, markPromoted, replaceShadow, retire } from './lifecycle.js';
 import type { PlacementRunner } from './placement-runner.js';
 import { shadowPriority } from './priority.js';
+import { resourceFailoverId, resourceFailureIgnored } from './resource-failure.js';
 import type { HostView, ShadowRecord } from './types.js';
 
 const PROMOTIONS_KEY = 'promotions';
@@ -52,6 +54,7 @@ export class HostFailoverRunner {
 
   /** A host failed: fail over every resource on it and re-home the shadows it held. */
   async onHostFailure(failure: HostFailure, now: number, detectedHere: boolean): Promise<void> {
+    if (failure.resourceId) return this.onResourceFailure(failure, now);
     const { fleet } = this;
     const opts = fleet.opts;
     const hostId = failure.host;
@@ -146,6 +149,62 @@ export class HostFailoverRunner {
         now,
       );
     }
+  }
+
+  /** One resource failed, not its host: that resource alone fails over; the host stays eligible. */
+  private async onResourceFailure(failure: HostFailure, now: number): Promise<void> {
+    const { fleet } = this;
+    const id = failure.resourceId;
+    const failoverId = resourceFailoverId(failure);
+    if (await fleet.hostFailovers.get(failoverId)) return; // a redelivered record acts once
+    const d = await fleet.deployments.get(id);
+    const record: HostFailoverRecord = {
+      failoverId,
+      host: failure.host,
+      region: failure.region || d?.region || '',
+      detectedAt: now,
+      kind: failure.kind,
+      resources: [id],
+      done: [],
+      failed: [],
+      completed: false,
+    };
+    const ignored = resourceFailureIgnored(
+      failure,
+      d,
+      await fleet.resourceFailovers.get(id),
+      (await fleet.view(failure.host)).failedAt,
+    );
+    if (ignored !== undefined || !d) {
+      fleet.emitEvent(
+        hostEvent(record, 'FAILURE_IGNORED', now, { resourceId: id, detail: `${failure.source}: ${ignored}` }),
+      );
+      return;
+    }
+    fleet.emitEvent(
+      hostEvent(record, 'DETECTED', now, {
+        resourceId: id,
+        detail: `${failure.kind} of ${id} from ${failure.source}${failure.detail ? `; ${failure.detail}` : ''}`,
+      }),
+    );
+    const shadow = await fleet.shadows.get(id);
+    const usable = usableShadow(shadow, d.host, fleet.opts);
+    const step = planResourceFailover(
+      {
+        failoverId,
+        detectedAt: now,
+        now,
+        resource: snapshotOf(d, shadow?.priority ?? 0),
+        shadow,
+        currentEpoch: await fleet.epochOf(id),
+        standardTarget: usable ? undefined : await this.placement.placeStandard(d),
+      },
+      fleet.opts,
+    );
+    if (shadow && !usable && !isTerminal(shadow.state)) {
+      fleet.apply(retire(shadow, now, 'primary failed before the shadow was ready'), now);
+    }
+    fleet.hostFailovers.put(failoverId, (await this.applyStep(step, record, now)) ?? record);
   }
 
   /** PROMOTE_SHADOW: a planned switchover; the same plan as a failover, without a failed host. */

@@ -173,6 +173,40 @@ function event(f: ResourceFailover, step: string, now: number, detail = ''): Fai
   });
 }
 
+/**
+ * Resource config: the resource's load balancer only sends clients to a primary (a health check of
+ * the role, like HAProxy's `tcp-check expect string role:master`), so traffic can be redirected
+ * together with the promotion: the load balancer takes the shadow in the moment it answers as the
+ * primary, instead of one result-and-command round trip after it. Off by default: without such a
+ * check, clients would reach a replica that is not promoted yet.
+ */
+export const EARLY_REDIRECT_CONFIG = 'failover.earlyRedirect';
+
+/**
+ * The REDIRECT sent with the PROMOTE (EARLY_REDIRECT_CONFIG). It has an id of its own (sequence 0),
+ * so the plan's REDIRECT after the PROMOTE result is not taken for its duplicate: that one still
+ * runs (it converges to the same state, or re-addresses if the promotion reported another address)
+ * and ends the failover as before.
+ */
+function earlyRedirect(f: ResourceFailover, now: number): ShadowCommand {
+  const c = command(
+    f,
+    'REDIRECT',
+    now,
+    { host: f.targetHost, address: f.targetAddress },
+    'redirect with the promotion',
+  );
+  return {
+    ...c,
+    commandId: shadowCommandId({ type: 'REDIRECT', resourceId: f.resource.resourceId, epoch: f.epoch, seq: 0 }),
+  };
+}
+
+/** Whether a command id is that of a REDIRECT sent with the PROMOTE (for reports that time them apart). */
+export function isEarlyRedirectId(commandId: string): boolean {
+  return commandId.startsWith('redirect:') && commandId.endsWith(':s0');
+}
+
 export interface PlanInput {
   failoverId: string;
   detectedAt: number;
@@ -214,9 +248,11 @@ export function planResourceFailover(input: PlanInput, limits: FailoverLimits): 
       'fence failed primary',
     );
     const promote = command(f, 'PROMOTE', now, { host: f.targetHost, address: f.targetAddress }, 'primary host failed');
+    const commands = [fence, promote];
+    if (resource.config[EARLY_REDIRECT_CONFIG] === 'true') commands.push(earlyRedirect(f, now));
     return {
       failover: { ...f, pendingCommandId: promote.commandId },
-      commands: [fence, promote],
+      commands,
       events: [
         event(
           f,

@@ -81,6 +81,7 @@ export class Housekeeping {
             kind: 'HEARTBEAT_LOST',
             source: SHADOW_MANAGER_APPLICATION_ID,
             detail: `no risk record for ${silentFor} ms`,
+            resourceId: '',
           },
           now,
           true,

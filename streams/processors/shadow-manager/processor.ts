@@ -2,8 +2,8 @@
  * Shadow manager (seed 000): decides which resources get passive shadows, where, and when they are
  * retired or promoted; runs host failovers.
  *
- * Inputs (one merged stream, see below): health.risk, hosts, deployments, host.failures,
- * actuation.results (shadow command types only), operator.requests (shadow request types only).
+ * Inputs (one merged stream, see below): health.risk, hosts, deployments, host.failures (a host,
+ * or one resource of it when `resourceId` is set: resource-failure.ts), actuation.results (shadow command types only), operator.requests (shadow request types only).
  * Outputs (children, fleet-state.ts): shadow.commands, shadow.state (compacted projection),
  * failover.events (scope HOST), host.failures (only heartbeat-loss detections, so the failure
  * becomes a model label too), control.state (the safety controls in force).

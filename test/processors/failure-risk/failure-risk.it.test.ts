@@ -160,6 +160,7 @@ describe('failure risk on the real broker, with the fleet-wide model', () => {
       kind: 'CRASH',
       source: 'it',
       detail: 'kernel panic',
+      resourceId: '',
     });
 
     const first = await start(join(dir, 'a'));

@@ -122,4 +122,40 @@ describe('region-health topology (test driver)', () => {
     expect(failed.at(-1)!.value).toMatchObject({ region: 'eu', status: 'FAILED', hostsFailed: 2 });
     expect(failed.at(-1)!.value.reasons[0]).toBe('2/4 hosts failed (50% >= 50%)');
   });
+
+  it('does not count a failed resource (resourceId set) as a failed host', async () => {
+    const driver = new TopologyTestDriver(
+      regionHealthTopology({
+        serdes: {
+          risk: jsonSerde<HostRiskInput>(),
+          failure: jsonSerde<HostFailureInput>(),
+          health: jsonSerde<RegionHealth>(),
+        },
+      }),
+    );
+    for (let i = 0; i < 2; i++)
+      await driver.pipeInput(
+        RISK_TOPIC,
+        `eu-${i}`,
+        { host: `eu-${i}`, region: 'eu', timestamp: T0, pFail: 0.02, level: 'OK' },
+        T0,
+      );
+    driver.readOutput(REGION_HEALTH_TOPIC);
+    await driver.pipeInput(
+      FAILURES_TOPIC,
+      'eu-1',
+      { host: 'eu-1', region: 'eu', timestamp: T0 + 1000, kind: 'CRASH', resourceId: 'redis-1' },
+      T0 + 1000,
+    );
+    expect(driver.readOutput(REGION_HEALTH_TOPIC)).toEqual([]);
+    await driver.pipeInput(
+      FAILURES_TOPIC,
+      'eu-1',
+      { host: 'eu-1', region: 'eu', timestamp: T0 + 2000, kind: 'CRASH' },
+      T0 + 2000,
+    );
+    expect(driver.readOutput<string, RegionHealth>(REGION_HEALTH_TOPIC).at(-1)!.value).toMatchObject({
+      hostsFailed: 1,
+    });
+  });
 });

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
 import { heartbeatLost } from '../../../streams/processors/shadow-manager/heartbeat.js';
 import {
+  EARLY_REDIRECT_CONFIG,
+  isEarlyRedirectId,
   onFailoverResult,
   planResourceFailover,
   snapshotOf,
@@ -49,6 +51,60 @@ describe('host failover plan', () => {
     const next = onFailoverResult(step.failover, ok, T0 + 20, limits);
     expect(next.commands).toEqual([expect.objectContaining({ type: 'REDIRECT', targetAddress: 'h3:1', epoch: 5 })]);
     expect(next.events[0]).toMatchObject({ step: 'SHADOW_PROMOTED', elapsedMs: 20 });
+  });
+
+  it('redirects with the promotion when the load balancer checks the role, and still redirects after it', () => {
+    const resource = { ...base.resource, config: { ...base.resource.config, [EARLY_REDIRECT_CONFIG]: 'true' } };
+    const step = planResourceFailover(
+      { ...base, resource, shadow: ready, standardTarget: { host: 'h9', address: 'h9:1' } },
+      limits,
+    );
+    expect(step.commands.map((c) => [c.type, c.targetHost, c.targetAddress, c.epoch])).toEqual([
+      ['FENCE', 'h1', 'h1.internal:6379', 5],
+      ['PROMOTE', 'h3', 'h3:1', 5],
+      ['REDIRECT', 'h3', 'h3:1', 5],
+    ]);
+    const early = step.commands[2]!;
+    expect(isEarlyRedirectId(early.commandId)).toBe(true);
+    // The plan waits for the PROMOTE, not for the early REDIRECT, whose result moves nothing on.
+    expect(step.failover.pendingCommandId).toBe(step.commands[1]!.commandId);
+    const result = (commandId: string, commandType: 'PROMOTE' | 'REDIRECT', at: number): ActuationResult => ({
+      commandId,
+      commandType,
+      subject: 'db-1',
+      provider: 'sim',
+      epoch: 5,
+      status: 'SUCCEEDED',
+      retriable: false,
+      address: 'h3:1',
+      lagBytes: null,
+      lagMs: null,
+      durationMs: 3,
+      attempt: 1,
+      detail: '',
+      timestamp: at,
+    });
+    const unmoved = onFailoverResult(step.failover, result(early.commandId, 'REDIRECT', T0 + 15), T0 + 15, limits);
+    expect(unmoved.failover).toBe(step.failover);
+    expect(unmoved.commands).toEqual([]);
+    // After the PROMOTE result, the plan's own REDIRECT, under another id (not a ledger duplicate).
+    const next = onFailoverResult(
+      step.failover,
+      result(step.commands[1]!.commandId, 'PROMOTE', T0 + 20),
+      T0 + 20,
+      limits,
+    );
+    expect(next.commands).toEqual([expect.objectContaining({ type: 'REDIRECT', targetAddress: 'h3:1', epoch: 5 })]);
+    expect(next.commands[0]!.commandId).not.toBe(early.commandId);
+    expect(isEarlyRedirectId(next.commands[0]!.commandId)).toBe(false);
+    const done = onFailoverResult(
+      next.failover,
+      result(next.commands[0]!.commandId, 'REDIRECT', T0 + 30),
+      T0 + 30,
+      limits,
+    );
+    expect(done.failover.phase).toBe('DONE');
+    // Without the setting: fence and promote only (the test above).
   });
 
   it('falls back to a standard deployment, or fails when no host is left', () => {

@@ -50,7 +50,7 @@ export function operatorRequest(
 }
 
 export function hostFailure(host: string, at: number, region = 'eu-1'): HostFailure {
-  return { host, region, timestamp: at, kind: 'CRASH', source: 'monitoring', detail: '' };
+  return { host, region, timestamp: at, kind: 'CRASH', source: 'monitoring', detail: '', resourceId: '' };
 }
 
 export class ManagerHarness {

@@ -153,6 +153,7 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
       kind: 'CRASH',
       source: 'monitoring',
       detail: '',
+      resourceId: '',
     } satisfies HostFailure);
     const promote = failover.filter((c) => c.type === 'PROMOTE');
     expect(promote.map((c) => [c.resourceId, c.targetHost, c.epoch])).toEqual([
@@ -193,6 +194,7 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
       kind: 'CRASH',
       source: 'monitoring',
       detail: '',
+      resourceId: '',
     } satisfies HostFailure);
     expect(again).toEqual([]);
     for (const c of h.commands) expect(provider.actedOn(c.commandId)).toBeLessThanOrEqual(1);
@@ -333,6 +335,53 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
     ]);
   });
 
+  it('fails over only the resource a resource failure names, once; its host stays eligible', async () => {
+    const h = track(new Harness());
+    const provider = new SimulatedProvider();
+    await healthyFleet(h);
+    await h.settle(provider, await h.pipe('health.risk', 'h1', risk('h1', 0.95, h.now)));
+    expect(h.state('db-1').state).toBe('READY');
+    expect(h.state('api-1').state).toBe('READY');
+    h.now += 5_000;
+    const failure: HostFailure = {
+      host: 'h1',
+      region: 'eu-1',
+      timestamp: h.now,
+      kind: 'CRASH',
+      source: 'failure-detector',
+      detail: 'down at 2 vantage(s)',
+      resourceId: 'db-1',
+    };
+    const cmds = await h.pipe('host.failures', 'h1', failure);
+    expect(cmds.map((c) => [c.type, c.resourceId])).toEqual([
+      ['FENCE', 'db-1'],
+      ['PROMOTE', 'db-1'],
+    ]);
+    await h.settle(provider, cmds);
+    expect(h.state('db-1')).toMatchObject({ state: 'PROMOTED', epoch: 1 });
+    expect(h.state('api-1').state).toBe('READY');
+    expect(h.commands.filter((c) => c.resourceId !== 'db-1' && c.epoch > 0)).toEqual([]);
+    const steps = h.events.map((e) => `${e.step}:${e.resourceId}`);
+    expect(steps).toEqual(
+      expect.arrayContaining(['DETECTED:db-1', 'SHADOW_PROMOTED:db-1', 'TRAFFIC_REDIRECTED:db-1', 'COMPLETED:']),
+    );
+    expect(h.events.find((e) => e.step === 'DETECTED')!.failoverId).toBe(`rf:db-1:${failure.timestamp}`);
+
+    // The same record again, a later one about the old primary, one naming the wrong host: no action.
+    const before = h.events.length;
+    expect(await h.pipe('host.failures', 'h1', failure)).toEqual([]);
+    expect(await h.pipe('host.failures', 'h1', { ...failure, timestamp: h.now + 1_000 })).toEqual([]);
+    expect(await h.pipe('host.failures', 'h2', { ...failure, host: 'h2', timestamp: h.now + 2_000 })).toEqual([]);
+    expect(h.events.slice(before).map((e) => [e.step, e.detail])).toEqual([
+      ['FAILURE_IGNORED', expect.stringContaining('already failed over')],
+      ['FAILURE_IGNORED', expect.stringContaining('runs on h1, not h2')],
+    ]);
+
+    // The host itself was not failed: its own failure still fails over what is left on it.
+    const host = await h.pipe('host.failures', 'h1', { ...failure, resourceId: '', timestamp: h.now + 3_000 });
+    expect(host.filter((c) => c.type === 'PROMOTE').map((c) => c.resourceId)).toEqual(['api-1', 'cache-1']);
+  });
+
   it('detects heartbeat loss, logs it as a host failure and requests a standard deployment', async () => {
     const h = track(new Harness({ heartbeatIntervalMs: 10_000, heartbeatMissedIntervals: 3 }));
     await h.fleet(fleetHosts, [onH1[2]!]);
@@ -360,6 +409,7 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
       kind: 'CRASH',
       source: 'demo-fleet',
       detail: '',
+      resourceId: '',
     } satisfies HostFailure);
     expect(cmds.map((c) => c.type)).toContain('DEPLOY_STANDARD');
     h.now += 1_500;

@@ -146,6 +146,7 @@ describe('shadow manager on the broker', () => {
       kind: 'CRASH',
       source: 'it',
       detail: '',
+      resourceId: '',
     };
     await send(topics.failures, 'h1', failure);
     await send(topics.failures, 'h1', failure); // duplicated failure record
