@@ -491,9 +491,13 @@ describe('safety controls on the broker', () => {
       deployment('cache-9', 'host-a', 'HIGH', { region: 'adv', address: `127.0.0.1:${primaryPort}` }),
     );
     await send(advise.risk, 'host-b', risk('host-b', 0.02, Date.now(), { region: 'adv' }));
+    // The tables reach the manager through other routers than the risk: wait until both the
+    // deployment and the last risk are on the fleet topic, or host-a's risk may find no resource.
+    const routed = (m: { message: { value: Buffer | null } }[], ...parts: string[]): boolean =>
+      m.some((x) => parts.every((p) => x.message.value?.toString().includes(p)));
     await consumeUntil(
       `${ids.advise}-fleet`,
-      (m) => m.some((x) => x.message.value?.toString().includes('host-b')),
+      (m) => routed(m, '"DEPLOYMENT"', 'cache-9') && routed(m, '"RISK"', 'host-b'),
       30_000,
     );
     await send(advise.risk, 'host-a', risk('host-a', 0.95, Date.now(), { region: 'adv' }));
