@@ -160,6 +160,7 @@ describe('entry points exit with 2 and say why', () => {
       ['bench/runtime/pipeline-bench.ts', ['--samples=5'], /pipeline-bench: unknown argument --samples/],
       ['bench/runtime/state-size.ts', ['--x'], /state-size: unknown argument --x/],
       ['bench/rocksdb-compare.ts', ['--records=5'], /rocksdb-compare: unknown argument --records/],
+      ['bench/decision/decision-bench.ts', ['--host=5'], /bench:decision: unknown argument --host/],
     ];
     const results = await Promise.all(cases.map(([script, args]) => entry(script, args)));
     results.forEach((r, i) => {

@@ -21,6 +21,7 @@ import {
 import type { ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
+import { DeploymentIndex } from './deployment-index.js';
 import type { HostFailoverRecord, ResourceFailover } from './host-failover.js';
 import { type Transition, toShadowState } from './lifecycle.js';
 import {
@@ -76,6 +77,7 @@ export class FleetState {
   readonly controls: KeyValueStore<string, ControlBook>;
   /** Set when a record may have changed what the queue can admit; the tick drains regardless. */
   queueDirty = true;
+  private deploymentIndex: DeploymentIndex | null = null;
 
   constructor(
     readonly ctx: ProcessorContext<string, ShadowOutput>,
@@ -124,9 +126,30 @@ export class FleetState {
     return (await this.epochs.get(resourceId)) ?? 0;
   }
 
+  /** The deployments by host (deployment-index.ts), built from the store on first use. */
+  async deploymentsByHost(): Promise<DeploymentIndex> {
+    this.deploymentIndex ??= await DeploymentIndex.build(this.deployments.all(), consumesCapacity);
+    return this.deploymentIndex;
+  }
+
   async deploymentsOn(hostId: string): Promise<Deployment[]> {
-    const all = await collect(this.deployments.all());
-    return all.filter((d) => d.host === hostId && consumesCapacity(d));
+    const out: Deployment[] = [];
+    for (const id of (await this.deploymentsByHost()).resourcesOn(hostId)) {
+      const d = await this.deployments.get(id);
+      if (d && d.host === hostId && consumesCapacity(d)) out.push(d);
+    }
+    return out;
+  }
+
+  /** The only writes to the deployments store, so the index by host stays true to it. */
+  putDeployment(d: Deployment): void {
+    this.deployments.put(d.resourceId, d);
+    this.deploymentIndex?.set(d);
+  }
+
+  deleteDeployment(resourceId: string): void {
+    this.deployments.delete(resourceId);
+    this.deploymentIndex?.remove(resourceId);
   }
 
   async shadowsWhere(pred: (s: ShadowRecord) => boolean): Promise<ShadowRecord[]> {

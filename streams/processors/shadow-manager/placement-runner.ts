@@ -11,7 +11,7 @@
 import type { Deployment } from '../../../schemas/records/deployment.js';
 import { type ControlBook, describeSuppression, suppressionFor, windowCovers } from '../../controls/controls.js';
 import { admit, fullBucket, type QueueEntry, refill } from './budget.js';
-import { collect, consumesCapacity, type FleetState } from './fleet-state.js';
+import { collect, type FleetState } from './fleet-state.js';
 import { isActive, replaceShadow, requestShadow, type Transition } from './lifecycle.js';
 import { choosePlacement, type HostCandidate, type PlacementRequest, recentFailures } from './placement.js';
 import type { ShadowRecord } from './types.js';
@@ -158,6 +158,7 @@ export class PlacementRunner {
     const now = fleet.ctx.streamTime();
     const book = controls ?? (await fleet.controlBook());
     const wallNow = fleet.ctx.wallClockTime();
+    const deployments = await fleet.deploymentsByHost();
     const map = new Map<string, HostCandidate>();
     for (const v of await collect(fleet.hosts.all())) {
       if (!v.host) continue;
@@ -168,17 +169,10 @@ export class PlacementRunner {
         host: v.host,
         pFail: v.risk?.pFail ?? 0,
         failed: v.failedAt !== null || inMaintenance,
-        usedCpu: 0,
-        usedMemoryMb: 0,
+        usedCpu: deployments.usedOn(v.hostId).cpu,
+        usedMemoryMb: deployments.usedOn(v.hostId).memoryMb,
         recentDeployFailures: recentFailures(v.deployFailures, now, fleet.opts.deployFailureWindowMs),
       });
-    }
-    for (const d of await collect(fleet.deployments.all())) {
-      const c = map.get(d.host);
-      if (c && consumesCapacity(d)) {
-        c.usedCpu += d.cpu;
-        c.usedMemoryMb += d.memoryMb;
-      }
     }
     for (const s of shadows ?? (await collect(fleet.shadows.all()))) {
       if (isActive(s.state)) {

@@ -84,7 +84,7 @@ export class ShadowInputs {
   async onDeployment(resourceId: string, d: Deployment | null, now: number): Promise<void> {
     const { fleet } = this;
     if (d === null || d.outcome === 'REMOVED') {
-      fleet.deployments.delete(resourceId);
+      fleet.deleteDeployment(resourceId);
       const s = await fleet.shadows.get(resourceId);
       if (s) {
         // A live shadow is retired (its RETIRE command still goes out), then forgotten.
@@ -100,7 +100,7 @@ export class ShadowInputs {
       return;
     }
     const previous = await fleet.deployments.get(resourceId);
-    fleet.deployments.put(resourceId, d);
+    fleet.putDeployment(d);
     if (d.outcome === 'FAILED' && previous?.deployedAt !== d.deployedAt) {
       const view = await fleet.view(d.host);
       const window = fleet.opts.deployFailureWindowMs;
