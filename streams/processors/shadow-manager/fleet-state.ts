@@ -78,6 +78,13 @@ export class FleetState {
   /** Set when a record may have changed what the queue can admit; the tick drains regardless. */
   queueDirty = true;
   private deploymentIndex: DeploymentIndex | null = null;
+  /**
+   * The hosts store's views in memory, for placement's look at every host: decoding 100k views
+   * per decision was most of its cost. Built on first use, kept by putHost (the only host write);
+   * like the deployment index it lives as long as this processor instance, which the runtime
+   * replaces whenever it reopens the task.
+   */
+  private hostMirror: Map<string, HostView> | null = null;
 
   constructor(
     readonly ctx: ProcessorContext<string, ShadowOutput>,
@@ -120,6 +127,22 @@ export class FleetState {
 
   async view(hostId: string): Promise<HostView> {
     return (await this.hosts.get(hostId)) ?? emptyView(hostId);
+  }
+
+  /** Every host's view, in no particular order (placement's ranking is total, so order does not matter). */
+  async hostViews(): Promise<Iterable<HostView>> {
+    if (!this.hostMirror) {
+      const mirror = new Map<string, HostView>();
+      for await (const { key, value } of this.hosts.all()) mirror.set(key, value);
+      this.hostMirror = mirror;
+    }
+    return this.hostMirror.values();
+  }
+
+  /** The only write to the hosts store, so the mirror stays true to it. */
+  putHost(hostId: string, view: HostView): void {
+    this.hosts.put(hostId, view);
+    this.hostMirror?.set(hostId, view);
   }
 
   async epochOf(resourceId: string): Promise<number> {

@@ -67,7 +67,7 @@ export class HostFailoverRunner {
       this.suppress(failure, view, failoverId, suppressed, now);
       return;
     }
-    fleet.hosts.put(hostId, { ...view, failedAt: failure.timestamp });
+    fleet.putHost(hostId, { ...view, failedAt: failure.timestamp });
     if (detectedHere) fleet.publishFailure(failure, now);
 
     const resources = await fleet.deploymentsOn(hostId);
@@ -347,7 +347,7 @@ export class HostFailoverRunner {
     const { fleet } = this;
     const key = suppressionKey(s);
     if (view.suppressedBy === key) return;
-    fleet.hosts.put(failure.host, { ...view, suppressedBy: key });
+    fleet.putHost(failure.host, { ...view, suppressedBy: key });
     fleet.emitEvent(
       hostEvent({ failoverId, host: failure.host, detectedAt: now }, 'FAILOVER_SUPPRESSED', now, {
         detail: `${failure.kind} from ${failure.source} not failed over: ${describeSuppression(s)}`,

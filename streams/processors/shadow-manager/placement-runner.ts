@@ -66,11 +66,10 @@ export class PlacementRunner {
       return;
     }
     const active = all.filter((s) => isActive(s.state));
-    const hostViews = await collect(fleet.hosts.all());
-    const fleetCpu = hostViews.reduce(
-      (sum, v) => sum + (v.host && v.host.state === 'UP' && v.failedAt === null ? v.host.cpuCores : 0),
-      0,
-    );
+    let fleetCpu = 0;
+    for (const v of await fleet.hostViews()) {
+      if (v.host && v.host.state === 'UP' && v.failedAt === null) fleetCpu += v.host.cpuCores;
+    }
     const meta = await fleet.meta.get(RATE_KEY);
     const bucket = refill(meta?.bucket ?? fullBucket(opts, now), now, opts);
     const entries: (QueueEntry & { record: ShadowRecord })[] = queued.map((s) => ({
@@ -160,7 +159,7 @@ export class PlacementRunner {
     const wallNow = fleet.ctx.wallClockTime();
     const deployments = await fleet.deploymentsByHost();
     const map = new Map<string, HostCandidate>();
-    for (const v of await collect(fleet.hosts.all())) {
+    for (const v of await fleet.hostViews()) {
       if (!v.host) continue;
       const target = { host: v.hostId, region: v.host.region };
       // A host under maintenance is about to be rebooted or drained: no place for a new copy.

@@ -35,7 +35,7 @@ export class ShadowInputs {
       lastSeenAt: fleet.ctx.wallClockTime(),
       calmSince: nextCalmSince(view.calmSince, risk, now, opts),
     };
-    fleet.hosts.put(risk.host, updated);
+    fleet.putHost(risk.host, updated);
     if (updated.failedAt !== null) return;
     if (shouldShadow(risk, opts)) {
       for (const d of await fleet.deploymentsOn(risk.host)) {
@@ -73,7 +73,7 @@ export class ShadowInputs {
     const view = await this.fleet.view(hostId);
     // A host declared failed comes back only through an explicit UP record written after the failure.
     const back = host !== null && host.state === 'UP' && view.failedAt !== null && host.updatedAt > view.failedAt;
-    this.fleet.hosts.put(hostId, {
+    this.fleet.putHost(hostId, {
       ...view,
       host,
       failedAt: back ? null : view.failedAt,
@@ -105,7 +105,7 @@ export class ShadowInputs {
       const view = await fleet.view(d.host);
       const window = fleet.opts.deployFailureWindowMs;
       const failures = [...view.deployFailures.filter((t) => t > now - window), d.deployedAt].slice(-50);
-      fleet.hosts.put(d.host, { ...view, deployFailures: failures });
+      fleet.putHost(d.host, { ...view, deployFailures: failures });
     }
     const s = await fleet.shadows.get(resourceId);
     if (s && !isTerminal(s.state) && s.primaryHost !== d.host) {

@@ -151,6 +151,26 @@ describe('placement', () => {
     );
     expect(ranked.map((r) => r.host.host)).toEqual(['h7', 'h8', 'h9']);
   });
+
+  it('chooses in one pass the host the full ranking puts first', () => {
+    let seed = 11;
+    const rand = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let round = 0; round < 200; round++) {
+      const list = Array.from({ length: 1 + rand(40) }, (_, i) =>
+        cand(`h${rand(30)}-${i}`, ['a', 'b', 'c'][rand(3)]!, `r${rand(3)}`, {
+          pFail: rand(40) / 100,
+          usedCpu: rand(16),
+          usedMemoryMb: 1024 * rand(64),
+          recentDeployFailures: rand(3),
+          failed: rand(10) === 0,
+        }),
+      );
+      expect(choosePlacement(req, list, opts)).toEqual(rankPlacements(req, list, opts)[0]);
+    }
+  });
 });
 
 describe('lifecycle', () => {
