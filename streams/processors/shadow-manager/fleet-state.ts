@@ -50,6 +50,9 @@ export type ShadowOutput = ShadowCommand | ShadowState | FailoverEvent | HostFai
 
 const CONTROL_BOOK_KEY = 'book';
 
+/** A store the parts may read but not write. */
+export type ReadableStore<K, V> = Pick<KeyValueStore<K, V>, 'name' | 'get' | 'range' | 'all'>;
+
 export function emptyView(hostId: string): HostView {
   return { hostId, host: null, risk: null, lastSeenAt: null, calmSince: null, failedAt: null, deployFailures: [] };
 }
@@ -67,8 +70,11 @@ export function consumesCapacity(d: Deployment): boolean {
 
 export class FleetState {
   readonly shadows: KeyValueStore<string, ShadowRecord>;
-  readonly hosts: KeyValueStore<string, HostView>;
-  readonly deployments: KeyValueStore<string, Deployment>;
+  /** Read-only here: putHost and putDeployment/deleteDeployment keep the in-memory views in step. */
+  readonly hosts: ReadableStore<string, HostView>;
+  readonly deployments: ReadableStore<string, Deployment>;
+  private readonly hostStore: KeyValueStore<string, HostView>;
+  private readonly deploymentStore: KeyValueStore<string, Deployment>;
   readonly epochs: KeyValueStore<string, number>;
   readonly resourceFailovers: KeyValueStore<string, ResourceFailover>;
   readonly hostFailovers: KeyValueStore<string, HostFailoverRecord>;
@@ -91,8 +97,10 @@ export class FleetState {
     readonly opts: ShadowManagerOptions,
   ) {
     this.shadows = ctx.getKeyValueStore(SHADOWS_STORE);
-    this.hosts = ctx.getKeyValueStore(HOSTS_STORE);
-    this.deployments = ctx.getKeyValueStore(DEPLOYMENTS_STORE);
+    this.hostStore = ctx.getKeyValueStore(HOSTS_STORE);
+    this.deploymentStore = ctx.getKeyValueStore(DEPLOYMENTS_STORE);
+    this.hosts = this.hostStore;
+    this.deployments = this.deploymentStore;
     this.epochs = ctx.getKeyValueStore(EPOCHS_STORE);
     this.resourceFailovers = ctx.getKeyValueStore(RESOURCE_FAILOVERS_STORE);
     this.hostFailovers = ctx.getKeyValueStore(HOST_FAILOVERS_STORE);
@@ -141,7 +149,7 @@ export class FleetState {
 
   /** The only write to the hosts store, so the mirror stays true to it. */
   putHost(hostId: string, view: HostView): void {
-    this.hosts.put(hostId, view);
+    this.hostStore.put(hostId, view);
     this.hostMirror?.set(hostId, view);
   }
 
@@ -166,12 +174,12 @@ export class FleetState {
 
   /** The only writes to the deployments store, so the index by host stays true to it. */
   putDeployment(d: Deployment): void {
-    this.deployments.put(d.resourceId, d);
+    this.deploymentStore.put(d.resourceId, d);
     this.deploymentIndex?.set(d);
   }
 
   deleteDeployment(resourceId: string): void {
-    this.deployments.delete(resourceId);
+    this.deploymentStore.delete(resourceId);
     this.deploymentIndex?.remove(resourceId);
   }
 
