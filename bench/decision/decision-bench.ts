@@ -21,6 +21,7 @@ import type { Deployment } from '../../schemas/records/deployment.js';
 import type { Host } from '../../schemas/records/host.js';
 import type { HostRisk } from '../../schemas/records/host-risk.js';
 import type { ShadowCommand } from '../../schemas/records/shadow-command.js';
+import { SHADOW_COMMANDS_TOPIC, SHADOW_STATE_TOPIC } from '../../streams/catalogue.js';
 import {
   buildShadowManagerTopology,
   FLEET_WRAPPERS,
@@ -158,7 +159,7 @@ export async function benchDecision(o: DecisionBenchOptions): Promise<DecisionBe
   const loadStart = performance.now();
   for (let i = 0; i < o.hosts; i++) await pipe('hosts', `h${i}`, hostRecord(i));
   for (let j = 0; j < o.resources; j++) await pipe('deployments', `r${j}`, deploymentRecord(j, o.hosts));
-  driver.readOutput('shadow.state');
+  driver.readOutput(SHADOW_STATE_TOPIC);
   const loadMs = performance.now() - loadStart;
 
   const routine: number[] = [];
@@ -168,7 +169,7 @@ export async function benchDecision(o: DecisionBenchOptions): Promise<DecisionBe
     const t = performance.now();
     await pipe('risk', host, riskRecord(host, 0.05, now));
     routine.push(performance.now() - t);
-    driver.readOutput('shadow.state');
+    driver.readOutput(SHADOW_STATE_TOPIC);
   }
 
   const trigger: number[] = [];
@@ -181,13 +182,13 @@ export async function benchDecision(o: DecisionBenchOptions): Promise<DecisionBe
     const host = `h${(k * 104_729 + 1) % o.hosts}`;
     const t = performance.now();
     await pipe('risk', host, riskRecord(host, 0.95, now));
-    const out = driver.readOutput<string, ShadowCommand>('shadow.commands');
+    const out = driver.readOutput<string, ShadowCommand>(SHADOW_COMMANDS_TOPIC);
     if (k === 0) firstDecisionMs = performance.now() - t;
     else trigger.push(performance.now() - t);
     const creates = out.filter((c) => c.value.type === 'CREATE').length;
     if (creates === 0) throw new Error(`risk on ${host} decided no shadow: the benchmark measures nothing`);
     if (k > 0) commands += creates;
-    driver.readOutput('shadow.state');
+    driver.readOutput(SHADOW_STATE_TOPIC);
   }
 
   return {
