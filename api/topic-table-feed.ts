@@ -4,7 +4,7 @@
  * (streams/validation) skipped and logged rather than stopping the view. Serves the API's read model and the dashboard.
  */
 import { randomUUID } from 'node:crypto';
-import type { Consumer } from 'kafkajs';
+import type { Admin, Consumer } from 'kafkajs';
 import { topicSpec } from '../streams/catalogue.js';
 import type { KafkaConnection } from '../streams/runtime/config.js';
 import { createKafka } from '../streams/runtime/kafka-client.js';
@@ -23,6 +23,12 @@ export interface TopicTableFeedOptions<T extends string> {
    * other type is skipped like an undecodable one instead of landing in the view as if it fitted.
    */
   catalogue?: Partial<Record<T, string>>;
+  /**
+   * Tables fed by an event stream rather than a compacted table, read only from this time (ms,
+   * record timestamps) on: replaying days of per-sample records at every start would cost minutes
+   * of CPU for points the view drops anyway. The other tables are read from the beginning.
+   */
+  since?: Partial<Record<T, number>>;
   /** Tombstones (null values) are passed on as null, or ignored. */
   tombstones: 'apply' | 'skip';
   apply(table: T, key: string, value: unknown, timestamp: number): void;
@@ -62,7 +68,9 @@ export async function startTopicTableFeed<T extends string>(
       catalogue !== undefined && VALIDATED_TOPICS.includes(catalogue) ? validatedSerde(catalogue, serde) : serde,
     );
   }
-  const consumer: Consumer = createKafka(conn, o.clientId).consumer({
+  const kafka = createKafka(conn, o.clientId);
+  const starts = await startOffsets(kafka.admin(), o.topics, o.since ?? {});
+  const consumer: Consumer = kafka.consumer({
     groupId: `${o.clientId}-${randomUUID()}`,
     readUncommitted: false,
     allowAutoTopicCreation: false,
@@ -74,6 +82,14 @@ export async function startTopicTableFeed<T extends string>(
     markReady = resolve;
   });
   consumer.on(consumer.events.FETCH_START, () => markReady());
+  // On joining, before the first fetch (after run() resolves one may already be on its way). Only
+  // the first time: this consumer is its group's only member, and a later re-join resumes.
+  let started = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    if (started) return;
+    started = true;
+    for (const start of starts) consumer.seek(start);
+  });
   await consumer.run({
     autoCommit: false,
     eachMessage: async ({ topic, message }) => {
@@ -97,4 +113,27 @@ export async function startTopicTableFeed<T extends string>(
       await consumer.disconnect();
     },
   };
+}
+
+/** Where each look-back table's partitions start: the first offset at or after its time. */
+async function startOffsets<T extends string>(
+  admin: Admin,
+  topics: Record<T, string>,
+  since: Partial<Record<T, number>>,
+): Promise<{ topic: string; partition: number; offset: string }[]> {
+  const tables = (Object.keys(since) as T[]).filter((t) => since[t] !== undefined && topics[t] !== undefined);
+  if (tables.length === 0) return [];
+  await admin.connect();
+  try {
+    const out: { topic: string; partition: number; offset: string }[] = [];
+    for (const table of tables) {
+      const topic = topics[table];
+      for (const { partition, offset } of await admin.fetchTopicOffsetsByTimestamp(topic, since[table])) {
+        out.push({ topic, partition, offset });
+      }
+    }
+    return out;
+  } finally {
+    await admin.disconnect();
+  }
 }

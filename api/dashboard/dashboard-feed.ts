@@ -184,9 +184,16 @@ export class DashboardState {
   }
 }
 
+/**
+ * How far back the per-host series (samples and risk) are read at start: the charts keep 360
+ * points per host, an hour at the usual 10 s interval, so older records would be read to be dropped.
+ */
+export const SERIES_LOOK_BACK_MS = 3_600_000;
+
 export interface DashboardFeedOptions {
   topics?: Partial<Record<DashboardTable, string>>;
   format?: 'avro' | 'json';
+  seriesLookBackMs?: number;
   log?: (msg: string, fields: Record<string, unknown>) => void;
 }
 
@@ -201,11 +208,13 @@ export async function startDashboardFeed(
   options: DashboardFeedOptions = {},
   state: DashboardState = new DashboardState(),
 ): Promise<DashboardFeed> {
+  const seriesSince = Date.now() - (options.seriesLookBackMs ?? SERIES_LOOK_BACK_MS);
   const feed = await startTopicTableFeed<DashboardTable>(conn, {
     clientId: 'foreshadow-dashboard',
     topics: { ...DASHBOARD_TOPICS, ...options.topics },
     catalogue: DASHBOARD_TOPICS,
     format: options.format,
+    since: { samples: seriesSince, risk: seriesSince },
     tombstones: 'skip',
     apply: (table, key, value) => state.apply(table, key, value),
     // A record the dashboard cannot draw must not stop it drawing the others.
