@@ -103,13 +103,20 @@ describe('failure risk on the real broker, with the fleet-wide model', () => {
     }
     return out.sort((a, b) => a.timestamp - b.timestamp);
   };
-  /** Waits until this instance's model table holds a model with at least `updates` examples. */
-  const modelWith = async (r: RunningFailureRisk, updates: number) => {
+  /**
+   * Waits until this instance's model table holds a model with at least `updates` examples, and
+   * more than `positives` positives: the trainer publishes as examples arrive, and one partition's
+   * may arrive a publication later than the other's.
+   */
+  const modelWith = async (r: RunningFailureRisk, updates: number, positives = 0) => {
     const deadline = Date.now() + 60_000;
     for (;;) {
       const m = r.model.get(FLEET_MODEL_KEY);
-      if (m && m.model.updates >= updates) return m;
-      if (Date.now() > deadline) throw new Error(`no model with ${updates} updates; last ${m?.version}`);
+      if (m && m.model.updates >= updates && m.model.positives > positives) return m;
+      if (Date.now() > deadline)
+        throw new Error(
+          `no model with ${updates} updates and over ${positives} positives; last ${m?.version} (${m?.model.updates} updates, ${m?.model.positives} positives)`,
+        );
       await new Promise((res) => setTimeout(res, 200));
     }
   };
@@ -194,7 +201,7 @@ describe('failure risk on the real broker, with the fleet-wide model', () => {
     ]);
     // The fleet model has both hosts' positives: up to 30 each, and 11 half-weight ones from the
     // deployment; more than one host's 41 means both partitions' tasks sent theirs.
-    const trained = await modelWith(first, 100);
+    const trained = await modelWith(first, 100, 41);
     expect(trained.model.positives).toBeGreaterThan(41);
     await samples(72, 80);
     const before = await risks(
