@@ -10,7 +10,9 @@
  * input, as the runtime's per-record path would; its byte stores are in memory, so RocksDB and the
  * Kafka hops (risk topic → router → fleet topic → manager → shadow.commands) are not in the figure.
  *
- * `npm run bench:decision [-- --hosts N --resources M --triggers K --routine R --out FILE]`
+ * Then the manager's wall-clock rounds are timed (`advanceWallClockTime`, 1 s each).
+ *
+ * `npm run bench:decision [-- --hosts N --resources M --triggers K --routine R --ticks T --out FILE]`
  * (default 100,000 hosts, 500,000 resources, bench/results/decision.json).
  */
 import { writeFileSync } from 'node:fs';
@@ -39,6 +41,8 @@ export interface DecisionBenchOptions {
   triggers: number;
   /** Routine risk records timed (healthy hosts, no decision to make). */
   routine: number;
+  /** Wall-clock rounds timed, after the triggers. */
+  ticks: number;
 }
 
 export interface LatencySummary {
@@ -62,6 +66,8 @@ export interface DecisionBench {
   trigger: LatencySummary & { commandsPerTrigger: number };
   /** Risk record in → processed, for hosts that stay healthy. */
   routine: LatencySummary;
+  /** One wall-clock round of the manager (timeouts, retirement, heartbeat loss, queue). */
+  tick: LatencySummary;
 }
 
 const T0 = 1_700_000_000_000;
@@ -191,6 +197,16 @@ export async function benchDecision(o: DecisionBenchOptions): Promise<DecisionBe
     driver.readOutput(SHADOW_STATE_TOPIC);
   }
 
+  // The wall-clock round (every tickMs, 1 s by default) looks at every host and shadow.
+  const ticks: number[] = [];
+  for (let k = 0; k < o.ticks; k++) {
+    const t = performance.now();
+    await driver.advanceWallClockTime(1000);
+    ticks.push(performance.now() - t);
+    driver.readOutput(SHADOW_STATE_TOPIC);
+    driver.readOutput(SHADOW_COMMANDS_TOPIC);
+  }
+
   return {
     generatedAt: new Date().toISOString(),
     command: 'npm run bench:decision',
@@ -207,18 +223,20 @@ export async function benchDecision(o: DecisionBenchOptions): Promise<DecisionBe
     firstDecisionMs: round(firstDecisionMs, 2),
     trigger: { ...summary(trigger), commandsPerTrigger: o.triggers > 0 ? commands / o.triggers : 0 },
     routine: summary(routine),
+    tick: summary(ticks),
   };
 }
 
 const FLAGS = {
   command: 'bench:decision',
   usage:
-    'usage: npm run bench:decision -- [--hosts <n>] [--resources <n>] [--triggers <n>] [--routine <n>] [--out <file>]',
+    'usage: npm run bench:decision -- [--hosts <n>] [--resources <n>] [--triggers <n>] [--routine <n>] [--ticks <n>] [--out <file>]',
   options: {
     hosts: { type: 'string' },
     resources: { type: 'string' },
     triggers: { type: 'string' },
     routine: { type: 'string' },
+    ticks: { type: 'string' },
     out: { type: 'string' },
   },
 } as const;
@@ -233,6 +251,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       resources: n(values.resources, 'resources', 500_000),
       triggers: n(values.triggers, 'triggers', 50),
       routine: n(values.routine, 'routine', 200),
+      ticks: n(values.ticks, 'ticks', 20),
     });
     const out = values.out ?? 'bench/results/decision.json';
     writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);

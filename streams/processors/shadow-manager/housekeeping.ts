@@ -51,7 +51,8 @@ export class Housekeeping {
     const opts = fleet.opts;
     await this.controls.tick(now);
     const paused = (await fleet.controlBook()).pause !== null;
-    const views = await collect(fleet.hosts.all());
+    // A snapshot of the in-memory views: this round's decisions below change some of them.
+    const views = [...(await fleet.hostViews())];
     const calm = new Map(views.map((v) => [v.hostId, v.calmSince]));
     for (const s of await collect(fleet.shadows.all())) {
       // Before anything else: a RETIRE of a shadow that was never made must not reach an actuator.
@@ -69,24 +70,27 @@ export class Housekeeping {
       if (t.record !== s) fleet.apply(t, now);
     }
     await this.failovers.tick(now);
-    for (const v of views) {
-      if (v.host !== null && v.host.state !== 'UP') continue; // drained or in maintenance: silence is expected
-      if (heartbeatLost(v, now, this.startedAt, opts)) {
-        const silentFor = now - (v.lastSeenAt ?? now);
-        await this.failovers.onHostFailure(
-          {
-            host: v.hostId,
-            region: v.host?.region ?? v.risk?.region ?? '',
-            timestamp: now,
-            kind: 'HEARTBEAT_LOST',
-            source: SHADOW_MANAGER_APPLICATION_ID,
-            detail: `no risk record for ${silentFor} ms`,
-            resourceId: '',
-          },
-          now,
-          true,
-        );
-      }
+    const silent = views.filter(
+      // Drained or in maintenance: silence is expected.
+      (v) => (v.host === null || v.host.state === 'UP') && heartbeatLost(v, now, this.startedAt, opts),
+    );
+    // In the hosts store's key order, as a scan of it would have acted on them.
+    silent.sort((a, b) => Buffer.compare(Buffer.from(a.hostId), Buffer.from(b.hostId)));
+    for (const v of silent) {
+      const silentFor = now - (v.lastSeenAt ?? now);
+      await this.failovers.onHostFailure(
+        {
+          host: v.hostId,
+          region: v.host?.region ?? v.risk?.region ?? '',
+          timestamp: now,
+          kind: 'HEARTBEAT_LOST',
+          source: SHADOW_MANAGER_APPLICATION_ID,
+          detail: `no risk record for ${silentFor} ms`,
+          resourceId: '',
+        },
+        now,
+        true,
+      );
     }
     await this.placement.drainQueue(now);
   }
