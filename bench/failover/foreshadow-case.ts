@@ -67,9 +67,17 @@ import type { KafkaConnection } from '../../streams/runtime/config.js';
 import { createKafka } from '../../streams/runtime/kafka-client.js';
 import { avroSerde } from '../../streams/runtime/serdes.js';
 import { avroValueSerdes } from '../../streams/topic-serdes.js';
-import { lostWrites, outageAround, replicationLag, servingPort, waitForRecovery, watchPromotion } from './measure.js';
+import {
+  killTrial,
+  lostWrites,
+  outageAround,
+  replicationLag,
+  servingPort,
+  waitForRecovery,
+  watchPromotion,
+} from './measure.js';
 import { clientErrors, traceHaproxy } from './trace.js';
-import type { DetectionSettings, FalsePositiveTrial, KillTrial, Trial } from './types.js';
+import type { DetectionSettings, FalsePositiveTrial, Trial } from './types.js';
 
 /** HAProxy's view of a Redis server: only a primary is a valid target (same for every case). */
 export const ROLE_CHECK = [
@@ -498,23 +506,13 @@ export class ForeshadowPipeline {
         notes.push(
           `interference: ${foreign.length} command(s) for this resource from another shadow manager (${[...new Set(foreign.map((c) => `${c.c.type}→${c.c.targetHost}`))].join(', ')})`,
         );
-      const lost = await lostWrites(probe, reportedLagBytes);
-      if (lost.lostAckedWrites > 0) notes.push(`lost keys e.g. ${lost.lostKeys.join(', ')}`);
-      const kill: KillTrial = {
-        unavailabilityMs: out.unavailabilityMs,
-        killToFirstWriteMs: out.faultToFirstWriteMs,
-        outageStartVsKillMs: out.outageStartVsFaultMs,
-        failedOps: out.failedOps,
-        ackedWrites: lost.ackedWrites,
-        lostAckedWrites: lost.lostAckedWrites,
-        lagAllowanceWrites: lost.lagAllowanceWrites,
-        lostBeyondReportedLag: lost.lostBeyondReportedLag,
+      const kill = killTrial(out, await lostWrites(probe, reportedLagBytes), {
         reportedLagBytes,
         measuredLagBytesAtKill,
         newPrimaryServing: (await servingPort(slot.backend.frontendPort)) === shadowPort,
         timeline,
         notes,
-      };
+      });
       p.event(
         `foreshadow ${slot.tag}: killed → declared ${timeline.detectedMs ?? '?'} ms, promoted ${timeline.promotedMs ?? '?'} ms, redirected ${timeline.redirectedMs ?? '?'} ms, first write ${timeline.firstWriteMs ?? '?'} ms; unavailable ${kill.unavailabilityMs} ms`,
       );

@@ -6,6 +6,7 @@
  */
 import type { WriteProbe } from '../../demo/client-load.js';
 import { redisClient, sleep, waitFor } from '../../demo/real-processes.js';
+import type { KillTrial } from './types.js';
 
 export interface Outage {
   /** The client's outage around the fault: last success before it to first success after. */
@@ -162,6 +163,29 @@ export async function lostWrites(probe: WriteProbe, reportedLagBytes: number | n
     lagAllowanceWrites: allowance,
     lostBeyondReportedLag: Math.max(0, lost.lost - allowance),
     lostKeys: lost.lostKeys.slice(0, 5),
+  };
+}
+
+/**
+ * A kill trial from the client's outage and the write check, plus what only the case knows; lost
+ * keys, if any, are named among its notes.
+ */
+export function killTrial(
+  out: Outage,
+  lost: LostWrites,
+  own: Pick<KillTrial, 'reportedLagBytes' | 'measuredLagBytesAtKill' | 'newPrimaryServing' | 'timeline' | 'notes'>,
+): KillTrial {
+  if (lost.lostAckedWrites > 0) own.notes.push(`lost keys e.g. ${lost.lostKeys.join(', ')}`);
+  return {
+    unavailabilityMs: out.unavailabilityMs,
+    killToFirstWriteMs: out.faultToFirstWriteMs,
+    outageStartVsKillMs: out.outageStartVsFaultMs,
+    failedOps: out.failedOps,
+    ackedWrites: lost.ackedWrites,
+    lostAckedWrites: lost.lostAckedWrites,
+    lagAllowanceWrites: lost.lagAllowanceWrites,
+    lostBeyondReportedLag: lost.lostBeyondReportedLag,
+    ...own,
   };
 }
 

@@ -14,10 +14,18 @@ import { WriteProbe } from '../../demo/client-load.js';
 import type { Progress } from '../../demo/progress.js';
 import { freePort, type HaproxyBackend, sleep, startHaproxy, stopProcess, waitFor } from '../../demo/real-processes.js';
 import { CHECK, ROLE_CHECK } from './foreshadow-case.js';
-import { lostWrites, outageAround, replicationLag, servingPort, waitForRecovery, watchPromotion } from './measure.js';
+import {
+  killTrial,
+  lostWrites,
+  outageAround,
+  replicationLag,
+  servingPort,
+  waitForRecovery,
+  watchPromotion,
+} from './measure.js';
 import { SENTINEL_MASTER, startSentinelSetup } from './sentinel.js';
 import { clientErrors, traceHaproxy } from './trace.js';
-import type { FalsePositiveTrial, KillTrial, Trial } from './types.js';
+import type { FalsePositiveTrial, Trial } from './types.js';
 
 interface SentinelEvent {
   at: number;
@@ -156,23 +164,13 @@ export async function sentinelTrial(
     const out = outageAround(probe, killAt);
     if (out.faultToFirstWriteMs !== null) timeline.firstWriteMs = out.faultToFirstWriteMs;
     // Sentinel reports no replication lag to its users: nothing allowed for.
-    const lost = await lostWrites(probe, null);
-    if (lost.lostAckedWrites > 0) notes.push(`lost keys e.g. ${lost.lostKeys.join(', ')}`);
-    const kill: KillTrial = {
-      unavailabilityMs: out.unavailabilityMs,
-      killToFirstWriteMs: out.faultToFirstWriteMs,
-      outageStartVsKillMs: out.outageStartVsFaultMs,
-      failedOps: out.failedOps,
-      ackedWrites: lost.ackedWrites,
-      lostAckedWrites: lost.lostAckedWrites,
-      lagAllowanceWrites: lost.lagAllowanceWrites,
-      lostBeyondReportedLag: lost.lostBeyondReportedLag,
+    const kill = killTrial(out, await lostWrites(probe, null), {
       reportedLagBytes: null,
       measuredLagBytesAtKill,
       newPrimaryServing: (await servingPort(backend.frontendPort)) === setup.replica.port,
       timeline,
       notes,
-    };
+    });
     p.event(
       `${label}: +sdown ${timeline.sdownMs ?? '?'} ms, +odown ${timeline.detectedMs ?? '?'} ms, promoted ${timeline.promotedMs ?? '?'} ms, +switch-master ${timeline.sentinelSwitchedMs ?? '?'} ms, first write ${timeline.firstWriteMs ?? '?'} ms; unavailable ${kill.unavailabilityMs} ms`,
     );

@@ -164,12 +164,13 @@ export class PlacementRunner {
       const target = { host: v.hostId, region: v.host.region };
       // A host under maintenance is about to be rebooted or drained: no place for a new copy.
       const inMaintenance = book.windows.some((w) => windowCovers(w, target, wallNow));
+      const used = deployments.usedOn(v.hostId);
       map.set(v.hostId, {
         host: v.host,
         pFail: v.risk?.pFail ?? 0,
         failed: v.failedAt !== null || inMaintenance,
-        usedCpu: deployments.usedOn(v.hostId).cpu,
-        usedMemoryMb: deployments.usedOn(v.hostId).memoryMb,
+        usedCpu: used.cpu,
+        usedMemoryMb: used.memoryMb,
         recentDeployFailures: recentFailures(v.deployFailures, now, fleet.opts.deployFailureWindowMs),
       });
     }
