@@ -21,6 +21,7 @@ import { type Logger, pino } from 'pino';
 import { z } from 'zod';
 import { ACTUATION_LEDGER_TOPIC } from '../../streams/catalogue.js';
 import { describeError, ForeshadowError } from '../../streams/runtime/errors.js';
+import { createTopicsAndWait } from '../../streams/runtime/topic-admin.js';
 import { ACTUATION_STATUSES } from './types.js';
 
 export const LEDGER_TOPIC = ACTUATION_LEDGER_TOPIC;
@@ -161,25 +162,14 @@ export class KafkaLedger implements CommandLedger {
   async open(): Promise<void> {
     this.admin = this.kafka.admin();
     await this.admin.connect();
-    const existing = await this.admin.listTopics();
-    if (!existing.includes(this.topic)) {
-      try {
-        await this.admin.createTopics({
-          waitForLeaders: true,
-          topics: [
-            {
-              topic: this.topic,
-              numPartitions: this.options.partitions ?? 3,
-              replicationFactor: this.options.replicationFactor ?? -1,
-              configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-            },
-          ],
-        });
-      } catch (err: unknown) {
-        // Another instance may have created it between listTopics and createTopics.
-        if (!(await this.admin.listTopics()).includes(this.topic)) throw err;
-      }
-    }
+    await createTopicsAndWait(this.admin, [
+      {
+        topic: this.topic,
+        numPartitions: this.options.partitions ?? 3,
+        replicationFactor: this.options.replicationFactor ?? -1,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      },
+    ]);
     await this.waitForTopic();
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();

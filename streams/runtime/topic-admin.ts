@@ -63,7 +63,7 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
       replicationFactor: -1,
       configEntries: topicConfigEntries(s),
     }));
-    await admin.createTopics({ topics, waitForLeaders: true });
+    await createTopicsAndWait(admin, topics);
     for (const s of missing)
       changes.push({ topic: s.name, action: 'created', detail: `${s.partitions} partitions, ${s.cleanup}` });
   }
@@ -130,28 +130,26 @@ export async function alignTopicConfigs(
 /**
  * Creates `topics` (those that exist already are left alone) and returns once every one of them
  * has a leader, also when other processes create some of the same topics at the same moment (apps
- * reading one source share its `<source>.dlq`). kafkajs reports a creation in which some topics
- * already existed as done without waiting for the leaders of the others, and a consumer subscribing
- * to such a topic a moment later fails with UNKNOWN_TOPIC_OR_PARTITION: so the wait is done here.
+ * reading one source share its `<source>.dlq`). A KRaft broker learns of a new topic a moment after
+ * the controller accepted it: meanwhile metadata answers UNKNOWN_TOPIC_OR_PARTITION (kafkajs' own
+ * wait for leaders gives up on that) and a listing may still lack the topic. So both the creation
+ * of whatever is missing and the wait for leaders are repeated here while the metadata is in flux.
  */
 export async function createTopicsAndWait(admin: Admin, topics: ITopicConfig[], timeoutMs = 60_000): Promise<void> {
   if (topics.length === 0) return;
   const names = topics.map((t) => t.topic);
-  try {
-    await admin.createTopics({ topics, waitForLeaders: true });
-  } catch (err: unknown) {
-    // Another process may have created them a moment ago; anything else is a real failure.
-    const now = new Set(await admin.listTopics());
-    if (names.some((n) => !now.has(n))) throw err;
-  }
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t.topic));
+      if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: false });
       const meta = await admin.fetchTopicMetadata({ topics: names });
       const led = meta.topics.filter((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
       if (led.length === names.length) return;
     } catch (err: unknown) {
+      if (!isMetadataInFlux(err)) throw err;
       last = err;
     }
     if (Date.now() > deadline) {

@@ -165,6 +165,44 @@ describe('topic creation while other apps create and delete topics', () => {
     await createTopicsAndWait(admin, [{ topic: 'a.dlq' }, { topic: 'app-x-repartition' }]);
     expect(metadataCalls).toBe(3);
   });
+
+  it('creates again what a broker still does not know after the controller accepted it', async () => {
+    // CI, 2026-12-06: KRaft accepted the creation, the broker's metadata still lacked the topic, and
+    // kafkajs' wait for leaders gave up on UNKNOWN_TOPIC_OR_PARTITION.
+    const created: string[][] = [];
+    let listings = 0;
+    const admin = {
+      createTopics: async ({ topics }: { topics: { topic: string }[] }) => {
+        created.push(topics.map((t) => t.topic));
+        return true;
+      },
+      listTopics: async () => {
+        listings++;
+        if (listings === 2) throw inFlux;
+        return listings === 1 ? ['other'] : listings === 3 ? ['b'] : ['a', 'b'];
+      },
+      fetchTopicMetadata: async ({ topics }: { topics: string[] }) => {
+        if (created.length === 1) throw inFlux;
+        return { topics: topics.map((name) => ({ name, partitions: [{ partitionId: 0, leader: 1 }] })) };
+      },
+    } as unknown as Admin;
+    await createTopicsAndWait(admin, [{ topic: 'a' }, { topic: 'b' }]);
+    expect(created).toEqual([['a', 'b'], ['a']]);
+  });
+
+  it('fails at once on an error that is not metadata in flux', async () => {
+    const admin = {
+      listTopics: async () => [],
+      createTopics: async () => {
+        throw Object.assign(new Error('Replication factor: 3 larger than available brokers: 1'), {
+          type: 'INVALID_REPLICATION_FACTOR',
+        });
+      },
+    } as unknown as Admin;
+    await expect(createTopicsAndWait(admin, [{ topic: 'a', replicationFactor: 3 }], 5_000)).rejects.toThrow(
+      /Replication factor/,
+    );
+  });
 });
 
 describe('nulls and unknown shapes on event topics', () => {
@@ -223,6 +261,7 @@ describe("a corrupt entry on the actuators' ledger topic", () => {
         connect: ok,
         disconnect: ok,
         listTopics: async () => ['ledger'],
+        fetchTopicMetadata: async () => ({ topics: [{ name: 'ledger', partitions: [{ partitionId: 0, leader: 1 }] }] }),
         fetchTopicOffsets: async () => [{ partition: 0, high: '0' }],
       }),
       producer: () => ({ connect: ok, disconnect: ok }),

@@ -23,6 +23,7 @@ import type { GlobalTable } from '../../runtime/global-table.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import { jsonSerde, type Serde, stringSerde } from '../../runtime/serdes.js';
+import { createTopicsAndWait } from '../../runtime/topic-admin.js';
 import { keyValueStoreSpec, Topology } from '../../runtime/topology.js';
 import type { KeyValueStore } from '../../state/store.js';
 import { notPlusZero, StateReader, StateWriter } from '../host-baseline/binary-state.js';
@@ -263,38 +264,5 @@ export async function ensureFleetModelTopics(
       configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
     },
   ];
-  const existing = new Set(await admin.listTopics());
-  const missing = wanted.filter((w) => !existing.has(w.topic));
-  if (missing.length > 0) {
-    try {
-      await admin.createTopics({ waitForLeaders: false, topics: missing });
-    } catch (err: unknown) {
-      // Another instance may have created them a moment ago.
-      const now = new Set(await admin.listTopics());
-      if (!missing.every((m) => now.has(m.topic))) throw err;
-    }
-  }
-  // Metadata lags creation on a fresh topic; wait until every partition has a leader.
-  const names = wanted.map((w) => w.topic);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const meta = await admin.fetchTopicMetadata({ topics: names });
-      if (meta.topics.length === names.length && meta.topics.every((m) => m.partitions.every((p) => p.leader >= 0)))
-        return;
-    } catch (err: unknown) {
-      if (Date.now() > deadline)
-        throw new ForeshadowError('TIMEOUT', `fleet model topics not ready: ${names.join(', ')}`, {
-          retriable: true,
-          cause: err,
-          context: { topics: names },
-        });
-    }
-    if (Date.now() > deadline)
-      throw new ForeshadowError('TIMEOUT', `fleet model topics have no leader: ${names.join(', ')}`, {
-        retriable: true,
-        context: { topics: names },
-      });
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await createTopicsAndWait(admin, wanted, timeoutMs);
 }

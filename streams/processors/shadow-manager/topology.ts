@@ -38,6 +38,7 @@ import { ForeshadowError } from '../../runtime/errors.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import type { StreamRecord } from '../../runtime/record.js';
 import { jsonSerde, stringSerde } from '../../runtime/serdes.js';
+import { createTopicsAndWait } from '../../runtime/topic-admin.js';
 import { keyValueStoreSpec, type SinkSpec, Topology } from '../../runtime/topology.js';
 import { avroValueSerdes, type ValueSerdeFactory } from '../../topic-serdes.js';
 import { validatedSerde } from '../../validation/topic-validators.js';
@@ -233,34 +234,16 @@ export async function ensureFleetTopic(
   replicationFactor = 1,
   timeoutMs = 30_000,
 ): Promise<void> {
-  if (!(await admin.listTopics()).includes(name)) {
-    try {
-      await admin.createTopics({
-        waitForLeaders: false,
-        topics: [
-          {
-            topic: name,
-            numPartitions: 1,
-            replicationFactor,
-            configEntries: [{ name: 'retention.ms', value: String(7 * 86_400_000) }],
-          },
-        ],
-      });
-    } catch (err: unknown) {
-      // Another instance may have created it a moment ago.
-      if (!(await admin.listTopics()).includes(name)) throw err;
-    }
-  }
-  // Metadata lags creation on a fresh topic; wait until its partition has a leader.
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const meta = await admin.fetchTopicMetadata({ topics: [name] });
-      if (meta.topics[0]?.partitions.every((p) => p.leader >= 0)) return;
-    } catch (err: unknown) {
-      if (Date.now() > deadline) throw err;
-    }
-    if (Date.now() > deadline) throw new Error(`topic ${name} has no leader after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await createTopicsAndWait(
+    admin,
+    [
+      {
+        topic: name,
+        numPartitions: 1,
+        replicationFactor,
+        configEntries: [{ name: 'retention.ms', value: String(7 * 86_400_000) }],
+      },
+    ],
+    timeoutMs,
+  );
 }
