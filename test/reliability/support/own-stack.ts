@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ITopicConfig, Kafka, type KafkaMessage, logLevel, Partitioners } from 'kafkajs';
+import { createTopicsAndWait } from '../../../streams/runtime/topic-admin.js';
 
 export class OwnBroker {
   readonly dir = mkdtempSync(join(tmpdir(), 'foreshadow-own-stack-'));
@@ -89,7 +90,7 @@ export class OwnBroker {
     const admin = this.kafka().admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics, waitForLeaders: true });
+      await createTopicsAndWait(admin, topics);
     } finally {
       await admin.disconnect();
     }
