@@ -10,7 +10,7 @@ import type { Deployment } from '../../../schemas/records/deployment.js';
 import type { Host } from '../../../schemas/records/host.js';
 import type { HostRisk } from '../../../schemas/records/host-risk.js';
 import type { OperatorRequest } from '../../../schemas/records/operator-request.js';
-import type { FleetState } from './fleet-state.js';
+import { consumesCapacity, type FleetState } from './fleet-state.js';
 import { isTerminal, newShadowRecord, onResult, retire } from './lifecycle.js';
 import type { PlacementRunner } from './placement-runner.js';
 import { nextCalmSince, riskSubsided, shadowPriority, shouldShadow } from './priority.js';
@@ -38,27 +38,7 @@ export class ShadowInputs {
     fleet.putHost(risk.host, updated);
     if (updated.failedAt !== null) return;
     if (shouldShadow(risk, opts)) {
-      for (const d of await fleet.deploymentsOn(risk.host)) {
-        const priority = shadowPriority(
-          { tier: d.tier, pFail: risk.pFail, timeToFailureMs: risk.timeToFailureMs, horizonMs: risk.horizonMs },
-          opts.imminentPFail,
-        );
-        const existing = await fleet.shadows.get(d.resourceId);
-        const coolingDown = existing?.state === 'FAILED' && now - existing.updatedAt < opts.failedCooldownMs;
-        if (
-          !existing ||
-          (isTerminal(existing.state) &&
-            !coolingDown &&
-            // A recommended promotion moved nothing, so it does not stand in the way.
-            !(existing.state === 'PROMOTED' && existing.primaryHost === d.host && existing.advisory !== true))
-        ) {
-          const epoch = await fleet.epochOf(d.resourceId);
-          fleet.saveShadow(newShadowRecord(d, priority, 'PREDICTED', epoch, now, existing), now, true);
-        } else if (!isTerminal(existing.state) && existing.origin === 'PREDICTED' && existing.priority !== priority) {
-          // Dynamic weighting: a queued shadow moves up as its host's outlook worsens.
-          fleet.saveShadow({ ...existing, priority }, now, existing.state === 'QUEUED');
-        }
-      }
+      for (const d of await fleet.deploymentsOn(risk.host)) await this.shadowAtRisk(d, risk, now);
     } else if (riskSubsided(risk, opts)) {
       // Nothing was spent on a queued shadow yet, so it leaves the queue at once when risk subsides.
       for (const s of await fleet.shadowsWhere(
@@ -66,6 +46,31 @@ export class ShadowInputs {
       )) {
         fleet.apply(retire(s, now, 'risk subsided before the shadow was placed'), now);
       }
+    }
+  }
+
+  /** Queues a shadow of `d`, whose host's risk calls for one, or moves its queued shadow up. */
+  private async shadowAtRisk(d: Deployment, risk: HostRisk, now: number): Promise<void> {
+    const { fleet } = this;
+    const opts = fleet.opts;
+    const priority = shadowPriority(
+      { tier: d.tier, pFail: risk.pFail, timeToFailureMs: risk.timeToFailureMs, horizonMs: risk.horizonMs },
+      opts.imminentPFail,
+    );
+    const existing = await fleet.shadows.get(d.resourceId);
+    const coolingDown = existing?.state === 'FAILED' && now - existing.updatedAt < opts.failedCooldownMs;
+    if (
+      !existing ||
+      (isTerminal(existing.state) &&
+        !coolingDown &&
+        // A recommended promotion moved nothing, so it does not stand in the way.
+        !(existing.state === 'PROMOTED' && existing.primaryHost === d.host && existing.advisory !== true))
+    ) {
+      const epoch = await fleet.epochOf(d.resourceId);
+      fleet.saveShadow(newShadowRecord(d, priority, 'PREDICTED', epoch, now, existing), now, true);
+    } else if (!isTerminal(existing.state) && existing.origin === 'PREDICTED' && existing.priority !== priority) {
+      // Dynamic weighting: a queued shadow moves up as its host's outlook worsens.
+      fleet.saveShadow({ ...existing, priority }, now, existing.state === 'QUEUED');
     }
   }
 
@@ -111,6 +116,18 @@ export class ShadowInputs {
     if (s && !isTerminal(s.state) && s.primaryHost !== d.host) {
       fleet.apply(retire(s, now, `primary moved to ${d.host}`), now);
     }
+    // A resource deployed (or moved) onto a host already at risk is shadowed now, not at the
+    // host's next risk record: that may be an interval away, or never come if the host dies.
+    const at = await fleet.view(d.host);
+    const risk = at.risk;
+    if (
+      at.failedAt === null &&
+      risk &&
+      now - risk.timestamp <= risk.horizonMs &&
+      shouldShadow(risk, fleet.opts) &&
+      consumesCapacity(d)
+    )
+      await this.shadowAtRisk(d, risk, now);
   }
 
   /** CREATE_SHADOW and RETIRE_SHADOW from an operator. */

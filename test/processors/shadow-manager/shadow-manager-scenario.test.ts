@@ -284,17 +284,29 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
     expect(tombstones).toEqual(['db-1']);
     expect(h.states.size).toBe(seen);
     // The RETIRE result of a forgotten shadow changes nothing, and a resource of the same id
-    // deployed again gets a new shadow.
+    // deployed again on the host still at risk gets a new shadow at once.
     expect(await h.result(provider.handle(removed[0]!, h.now))).toEqual([]);
-    await h.pipe('deployments', 'db-1', onH1[0]!);
-    await h.advance(1_000);
-    const again = await h.pipe('health.risk', 'h1', risk('h1', 0.75, h.now));
+    const again = await h.pipe('deployments', 'db-1', onH1[0]!);
     const create = again.find((c) => c.type === 'CREATE' && c.resourceId === 'db-1');
     expect(create).toBeDefined();
     expect(h.state('db-1').state).not.toBe('RETIRED');
     // A resource this manager never shadowed still gets the tombstone (an earlier manager may have).
     expect(await h.pipe('deployments', 'unknown-9', null)).toEqual([]);
     expect(h.states.has('unknown-9') && h.states.get('unknown-9') === null).toBe(true);
+  });
+
+  it('shadows a resource deployed onto a host already at risk at once, not at its next risk record', async () => {
+    const h = track(new Harness({ syncPollMs: 1_000_000 }));
+    await healthyFleet(h);
+    await h.pipe('health.risk', 'h1', risk('h1', 0.7, h.now));
+    expect(h.state('db-1').state).not.toBe('RETIRED');
+    // Deployed onto the risky host: a CREATE with no further risk record.
+    const joined = await h.pipe('deployments', 'queue-1', deployment('queue-1', 'h1', 'HIGH'));
+    expect(joined.filter((c) => c.type === 'CREATE').map((c) => c.resourceId)).toEqual(['queue-1']);
+    // Onto a healthy host, or once the risk is older than its horizon: nothing.
+    expect(await h.pipe('deployments', 'queue-2', deployment('queue-2', 'h2', 'HIGH', { zone: 'a' }))).toEqual([]);
+    h.now += 3_600_001;
+    expect(await h.pipe('deployments', 'queue-3', deployment('queue-3', 'h1', 'HIGH'))).toEqual([]);
   });
 
   it('retries a failed provisioning with backoff, then re-places it on another host', async () => {
