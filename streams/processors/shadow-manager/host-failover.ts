@@ -383,13 +383,21 @@ export function advisePlan(step: FailoverStep, now: number, limits: FailoverLimi
   }
   if (commands.length === 0)
     return { ...step, failover: f, events: step.events.map((e) => ({ ...e, advisory: true })) };
+  // Act mode redirects twice when the load balancer checks the role (with the PROMOTE and after
+  // it, to the same address when the promotion reports no other); a recommendation says it once.
+  const redirects = commands.filter((c) => c.type === 'REDIRECT');
+  const advised = commands.filter(
+    (c) =>
+      !isEarlyRedirectId(c.commandId) ||
+      !redirects.some((r) => r !== c && r.targetHost === c.targetHost && r.targetAddress === c.targetAddress),
+  );
   const done: ResourceFailover = { ...f, phase: 'DONE', pendingCommandId: '', detail: 'recommended (advise mode)' };
-  const summary = commands
+  const summary = advised
     .map((c) => `${c.type} ${c.type === 'FENCE' ? c.targetHost : c.targetAddress || c.targetHost}`)
     .join(' → ');
   return {
     failover: done,
-    commands,
+    commands: advised,
     events: [
       event(done, 'FAILOVER_RECOMMENDED', now, `advise mode, nothing carried out: ${summary} (epoch ${f.epoch})`),
     ],

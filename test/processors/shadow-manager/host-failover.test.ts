@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
 import { heartbeatLost } from '../../../streams/processors/shadow-manager/heartbeat.js';
 import {
+  advisePlan,
   EARLY_REDIRECT_CONFIG,
   isEarlyRedirectId,
   onFailoverResult,
@@ -105,6 +106,24 @@ describe('host failover plan', () => {
     );
     expect(done.failover.phase).toBe('DONE');
     // Without the setting: fence and promote only (the test above).
+  });
+
+  it('recommends the redirect once in advise mode, though act mode sends it with the promotion too', () => {
+    const resource = { ...base.resource, config: { ...base.resource.config, [EARLY_REDIRECT_CONFIG]: 'true' } };
+    const planned = planResourceFailover(
+      { ...base, resource, shadow: ready, standardTarget: { host: 'h9', address: 'h9:1' } },
+      limits,
+    );
+    const advised = advisePlan(planned, T0 + 10, limits);
+    expect(advised.commands.map((c) => [c.type, c.targetHost, c.advisory])).toEqual([
+      ['FENCE', 'h1', true],
+      ['PROMOTE', 'h3', true],
+      ['REDIRECT', 'h3', true],
+    ]);
+    expect(advised.commands.some((c) => isEarlyRedirectId(c.commandId))).toBe(false);
+    expect(advised.failover.phase).toBe('DONE');
+    expect(advised.events).toEqual([expect.objectContaining({ step: 'FAILOVER_RECOMMENDED' })]);
+    expect(advised.events[0]!.detail.match(/REDIRECT/g)).toHaveLength(1);
   });
 
   it('falls back to a standard deployment, or fails when no host is left', () => {
