@@ -10,6 +10,8 @@
  * committing nothing past it), or a function answering `'continue'` (dead-letter and go on: a
  * record is never skipped silently) or `'fail'`. A function that throws, or answers anything else,
  * fails the record. Retriable errors (an outage) never reach a handler: the runtime retries them.
+ * A punctuator that throws goes to the processing handler too (`failure.punctuation` set, no
+ * record): `fail` stops the app, continuing logs it and counts it per processor.
  */
 import type { DeadLetterReason } from './dead-letter.js';
 import {

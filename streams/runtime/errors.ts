@@ -9,6 +9,7 @@
  * `sinks/framework/errors.ts`); the codes they use are listed here, so `ErrorCode` is one union.
  */
 import type { DeadLetterReason } from './dead-letter.js';
+import type { PunctuationType } from './processor.js';
 
 export const ERROR_CODES = [
   'CONFIG_INVALID',
@@ -101,6 +102,11 @@ export interface RecordFailure {
   processor: string;
   reason: DeadLetterReason;
   error: unknown;
+  /**
+   * Set when a punctuator failed rather than a record: there is no record then (topic '',
+   * partition -1, offset ''), and nothing to dead-letter; `continue` logs and counts it.
+   */
+  punctuation?: PunctuationType;
 }
 
 /** A record failed and its error handler answered `fail`: the app stops at this record. */
@@ -122,6 +128,8 @@ export class RecordFailedError extends ForeshadowError {
 export class ProcessingFailedError extends RecordFailedError {
   constructor(failure: RecordFailure) {
     super('PROCESSING_FAILED', `processor ${failure.processor} failed on`, failure);
+    if (failure.punctuation)
+      this.message = `processor ${failure.processor} failed in its ${failure.punctuation} punctuator (${describeError(failure.error)})`;
     this.name = 'ProcessingFailedError';
   }
 }

@@ -20,6 +20,7 @@ export class StreamsMetrics {
   readonly restoreRemaining: Gauge<'store' | 'task'>;
   readonly late: Counter;
   readonly deadLettered: Counter<'reason'>;
+  readonly punctuationFailures: Counter<'processor'>;
   readonly fatalErrors: Counter;
   /**
    * Per-record counts are kept as plain numbers and added to the counters when they are read
@@ -100,6 +101,12 @@ export class StreamsMetrics {
       labelNames: ['reason'],
       registers,
     });
+    this.punctuationFailures = new Counter({
+      name: 'foreshadow_streams_punctuation_failures_total',
+      help: 'Punctuator runs that threw and were let go by the processing error handler (logged; nothing to dead-letter)',
+      labelNames: ['processor'],
+      registers,
+    });
     this.fatalErrors = new Counter({
       name: 'foreshadow_streams_fatal_errors_total',
       help: 'Errors the app stopped on for good (its owner restarts it)',
@@ -121,6 +128,7 @@ export class StreamsMetrics {
       recordOut: (p) => bump(this.pendingOut, p),
       late: () => this.late.inc(),
       deadLetter: (reason: DeadLetterReason) => this.deadLettered.inc({ reason }),
+      punctuationFailed: (processor: string) => this.punctuationFailures.inc({ processor }),
     };
   }
 }

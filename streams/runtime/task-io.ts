@@ -36,6 +36,8 @@ export interface TaskMetricsSink {
   recordOut(processor: string): void;
   late(): void;
   deadLetter(reason: DeadLetterReason): void;
+  /** A punctuator threw and the processing error handler let the app go on. */
+  punctuationFailed(processor: string): void;
 }
 
 export interface TaskHooks {

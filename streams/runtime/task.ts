@@ -248,16 +248,38 @@ export class StreamTask {
           await this.drain(rt);
         } catch (err: unknown) {
           rt.pending = [];
-          this.hooks.log?.('error', 'punctuator failed', {
-            taskId: this.taskId,
-            processor: rt.node.name,
-            error: describeError(err),
-          });
+          this.punctuatorFailed(rt.node.name, type, err);
         } finally {
           this.currentNode = undefined;
         }
       }
     }
+  }
+
+  /**
+   * A punctuator threw. An outage is logged and the punctuator runs again at its next time (the
+   * runtime's punctuators are idempotent rounds); any other error goes to the processing error
+   * handler, as a record's would: `fail` stops the app, `continue` logs and counts it (there is
+   * no record to dead-letter).
+   */
+  private punctuatorFailed(processor: string, type: PunctuationType, error: unknown): void {
+    const fields = { taskId: this.taskId, processor, punctuation: type, error: describeError(error) };
+    if (!isRetriable(error)) {
+      const failure = {
+        taskId: this.taskId,
+        topic: '',
+        partition: -1,
+        offset: '',
+        processor,
+        reason: 'processing' as const,
+        error,
+        punctuation: type,
+      };
+      if (respond(this.hooks.errorHandlers ?? DEFAULT_ERROR_HANDLERS, failure) === 'fail')
+        throw recordFailedError(failure);
+      this.hooks.metrics?.punctuationFailed(processor);
+    }
+    this.hooks.log?.('error', 'punctuator failed', fields);
   }
 
   /**

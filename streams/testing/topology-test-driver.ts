@@ -57,6 +57,8 @@ export interface TestDriverMetrics {
   recordsOut: Map<string, number>;
   late: number;
   deadLettered: Record<DeadLetterReason, number>;
+  /** Punctuator runs that threw and were let go, by processor. */
+  punctuationFailures: Map<string, number>;
   /** Decision records emitted, by `topic decision outcome` (the runner counts them at commit). */
   decisions: Map<string, number>;
 }
@@ -74,6 +76,7 @@ export class TopologyTestDriver {
     recordsOut: new Map(),
     late: 0,
     deadLettered: { deserialization: 0, validation: 0, processing: 0, timestamp: 0 },
+    punctuationFailures: new Map(),
     decisions: new Map(),
   };
 
@@ -98,6 +101,7 @@ export class TopologyTestDriver {
       deadLetter: (reason) => {
         m.deadLettered[reason]++;
       },
+      punctuationFailed: (p) => bump(m.punctuationFailures, p),
     };
     this.task = new StreamTask({
       topology,

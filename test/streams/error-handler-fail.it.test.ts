@@ -2,8 +2,8 @@
  * The processing error handler set to 'fail', on the real broker: a processor that throws stops
  * the app with a typed error naming the record, instead of dead-lettering it. Nothing past the
  * failed record is committed (neither its offset nor the outputs of the records behind it), so a
- * restarted app resumes at exactly that record. (The default, dead-letter and continue, is
- * dead-letters.it.test.ts.)
+ * restarted app resumes at exactly that record. A wall-clock punctuator that throws stops the app
+ * the same way. (The default, dead-letter and continue, is dead-letters.it.test.ts.)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { createLogger } from '../../streams/runtime/logger.js';
 import { jsonSerde, stringSerde } from '../../streams/runtime/serdes.js';
 import { StreamsApp } from '../../streams/runtime/streams-app.js';
 import { StreamsBuilder } from '../../streams/runtime/streams-builder.js';
+import { Topology } from '../../streams/runtime/topology.js';
 import {
   brokers,
   consumeSettled,
@@ -112,6 +113,55 @@ describe("processing error handler 'fail'", () => {
       expect(dlq).toEqual([]);
     } finally {
       await app.close();
+    }
+  });
+  it('stops the app when a wall-clock punctuator throws, naming the processor and the punctuation', async () => {
+    const tickApp = `${appId}-tick`;
+    const tickIn = `${input}-tick`;
+    await createTopics([{ topic: tickIn, numPartitions: 1 }]);
+    const dir = await mkdtemp(join(tmpdir(), 'foreshadow-fail-tick-'));
+    const t = new Topology(tickApp)
+      .addSource({ name: 'in', topics: [tickIn], keySerde: stringSerde, valueSerde: jsonSerde<Reading>() })
+      .addProcessor(
+        'tick',
+        () => ({
+          init: (ctx) => {
+            ctx.schedule(500, 'wall-clock', () => {
+              throw new Error('tick bug');
+            });
+          },
+          process: () => undefined,
+        }),
+        ['in'],
+      );
+    let fatal!: (err: unknown) => void;
+    const stopped = new Promise<unknown>((resolve) => {
+      fatal = resolve;
+    });
+    const app = new StreamsApp(t, {
+      guarantee: 'exactly-once',
+      connection: { ...loadConnection(), brokers: brokers(), registryUrl: registryUrl() },
+      stateDir: dir,
+      logger: createLogger('fail-tick-test', 'silent'),
+      processingErrorHandler: 'fail',
+      onFatal: (err) => fatal(err),
+    });
+    await app.start();
+    try {
+      await produce(tickIn, [{ key: 'k0', value: JSON.stringify({ v: 1 }), partition: 0 }]);
+      const err = await Promise.race([
+        stopped,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('the app did not stop')), 60_000)),
+      ]);
+      expect(err).toBeInstanceOf(ProcessingFailedError);
+      const e = err as ProcessingFailedError;
+      expect(e.failure).toMatchObject({ processor: 'tick', punctuation: 'wall-clock', reason: 'processing' });
+      expect((e.cause as Error).message).toBe('tick bug');
+      expect(app.activeTasks()).toEqual([]);
+    } finally {
+      await app.close();
+      await cleanupApp(tickApp, [tickIn]);
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -144,7 +144,14 @@ export class BatchLoop {
   async onTick(): Promise<void> {
     if (this.closing()) return;
     const now = Date.now();
-    for (const [, s] of this.tasks.entries()) await s.task.punctuate('wall-clock', now);
+    try {
+      for (const [, s] of this.tasks.entries()) await s.task.punctuate('wall-clock', now);
+    } catch (err: unknown) {
+      // A punctuator failed and the processing error handler said 'fail': stop, committing nothing.
+      if (!(err instanceof RecordFailedError)) throw err;
+      this.onRecordFailed(err);
+      return;
+    }
     if (this.commits.due(now)) await this.commits.commitAll();
   }
 }

@@ -152,6 +152,59 @@ describe('error handlers', () => {
     expect(asked).toBe(0);
   });
 
+  it('hands a throwing punctuator to the processing handler: continue counts it, fail stops the run', async () => {
+    /** A processor whose wall-clock punctuator throws `error` (once a second). */
+    const ticking = (error: () => Error): Topology =>
+      new Topology('punctuator-test')
+        .addSource({ name: 'in', topics: ['t'], keySerde: stringSerde, valueSerde: jsonSerde() })
+        .addProcessor(
+          'tick',
+          () => ({
+            init: (ctx) => {
+              ctx.schedule(1_000, 'wall-clock', () => {
+                throw error();
+              });
+            },
+            process: () => undefined,
+          }),
+          ['in'],
+        );
+    const bug = (): Error => new Error('tick bug');
+    const seen: RecordFailure[] = [];
+    const going = new TopologyTestDriver(ticking(bug), {
+      processingErrorHandler: (f) => {
+        seen.push(f);
+        return 'continue';
+      },
+    });
+    await going.advanceWallClockTime(1_000);
+    await going.advanceWallClockTime(1_000);
+    expect(going.metrics.punctuationFailures.get('tick')).toBe(2);
+    expect(seen.map((f) => [f.processor, f.punctuation, f.topic, f.partition, (f.error as Error).message])).toEqual([
+      ['tick', 'wall-clock', '', -1, 'tick bug'],
+      ['tick', 'wall-clock', '', -1, 'tick bug'],
+    ]);
+
+    const stopping = new TopologyTestDriver(ticking(bug), { processingErrorHandler: 'fail' });
+    const err = await rejection(stopping.advanceWallClockTime(1_000));
+    expect(err).toBeInstanceOf(ProcessingFailedError);
+    expect((err as Error).message).toBe('processor tick failed in its wall-clock punctuator (Error: tick bug)');
+
+    // An outage is not the handler's: logged, and the punctuator runs again at its next time.
+    let asked = 0;
+    const outage = new TopologyTestDriver(
+      ticking(() => new ForeshadowError('REGISTRY_FAILED', 'registry away', { retriable: true })),
+      {
+        processingErrorHandler: () => {
+          asked++;
+          return 'fail';
+        },
+      },
+    );
+    await outage.advanceWallClockTime(1_000);
+    expect([asked, outage.metrics.punctuationFailures.size]).toEqual([0, 0]);
+  });
+
   it('refuses an unknown handler at start-up, naming the option', () => {
     expect(() => errorHandlersFrom({ processingErrorHandler: 'skip' as RecordErrorHandler })).toThrow(ConfigError);
     expect(() => errorHandlersFrom({ deserializationErrorHandler: 'ignore' as RecordErrorHandler })).toThrow(
