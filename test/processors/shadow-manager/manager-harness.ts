@@ -21,7 +21,7 @@ import {
 } from '../../../streams/processors/shadow-manager/topology.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
 import { jsonValueSerdes } from '../../../streams/topic-serdes.js';
-import { T0 } from './fixtures.js';
+import { type SimulatedProvider, T0 } from './fixtures.js';
 
 const INPUTS: Record<string, FleetInputTopic> = {
   'health.risk': 'risk',
@@ -58,6 +58,7 @@ export class ManagerHarness {
   readonly states = new Map<string, ShadowState>();
   readonly events: FailoverEvent[] = [];
   readonly commands: ShadowCommand[] = [];
+  readonly failures: HostFailure[] = [];
   readonly controls = new Map<string, ControlState | null>();
   now = T0;
 
@@ -74,7 +75,7 @@ export class ManagerHarness {
     for (const e of this.driver.readOutput<string, FailoverEvent>('failover.events')) this.events.push(e.value);
     for (const c of this.driver.readOutput<string, ControlState | null>('control.state'))
       this.controls.set(c.key, c.value);
-    this.driver.readOutput('host.failures');
+    for (const f of this.driver.readOutput<string, HostFailure>('host.failures')) this.failures.push(f.value);
     const cmds = this.driver.readOutput<string, ShadowCommand>('shadow.commands').map((c) => c.value);
     this.commands.push(...cmds);
     return cmds;
@@ -99,6 +100,16 @@ export class ManagerHarness {
 
   result(r: ActuationResult): Promise<ShadowCommand[]> {
     return this.pipe('actuation.results', r.subject, r);
+  }
+
+  /** Lets the provider answer every command (and the commands those answers cause). */
+  async settle(provider: SimulatedProvider, first: ShadowCommand[]): Promise<void> {
+    let pending = first;
+    for (let round = 0; round < 20 && pending.length > 0; round++) {
+      const next: ShadowCommand[] = [];
+      for (const c of pending) next.push(...(await this.result(provider.handle(c, this.now))));
+      pending = next;
+    }
   }
 
   async advance(ms: number): Promise<ShadowCommand[]> {

@@ -1,100 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActuationResult } from '../../../schemas/records/actuation-result.js';
-import type { Deployment } from '../../../schemas/records/deployment.js';
-import type { FailoverEvent } from '../../../schemas/records/failover-event.js';
-import type { Host } from '../../../schemas/records/host.js';
 import type { HostFailure } from '../../../schemas/records/host-failure.js';
 import type { OperatorRequest } from '../../../schemas/records/operator-request.js';
-import type { ShadowCommand } from '../../../schemas/records/shadow-command.js';
-import type { ShadowState } from '../../../schemas/records/shadow-state.js';
-import type { ShadowManagerOptions } from '../../../streams/processors/shadow-manager/options.js';
-import {
-  buildShadowManagerTopology,
-  buildShadowRouterTopologies,
-  FLEET_WRAPPERS,
-  type FleetInputTopic,
-  fleetTopic,
-} from '../../../streams/processors/shadow-manager/topology.js';
+import { buildShadowRouterTopologies, fleetTopic } from '../../../streams/processors/shadow-manager/topology.js';
 import { TopologyTestDriver } from '../../../streams/testing/topology-test-driver.js';
 import { jsonValueSerdes } from '../../../streams/topic-serdes.js';
 import { deployment, host, risk, SimulatedProvider, T0 } from './fixtures.js';
-
-type Cmd = { key: string; value: ShadowCommand };
-
-const INPUTS: Record<string, FleetInputTopic> = {
-  'health.risk': 'risk',
-  hosts: 'hosts',
-  deployments: 'deployments',
-  'host.failures': 'failures',
-  'actuation.results': 'results',
-  'operator.requests': 'requests',
-};
-
-class Harness {
-  readonly driver: TopologyTestDriver;
-  readonly states = new Map<string, ShadowState>();
-  readonly events: FailoverEvent[] = [];
-  readonly commands: ShadowCommand[] = [];
-  readonly failures: HostFailure[] = [];
-  now = T0;
-
-  constructor(options: Partial<ShadowManagerOptions> = {}) {
-    // Heartbeat detection is off the table unless a test asks for it: these tests jump the clock.
-    const manager = { heartbeatIntervalMs: 3_600_000, ...options };
-    this.driver = new TopologyTestDriver(buildShadowManagerTopology({ serdes: jsonValueSerdes, manager }), {
-      initialWallClockMs: T0,
-    });
-  }
-
-  private drain(): ShadowCommand[] {
-    for (const s of this.driver.readOutput<string, ShadowState>('shadow.state')) this.states.set(s.key, s.value);
-    for (const e of this.driver.readOutput<string, FailoverEvent>('failover.events')) this.events.push(e.value);
-    for (const f of this.driver.readOutput<string, HostFailure>('host.failures')) this.failures.push(f.value);
-    const cmds = this.driver.readOutput<string, ShadowCommand>('shadow.commands').map((c: Cmd) => c.value);
-    this.commands.push(...cmds);
-    return cmds;
-  }
-
-  /** Sends a record of an input topic the way the routers do: wrapped, onto the fleet topic. */
-  async pipe<V>(topic: string, key: string, value: V | null): Promise<ShadowCommand[]> {
-    const input = INPUTS[topic];
-    if (!input) throw new Error(`not an input topic: ${topic}`);
-    const envelope = FLEET_WRAPPERS[input](key, value);
-    if (envelope) await this.driver.pipeInput(fleetTopic(), 'fleet', envelope, this.now);
-    return this.drain();
-  }
-
-  async fleet(hosts: Host[], deployments: Deployment[]): Promise<void> {
-    for (const h of hosts) await this.pipe('hosts', h.host, h);
-    for (const d of deployments) await this.pipe('deployments', d.resourceId, d);
-  }
-
-  async result(r: ActuationResult): Promise<ShadowCommand[]> {
-    return this.pipe('actuation.results', r.subject, r);
-  }
-
-  /** Lets the provider answer every command (and the commands those answers cause). */
-  async settle(provider: SimulatedProvider, first: ShadowCommand[]): Promise<void> {
-    let pending = first;
-    for (let round = 0; round < 20 && pending.length > 0; round++) {
-      const next: ShadowCommand[] = [];
-      for (const c of pending) next.push(...(await this.result(provider.handle(c, this.now))));
-      pending = next;
-    }
-  }
-
-  async advance(ms: number): Promise<ShadowCommand[]> {
-    this.now += ms;
-    await this.driver.advanceWallClockTime(ms);
-    return this.drain();
-  }
-
-  state(id: string): ShadowState {
-    const s = this.states.get(id);
-    if (!s) throw new Error(`no state for ${id}`);
-    return s;
-  }
-}
+import { ManagerHarness } from './manager-harness.js';
 
 const fleetHosts = [
   host('h1', 'a', 'r1'),
@@ -108,8 +19,8 @@ const onH1 = [
   deployment('cache-1', 'h1', 'LOW'),
 ];
 
-let harness: Harness | undefined;
-function track(h: Harness): Harness {
+let harness: ManagerHarness | undefined;
+function track(h: ManagerHarness): ManagerHarness {
   harness = h;
   return h;
 }
@@ -118,14 +29,14 @@ afterEach(async () => {
   harness = undefined;
 });
 
-async function healthyFleet(h: Harness): Promise<void> {
+async function healthyFleet(h: ManagerHarness): Promise<void> {
   await h.fleet(fleetHosts, onH1);
   for (const name of ['h2', 'h3', 'h4']) await h.pipe('health.risk', name, risk(name, 0.02, h.now));
 }
 
 describe('shadow manager scenarios (TopologyTestDriver)', () => {
   it('shadows a degrading host critical-first in another zone, defers past the budget, then fails over', async () => {
-    const h = track(new Harness({ maxConcurrentShadows: 2 }));
+    const h = track(new ManagerHarness({ maxConcurrentShadows: 2 }));
     const provider = new SimulatedProvider();
     await healthyFleet(h);
 
@@ -201,7 +112,7 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
   });
 
   it('serves deferred shadows when budget frees up, in priority order', async () => {
-    const h = track(new Harness({ maxConcurrentShadows: 1 }));
+    const h = track(new ManagerHarness({ maxConcurrentShadows: 1 }));
     const provider = new SimulatedProvider();
     await healthyFleet(h);
     const first = await h.pipe('health.risk', 'h1', risk('h1', 0.95, h.now));
@@ -233,7 +144,7 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
   });
 
   it('rate-limits creations and serves the rest as tokens refill', async () => {
-    const h = track(new Harness({ createBurst: 1, createsPerMinute: 1 }));
+    const h = track(new ManagerHarness({ createBurst: 1, createsPerMinute: 1 }));
     await healthyFleet(h);
     const first = await h.pipe('health.risk', 'h1', risk('h1', 0.95, h.now));
     expect(first.map((c) => c.resourceId)).toEqual(['db-1']);
@@ -243,7 +154,7 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
   });
 
   it('retires idle shadows only after risk stays below the exit threshold for the TTL, without flapping', async () => {
-    const h = track(new Harness({ idleTtlMs: 60_000, syncPollMs: 1_000_000 }));
+    const h = track(new ManagerHarness({ idleTtlMs: 60_000, syncPollMs: 1_000_000 }));
     const provider = new SimulatedProvider();
     await healthyFleet(h);
     const created = await h.pipe('health.risk', 'h1', risk('h1', 0.7, h.now));
@@ -270,7 +181,7 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
   });
 
   it('retires and forgets the shadow of a removed resource (a tombstone on shadow.state)', async () => {
-    const h = track(new Harness({ syncPollMs: 1_000_000 }));
+    const h = track(new ManagerHarness({ syncPollMs: 1_000_000 }));
     const provider = new SimulatedProvider();
     await healthyFleet(h);
     const created = await h.pipe('health.risk', 'h1', risk('h1', 0.7, h.now));
@@ -296,7 +207,7 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
   });
 
   it('shadows a resource deployed onto a host already at risk at once, not at its next risk record', async () => {
-    const h = track(new Harness({ syncPollMs: 1_000_000 }));
+    const h = track(new ManagerHarness({ syncPollMs: 1_000_000 }));
     await healthyFleet(h);
     await h.pipe('health.risk', 'h1', risk('h1', 0.7, h.now));
     expect(h.state('db-1').state).not.toBe('RETIRED');
@@ -310,7 +221,7 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
   });
 
   it('retries a failed provisioning with backoff, then re-places it on another host', async () => {
-    const h = track(new Harness({ maxAttemptsPerHost: 2, backoffBaseMs: 1_000 }));
+    const h = track(new ManagerHarness({ maxAttemptsPerHost: 2, backoffBaseMs: 1_000 }));
     const provider = new SimulatedProvider({ failCreatesOn: new Set(['h3']) });
     await h.fleet(fleetHosts, [onH1[0]!]);
     for (const name of ['h2', 'h3', 'h4']) await h.pipe('health.risk', name, risk(name, 0.02, h.now));
@@ -331,7 +242,7 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
   });
 
   it('gives up after the placements are spent and does not churn while cooling down', async () => {
-    const h = track(new Harness({ maxAttemptsPerHost: 1, maxPlacements: 1, failedCooldownMs: 60_000 }));
+    const h = track(new ManagerHarness({ maxAttemptsPerHost: 1, maxPlacements: 1, failedCooldownMs: 60_000 }));
     const provider = new SimulatedProvider({ failCreatesOn: new Set(['h3']) });
     await h.fleet(fleetHosts, [onH1[0]!]);
     for (const name of ['h2', 'h3', 'h4']) await h.pipe('health.risk', name, risk(name, 0.02, h.now));
@@ -348,7 +259,7 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
   });
 
   it('fails over only the resource a resource failure names, once; its host stays eligible', async () => {
-    const h = track(new Harness());
+    const h = track(new ManagerHarness());
     const provider = new SimulatedProvider();
     await healthyFleet(h);
     await h.settle(provider, await h.pipe('health.risk', 'h1', risk('h1', 0.95, h.now)));
@@ -395,7 +306,7 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
   });
 
   it('detects heartbeat loss, logs it as a host failure and requests a standard deployment', async () => {
-    const h = track(new Harness({ heartbeatIntervalMs: 10_000, heartbeatMissedIntervals: 3 }));
+    const h = track(new ManagerHarness({ heartbeatIntervalMs: 10_000, heartbeatMissedIntervals: 3 }));
     await h.fleet(fleetHosts, [onH1[2]!]);
     for (const name of ['h1', 'h2', 'h3', 'h4']) await h.pipe('health.risk', name, risk(name, 0.02, h.now));
     expect(await h.advance(20_000)).toEqual([]);
@@ -411,7 +322,7 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
   });
 
   it('counts a failover’s elapsed time on its own clock, not the detector’s (a simulated or skewed clock)', async () => {
-    const h = track(new Harness());
+    const h = track(new ManagerHarness());
     await h.fleet(fleetHosts, [onH1[2]!]);
     const detectorClock = h.now - 3 * 24 * 3_600_000;
     const cmds = await h.pipe('host.failures', 'h1', {
@@ -434,7 +345,7 @@ describe('shadow manager scenarios (TopologyTestDriver)', () => {
     expect(last.elapsedMs).toBe(1_500);
   });
   it('acts once on a duplicated operator request and refuses a promotion fenced by a newer epoch', async () => {
-    const h = track(new Harness());
+    const h = track(new ManagerHarness());
     const provider = new SimulatedProvider();
     await healthyFleet(h);
     const request: OperatorRequest = {
