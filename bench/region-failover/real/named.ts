@@ -15,6 +15,56 @@ const run = promisify(execFile);
 
 export const TSIG_KEY_NAME = 'foreshadow-drill';
 
+export interface NamedFiles {
+  port: number;
+  zone: string;
+  /** The TSIG key allowed to update the zone (RFC 2136), hmac-sha256. */
+  keyName: string;
+  secret: string;
+  /** The zone's default TTL and its negative-caching TTL (SOA minimum), seconds. */
+  ttl: number;
+  negativeTtl: number;
+  /** Zone-file lines after the SOA, NS and the name server's own A record. */
+  records?: string[];
+}
+
+/**
+ * named.conf and the zone file for a loopback, authoritative-only BIND that accepts signed
+ * updates to one zone (the drill's and the DNS actuator test's).
+ */
+export async function writeNamedFiles(dir: string, o: NamedFiles): Promise<void> {
+  const conf = `
+options {
+  directory "${dir}";
+  pid-file "${dir}/named.pid";
+  session-keyfile "${dir}/session.key";
+  managed-keys-directory "${dir}";
+  listen-on port ${o.port} { 127.0.0.1; };
+  listen-on-v6 { none; };
+  recursion no;
+  allow-query { any; };
+  dnssec-validation no;
+};
+controls { };
+key "${o.keyName}" { algorithm hmac-sha256; secret "${o.secret}"; };
+zone "${o.zone}" {
+  type primary;
+  file "${dir}/${o.zone}.zone";
+  allow-update { key "${o.keyName}"; };
+};
+`;
+  const zoneFile = [
+    `$TTL ${o.ttl}`,
+    `@ IN SOA ns.${o.zone}. admin.${o.zone}. 1 3600 600 86400 ${o.negativeTtl}`,
+    `@ IN NS ns.${o.zone}.`,
+    'ns IN A 127.0.0.1',
+    ...(o.records ?? []),
+    '',
+  ].join('\n');
+  await writeFile(join(dir, 'named.conf'), conf, { mode: 0o600 });
+  await writeFile(join(dir, `${o.zone}.zone`), zoneFile);
+}
+
 export class DrillNamed {
   private constructor(
     readonly port: number,
@@ -26,33 +76,7 @@ export class DrillNamed {
 
   static async start(dir: string, port: number, zone: string): Promise<DrillNamed> {
     const secret = randomBytes(32).toString('base64');
-    const conf = `
-options {
-  directory "${dir}";
-  pid-file "${dir}/named.pid";
-  session-keyfile "${dir}/session.key";
-  managed-keys-directory "${dir}";
-  listen-on port ${port} { 127.0.0.1; };
-  listen-on-v6 { none; };
-  recursion no;
-  allow-query { any; };
-  dnssec-validation no;
-};
-controls { };
-key "${TSIG_KEY_NAME}" { algorithm hmac-sha256; secret "${secret}"; };
-zone "${zone}" {
-  type primary;
-  file "${dir}/${zone}.zone";
-  allow-update { key "${TSIG_KEY_NAME}"; };
-};
-`;
-    const zoneFile = `$TTL 30
-@ IN SOA ns.${zone}. admin.${zone}. 1 3600 600 86400 5
-@ IN NS ns.${zone}.
-ns IN A 127.0.0.1
-`;
-    await writeFile(join(dir, 'named.conf'), conf, { mode: 0o600 });
-    await writeFile(join(dir, `${zone}.zone`), zoneFile);
+    await writeNamedFiles(dir, { port, zone, keyName: TSIG_KEY_NAME, secret, ttl: 30, negativeTtl: 5 });
     const output = { text: '' };
     const child = spawn('named', ['-g', '-4', '-c', join(dir, 'named.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (d: Buffer): void => {

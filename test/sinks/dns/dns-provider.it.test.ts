@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeNamedFiles } from '../../../bench/region-failover/real/named.js';
 import { DnsProvider } from '../../../sinks/dns/dns-provider.js';
 import { FenceMoved, nsupdate } from '../../../sinks/dns/nsupdate.js';
 import {
@@ -40,34 +40,15 @@ describe('DNS actuator (real BIND 9, RFC 2136 + TSIG)', () => {
   beforeAll(async () => {
     dir = await tempDir('dns');
     port = await freePort();
-    const conf = `
-options {
-  directory "${dir}";
-  pid-file "${dir}/named.pid";
-  session-keyfile "${dir}/session.key";
-  managed-keys-directory "${dir}";
-  listen-on port ${port} { 127.0.0.1; };
-  listen-on-v6 { none; };
-  recursion no;
-  allow-query { any; };
-  dnssec-validation no;
-};
-controls { };
-key "foreshadow-test" { algorithm hmac-sha256; secret "${secret}"; };
-zone "svc.test" {
-  type primary;
-  file "${dir}/svc.test.zone";
-  allow-update { key "foreshadow-test"; };
-};
-`;
-    const zone = `$TTL 300
-@ IN SOA ns.svc.test. admin.svc.test. 1 3600 600 86400 30
-@ IN NS ns.svc.test.
-ns IN A 127.0.0.1
-cache IN A 10.0.0.1
-`;
-    await writeFile(join(dir, 'named.conf'), conf, { mode: 0o600 });
-    await writeFile(join(dir, 'svc.test.zone'), zone);
+    await writeNamedFiles(dir, {
+      port,
+      zone: 'svc.test',
+      keyName: 'foreshadow-test',
+      secret,
+      ttl: 300,
+      negativeTtl: 30,
+      records: ['cache IN A 10.0.0.1'],
+    });
     named = new Program('named', ['-g', '-4', '-c', join(dir, 'named.conf')]);
     await waitFor(
       'named answering',
