@@ -31,8 +31,9 @@ import {
   parseMatchers,
   type ResourceLookup,
 } from './alert-mapping.js';
+import { HttpError, parse } from './http-error.js';
 import type { RouteDoc } from './openapi.js';
-import { type ApiExtension, HttpError, parse } from './server.js';
+import type { ApiExtension } from './server.js';
 import { startTopicTableFeed, type TopicTableFeed } from './topic-table-feed.js';
 
 const envSchema = z.object({
