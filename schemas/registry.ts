@@ -7,7 +7,7 @@
  */
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { TOPICS, type TopicSpec } from '../streams/catalogue.js';
-import { ForeshadowError } from '../streams/runtime/errors.js';
+import { describeError, ForeshadowError } from '../streams/runtime/errors.js';
 import type { RecordDefinition } from './record.js';
 
 export type Compatibility = 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FULL' | 'NONE';
@@ -15,6 +15,9 @@ export type Compatibility = 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FU
 export function valueSubject(topic: string): string {
   return `${topic}-value`;
 }
+
+/** Tries of one registration (backing off 0.1-3.2 s) before it is reported as failed. */
+const REGISTER_ATTEMPTS = 5;
 
 export interface RegisteredSchema {
   topic: string;
@@ -88,15 +91,24 @@ export class SchemaCatalogue {
         },
       );
     }
-    try {
-      const { id } = await this.registry.register({ type: SchemaType.AVRO, schema }, { subject });
-      await this.setCompatibility(subject, 'BACKWARD');
-      return { topic, subject, id };
-    } catch (err: unknown) {
-      throw new ForeshadowError('REGISTRY_FAILED', `registering ${subject} failed`, {
-        cause: err,
-        context: { subject },
-      });
+    // Registering the same schema is idempotent, but two processes registering a new subject at
+    // the same moment can collide (Apicurio: "artifact ... already exists"): a retry finds the
+    // subject the other created and gets the same id.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { id } = await this.registry.register({ type: SchemaType.AVRO, schema }, { subject });
+        await this.setCompatibility(subject, 'BACKWARD');
+        return { topic, subject, id };
+      } catch (err: unknown) {
+        if (attempt < REGISTER_ATTEMPTS) {
+          await new Promise((r) => setTimeout(r, 100 * 2 ** attempt * (0.5 + Math.random())));
+          continue;
+        }
+        throw new ForeshadowError('REGISTRY_FAILED', `registering ${subject} failed: ${describeError(err)}`, {
+          cause: err,
+          context: { subject, attempts: attempt },
+        });
+      }
     }
   }
 

@@ -44,6 +44,20 @@ describe('Avro schemas in the real schema registry', () => {
     }
   });
 
+  it('registers the catalogue from several processes at once: every one succeeds, with the same ids', async () => {
+    // Processes started together (foreshadow run ×N) register the same new subjects at the same
+    // moment; the registry refuses all but one creation (CI, 2026-12-06), so registration retries.
+    const tag = uniqueName('race');
+    const topics = withSchemas.map((t) => ({ ...t, name: `${tag}.${t.name}` }));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => new SchemaCatalogue(registryUrl()).registerCatalogue(topics)),
+    );
+    const ids = results.map((r) => r.map((s) => `${s.subject}=${s.id}`));
+    expect(ids[0]).toHaveLength(withSchemas.length);
+    expect(ids[1]).toEqual(ids[0]);
+    expect(ids[2]).toEqual(ids[0]);
+  });
+
   it('sets BACKWARD compatibility, accepts a compatible change and rejects an incompatible one', async () => {
     const topic = uniqueName('compat');
     const subject = valueSubject(topic);
