@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { PROVIDER_KIND_NAMES } from '../../sinks/provider-options.js';
+import { shadowManagerOptions } from '../../streams/processors/shadow-manager/options.js';
 import { APP_GROUPS, STREAMS_APP_NAMES } from './app-names.js';
 import { PROCESSOR_SECTIONS } from './processor-options.js';
 
@@ -100,37 +101,57 @@ const operabilitySchema = z.strictObject({
   lagIntervalMs: z.number().int().min(1_000).default(10_000),
 });
 
-export const runConfigSchema = z.strictObject({
-  cluster: clusterSchema.default({}),
-  /** Local state (RocksDB stores, checkpoints): one folder per app under it. */
-  stateDir: z.string().min(1).default('/var/lib/foreshadow'),
-  /** Appended to every application id and consumer group (a second pipeline on one cluster). */
-  idSuffix: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only')
-    .default(''),
-  /** Where a new consumer group starts: retained history (earliest) or now (latest). */
-  startAt: z.enum(['earliest', 'latest']).default('earliest'),
-  /** Create the topic catalogue and register the schemas at start (idempotent). */
-  ensureCatalogue: z.boolean().default(true),
-  operability: operabilitySchema.default({ host: '0.0.0.0', port: 9464, lagIntervalMs: 10_000 }),
-  /** Per app (or group) guarantee and commit interval; defaults in app-registry.ts. */
-  apps: z.partialRecord(tunedNames, appTuningSchema).default({}),
-  ingest: PROCESSOR_SECTIONS.ingest.optional(),
-  baseline: PROCESSOR_SECTIONS.baseline.optional(),
-  risk: PROCESSOR_SECTIONS.risk.optional(),
-  capacity: PROCESSOR_SECTIONS.capacity.optional(),
-  dependencies: PROCESSOR_SECTIONS.dependencies.optional(),
-  blueprints: PROCESSOR_SECTIONS.blueprints.optional(),
-  regionHealth: PROCESSOR_SECTIONS.regionHealth.optional(),
-  shadows: PROCESSOR_SECTIONS.shadows.optional(),
-  failover: PROCESSOR_SECTIONS.failover.optional(),
-  /** Actuators by name (`--apps actuators:<name>`). */
-  actuators: z
-    .record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and "-"'), actuatorSchema)
-    .default({}),
-  api: apiSchema.default({ host: '127.0.0.1', port: 8088, format: 'avro' }),
-});
+export const runConfigSchema = z
+  .strictObject({
+    cluster: clusterSchema.default({}),
+    /** Local state (RocksDB stores, checkpoints): one folder per app under it. */
+    stateDir: z.string().min(1).default('/var/lib/foreshadow'),
+    /** Appended to every application id and consumer group (a second pipeline on one cluster). */
+    idSuffix: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only')
+      .default(''),
+    /** Where a new consumer group starts: retained history (earliest) or now (latest). */
+    startAt: z.enum(['earliest', 'latest']).default('earliest'),
+    /** Create the topic catalogue and register the schemas at start (idempotent). */
+    ensureCatalogue: z.boolean().default(true),
+    operability: operabilitySchema.default({ host: '0.0.0.0', port: 9464, lagIntervalMs: 10_000 }),
+    /** Per app (or group) guarantee and commit interval; defaults in app-registry.ts. */
+    apps: z.partialRecord(tunedNames, appTuningSchema).default({}),
+    ingest: PROCESSOR_SECTIONS.ingest.optional(),
+    baseline: PROCESSOR_SECTIONS.baseline.optional(),
+    risk: PROCESSOR_SECTIONS.risk.optional(),
+    capacity: PROCESSOR_SECTIONS.capacity.optional(),
+    dependencies: PROCESSOR_SECTIONS.dependencies.optional(),
+    blueprints: PROCESSOR_SECTIONS.blueprints.optional(),
+    regionHealth: PROCESSOR_SECTIONS.regionHealth.optional(),
+    shadows: PROCESSOR_SECTIONS.shadows.optional(),
+    failover: PROCESSOR_SECTIONS.failover.optional(),
+    /** Actuators by name (`--apps actuators:<name>`). */
+    actuators: z
+      .record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and "-"'), actuatorSchema)
+      .default({}),
+    api: apiSchema.default({ host: '127.0.0.1', port: 8088, format: 'avro' }),
+  })
+  .superRefine((c, ctx) => {
+    // The shadow manager counts risk records as a host's signs of life: sparser records than its
+    // heartbeat timeout would fail healthy hosts over.
+    const every = c.risk?.emitEveryMs ?? 0;
+    if (every === 0) return;
+    let timeout: number;
+    try {
+      const shadows = shadowManagerOptions(c.shadows ?? {});
+      timeout = shadows.heartbeatIntervalMs * shadows.heartbeatMissedIntervals;
+    } catch {
+      return; // the shadows section's own issues are reported by its schema
+    }
+    if (every >= timeout)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['risk', 'emitEveryMs'],
+        message: `must be below the shadow manager's heartbeat timeout (shadows.heartbeatIntervalMs × heartbeatMissedIntervals = ${timeout} ms), which counts risk records as signs of life`,
+      });
+  });
 
 export type RunConfig = z.output<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;

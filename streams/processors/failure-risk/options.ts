@@ -14,6 +14,14 @@ export const failureRiskOptionsSchema = z.object({
   silenceCheckMs: z.number().int().positive().default(60_000),
   /** Expected samples overdue before a host counts as silent. */
   silentIntervals: z.number().positive().default(3),
+  /**
+   * 0 (default): a risk record per sample. Otherwise records go out on a material change and at
+   * least this often per host (event time): emission.ts. Keep it below the shadow manager's
+   * heartbeat timeout, which counts risk records as signs of life.
+   */
+  emitEveryMs: z.number().int().min(0).default(0),
+  /** With `emitEveryMs`: a pFail move that is published at once. */
+  emitPFailChange: z.number().positive().max(1).default(0.02),
 });
 
 export type FailureRiskOptions = z.infer<typeof failureRiskOptionsSchema>;

@@ -24,6 +24,7 @@ import type { HostSample } from '../../../schemas/records/host-sample.js';
 import type { Processor, ProcessorContext } from '../../runtime/processor.js';
 import { StreamRecord } from '../../runtime/record.js';
 import type { KeyValueStore } from '../../state/store.js';
+import { type LastEmitted, lastEmitted, shouldEmit } from './emission.js';
 import { type ModelFeed, priorModelFeed, type RiskExample } from './fleet-model.js';
 import { DEPLOYMENT_STORE, HOST_STORE } from './names.js';
 import { type FailureRiskOptions, failureRiskOptions, riskOptions } from './options.js';
@@ -106,6 +107,12 @@ export class FailureRiskProcessor extends RiskStateAccess implements Processor<s
   /** The silence check under way: its candidates (store-key order) and how far it got. */
   private pass: { candidates: string[]; next: number } | undefined;
   private nextCheckAt = Number.POSITIVE_INFINITY;
+  /**
+   * What was last published per host (with `emitEveryMs`). Memory only: a new processor instance
+   * (restart, rebalance, or the rewind after an aborted commit) publishes each host's next risk,
+   * so nothing an aborted transaction held back is lost.
+   */
+  private readonly emitted = new Map<string, LastEmitted>();
 
   constructor(options: Partial<FailureRiskOptions> = {}, feed: ModelFeed = priorModelFeed()) {
     super(feed);
@@ -171,6 +178,7 @@ export class FailureRiskProcessor extends RiskStateAccess implements Processor<s
       const risk = evaluateSilence(state, model, now, this.risk, this.opts.silentIntervals);
       if (!risk) continue;
       this.hosts.put(state.host, state);
+      if (this.opts.emitEveryMs > 0) this.emitted.set(state.host, lastEmitted(risk));
       this.ctx.forward(new StreamRecord(state.host, risk, risk.timestamp), RISK_CHILD);
     }
   }
@@ -189,6 +197,8 @@ export class FailureRiskProcessor extends RiskStateAccess implements Processor<s
     state.lastSeenWall = this.ctx.wallClockTime();
     this.hosts.put(host, state);
     this.watch?.set(host, watchOf(state));
+    if (!shouldEmit(this.emitted.get(host), risk, this.opts)) return;
+    if (this.opts.emitEveryMs > 0) this.emitted.set(host, lastEmitted(risk));
     this.ctx.forward(new StreamRecord(host, risk, sample.timestamp), RISK_CHILD);
   }
 }

@@ -88,6 +88,17 @@ describe('foreshadow.yaml', () => {
     expect(p.some((x) => /^f\.yaml:5: actuators\.haproxy\.shadowPorts: only a redis actuator/.test(x))).toBe(true);
   });
 
+  it('risk emission on material change: accepted below the heartbeat timeout, refused at or above it', () => {
+    const { config } = parseRunConfig('risk: { emitEveryMs: 20000 }\n', 'f.yaml');
+    expect(config.risk).toEqual({ emitEveryMs: 20_000 });
+    const p = problems('shadows: { heartbeatIntervalMs: 5000 }\nrisk:\n  emitEveryMs: 20000\n');
+    expect(p).toEqual([
+      expect.stringMatching(
+        /^f\.yaml:3: risk\.emitEveryMs: must be below the shadow manager's heartbeat timeout .*15000 ms/,
+      ),
+    ]);
+  });
+
   it('safety controls: mode, blast-radius limits and the region approval gate, checked with lines', () => {
     const { config } = loadRunConfig(EXAMPLE);
     expect(config.shadows).toMatchObject({

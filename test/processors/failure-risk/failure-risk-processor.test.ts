@@ -15,6 +15,7 @@ import {
 } from '../../../streams/processors/failure-risk/fleet-model.js';
 import type { ModelState } from '../../../streams/processors/failure-risk/model.js';
 import { HOST_STORE } from '../../../streams/processors/failure-risk/names.js';
+import type { FailureRiskOptions } from '../../../streams/processors/failure-risk/options.js';
 import type { DeploymentInput } from '../../../streams/processors/failure-risk/processor.js';
 import type { HostRiskState } from '../../../streams/processors/failure-risk/risk-engine.js';
 import { buildFailureRiskTopology } from '../../../streams/processors/failure-risk/topology.js';
@@ -26,13 +27,14 @@ const STEP = 5 * 60_000;
 
 const APP = 'foreshadow-failure-risk';
 
-function driver(feed = new SettableModelFeed()): TopologyTestDriver {
+function driver(feed = new SettableModelFeed(), processor: Partial<FailureRiskOptions> = {}): TopologyTestDriver {
   const topology = buildFailureRiskTopology({
     sampleSerde: jsonSerde<HostSample>(),
     failureSerde: jsonSerde<HostFailure>(),
     deploymentSerde: jsonSerde<DeploymentInput | null>(),
     riskSerde: jsonSerde<HostRisk>(),
     modelFeed: feed,
+    processor,
   });
   return new TopologyTestDriver(topology, { initialWallClockMs: T0 });
 }
@@ -101,6 +103,39 @@ describe('failure-risk topology through the test driver', () => {
     expect(levels).toContain('WARNING');
     expect(levels[levels.length - 1]).toBe('CRITICAL');
     expect(levels.indexOf('WARNING')).toBeLessThan(levels.length - 4);
+  });
+
+  it('with emitEveryMs publishes on material change and as a keep-alive: every change of the full series, far fewer records', async () => {
+    const every = 15 * 60_000;
+    const full = driver();
+    const sparse = driver(new SettableModelFeed(), { emitEveryMs: every });
+    let t = T0;
+    const feed = async (mem: number): Promise<void> => {
+      for (const d of [full, sparse]) await d.pipeInput(SAMPLES_TOPIC, 'web-1', sample('web-1', t, mem), t);
+      t += STEP;
+    };
+    for (let i = 0; i < 120; i++) await feed(0.5 + 0.002 * (i % 4));
+    for (let mem = 0.5; mem < 0.99; mem += 0.02) await feed(mem); // a leak: WATCH → WARNING → CRITICAL
+    const all = full.readOutput<string, HostRisk>(RISK_TOPIC).map((r) => r.value);
+    const sent = sparse.readOutput<string, HostRisk>(RISK_TOPIC).map((r) => r.value);
+    expect(all.length).toBeGreaterThan(140);
+    expect(sent.length).toBeLessThan(all.length / 2);
+    // The steady hour-long stretch: the keep-alive alone (a record every third 5-minute sample).
+    expect(sent.filter((r) => r.timestamp < T0 + 120 * STEP)).toHaveLength(40);
+    // What is published is the full series' record of that sample, unchanged.
+    const byTime = new Map(all.map((r) => [r.timestamp, r]));
+    for (const r of sent) expect(r).toEqual(byTime.get(r.timestamp));
+    // Every change of level or flags is published at the sample where it happened.
+    const sentAt = new Set(sent.map((r) => r.timestamp));
+    for (let i = 1; i < all.length; i++) {
+      const [a, b] = [all[i - 1]!, all[i]!];
+      if (a.level !== b.level || a.deviating !== b.deviating || a.rising !== b.rising)
+        expect(sentAt.has(b.timestamp), `change at ${b.timestamp}`).toBe(true);
+    }
+    expect(new Set(sent.map((r) => r.level))).toEqual(new Set(all.map((r) => r.level)));
+    // And never longer apart than the keep-alive.
+    for (let i = 1; i < sent.length; i++)
+      expect(sent[i]!.timestamp - sent[i - 1]!.timestamp).toBeLessThanOrEqual(every);
   });
 
   it('learns from host failures and failed deployments, through the fleet trainer and its model store', async () => {
