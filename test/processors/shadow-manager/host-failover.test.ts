@@ -22,6 +22,23 @@ describe('host failover plan', () => {
     shadowAddress: 'h3:1',
   };
   const base = { failoverId: 'hf:h1:1', detectedAt: T0, now: T0 + 10, resource: snapshotOf(d, 3), currentEpoch: 4 };
+  /** The actuator's success for a command of db-1's failover at epoch 5 (shadow on h3). */
+  const result = (commandId: string, commandType: 'PROMOTE' | 'REDIRECT', at: number): ActuationResult => ({
+    commandId,
+    commandType,
+    subject: 'db-1',
+    provider: 'sim',
+    epoch: 5,
+    status: 'SUCCEEDED',
+    retriable: false,
+    address: 'h3:1',
+    lagBytes: null,
+    lagMs: null,
+    durationMs: 3,
+    attempt: 1,
+    detail: '',
+    timestamp: at,
+  });
 
   it('promotes a ready shadow at the next epoch after fencing the old primary', () => {
     const step = planResourceFailover(
@@ -33,23 +50,12 @@ describe('host failover plan', () => {
       ['PROMOTE', 'h3', 5],
     ]);
     expect(step.events[0]).toMatchObject({ step: 'PROMOTION_REQUESTED', elapsedMs: 10, resourceId: 'db-1' });
-    const ok: ActuationResult = {
-      commandId: step.failover.pendingCommandId,
-      commandType: 'PROMOTE',
-      subject: 'db-1',
-      provider: 'sim',
-      epoch: 5,
-      status: 'SUCCEEDED',
-      retriable: false,
-      address: 'h3:1',
-      lagBytes: null,
-      lagMs: null,
-      durationMs: 3,
-      attempt: 1,
-      detail: '',
-      timestamp: T0 + 20,
-    };
-    const next = onFailoverResult(step.failover, ok, T0 + 20, limits);
+    const next = onFailoverResult(
+      step.failover,
+      result(step.failover.pendingCommandId, 'PROMOTE', T0 + 20),
+      T0 + 20,
+      limits,
+    );
     expect(next.commands).toEqual([expect.objectContaining({ type: 'REDIRECT', targetAddress: 'h3:1', epoch: 5 })]);
     expect(next.events[0]).toMatchObject({ step: 'SHADOW_PROMOTED', elapsedMs: 20 });
   });
@@ -69,22 +75,6 @@ describe('host failover plan', () => {
     expect(isEarlyRedirectId(early.commandId)).toBe(true);
     // The plan waits for the PROMOTE, not for the early REDIRECT, whose result moves nothing on.
     expect(step.failover.pendingCommandId).toBe(step.commands[1]!.commandId);
-    const result = (commandId: string, commandType: 'PROMOTE' | 'REDIRECT', at: number): ActuationResult => ({
-      commandId,
-      commandType,
-      subject: 'db-1',
-      provider: 'sim',
-      epoch: 5,
-      status: 'SUCCEEDED',
-      retriable: false,
-      address: 'h3:1',
-      lagBytes: null,
-      lagMs: null,
-      durationMs: 3,
-      attempt: 1,
-      detail: '',
-      timestamp: at,
-    });
     const unmoved = onFailoverResult(step.failover, result(early.commandId, 'REDIRECT', T0 + 15), T0 + 15, limits);
     expect(unmoved.failover).toBe(step.failover);
     expect(unmoved.commands).toEqual([]);
