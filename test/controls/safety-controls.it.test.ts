@@ -118,6 +118,29 @@ const values = <T>(msgs: ConsumedMessage[]): T[] =>
 const latest = <T extends { resourceId: string }>(msgs: ConsumedMessage[]): Map<string, T> =>
   new Map(values<T>(msgs).map((s) => [s.resourceId, s]));
 
+/** `foreshadow_decisions_total{topic, decision, outcome}` summed over the apps' own registries. */
+async function decisions(
+  apps: readonly StreamsApp[],
+  topic: string,
+  decision: string,
+  outcome: string,
+): Promise<number> {
+  let n = 0;
+  for (const app of apps) {
+    const metric = await app.metrics.registry.getSingleMetric('foreshadow_decisions_total')?.get();
+    for (const v of metric?.values ?? [])
+      if (v.labels.topic === topic && v.labels.decision === decision && v.labels.outcome === outcome) n += v.value;
+  }
+  return n;
+}
+
+/** Waits until the committed decisions counted on /metrics reach `atLeast` (counted after the commit). */
+const counted = (apps: readonly StreamsApp[], topic: string, decision: string, outcome: string, atLeast = 1) =>
+  waitFor(`${decision} ${outcome} on ${topic}`, async () => {
+    const n = await decisions(apps, topic, decision, outcome);
+    return n >= atLeast ? n : undefined;
+  });
+
 async function send(t: string, key: string, value: unknown): Promise<number> {
   const [meta] = await producer.send({ topic: t, messages: [{ key, value: JSON.stringify(value) }] });
   return meta!.partition;
@@ -362,6 +385,13 @@ describe('safety controls on the broker', () => {
       ['/control/pause', 202, 'alice', 'operate'],
       ['/control/resume', 202, 'alice', 'operate'],
     ]);
+    // What an operator sees on /metrics: the hold, the suppressed failovers and the creation after it.
+    const manager = actApps!.apps;
+    expect(await counted(manager, act.state, 'CREATE', 'held_pause')).toBeGreaterThanOrEqual(1);
+    expect(await counted(manager, act.commands, 'CREATE', 'acted')).toBeGreaterThanOrEqual(1);
+    expect(
+      await counted([orchestrator!], region.events, 'REGION_FAILOVER', 'suppressed_pause', regions.length),
+    ).toBeGreaterThanOrEqual(regions.length);
   });
 
   it('maintenance: a host in its window gets no shadow and no failover; after the window, both happen', async () => {
@@ -439,6 +469,9 @@ describe('safety controls on the broker', () => {
         'TRAFFIC_REDIRECTED',
       ]),
     );
+    const manager = actApps!.apps;
+    expect(await counted(manager, act.state, 'CREATE', 'held_maintenance')).toBeGreaterThanOrEqual(1);
+    expect(await counted(manager, shared.events, 'HOST_FAILOVER', 'suppressed_maintenance')).toBeGreaterThanOrEqual(1);
   });
 
   it('approval gate: a FAILED region waits as PENDING_APPROVAL with nothing launched; approve → the failover runs', async () => {
@@ -480,6 +513,9 @@ describe('safety controls on the broker', () => {
     expect(commands.every((c) => c.epoch === 1 && !c.advisory && !c.dryRun)).toBe(true);
     const audits = values<ApiAudit>(await consumeUntil(auditTopic, (m) => m.length >= 4, 10_000));
     expect(audits.some((a) => a.route === '/regions/:id/failover/approve' && a.status === 202)).toBe(true);
+    for (const outcome of ['pending_approval', 'approved', 'completed'])
+      expect(await counted([orchestrator!], shared.events, 'REGION_FAILOVER', outcome)).toBeGreaterThanOrEqual(1);
+    expect(await counted([orchestrator!], region.commands, 'LAUNCH_LEVEL', 'acted', 3)).toBeGreaterThanOrEqual(3);
   });
 
   it('advise mode: recommendations on shadow.commands that the Redis actuator does not carry out', async () => {
@@ -547,6 +583,12 @@ describe('safety controls on the broker', () => {
     expect(values<ActuationResult>(await consumeUntil(advise.results, () => false, 1_500))).toEqual([]);
     expect(await ledger!.get(ledgerKey('redis', 'cache-9'))).toBeUndefined();
     expect(await readdir(join(dir, 'host-b'))).toEqual([]);
+    // Counted as advised on /metrics, never as acted.
+    const adviser = adviseApps!.apps;
+    for (const type of ['CREATE', 'FENCE', 'PROMOTE', 'REDIRECT'])
+      expect(await counted(adviser, advise.commands, type, 'advised')).toBeGreaterThanOrEqual(1);
+    for (const type of ['CREATE', 'FENCE', 'PROMOTE', 'REDIRECT'])
+      expect(await decisions(adviser, advise.commands, type, 'acted')).toBe(0);
     const db = redisTestClient(primaryPort, '');
     await db.connect();
     try {
