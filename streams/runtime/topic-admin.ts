@@ -144,7 +144,17 @@ export async function createTopicsAndWait(admin: Admin, topics: ITopicConfig[], 
     try {
       const existing = new Set(await admin.listTopics());
       const missing = topics.filter((t) => !existing.has(t.topic));
-      if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: false });
+      if (missing.length > 0) {
+        try {
+          await admin.createTopics({ topics: missing, waitForLeaders: false });
+        } catch (err: unknown) {
+          // Created anyway (by another process, or by a controller that answered too late), or a
+          // transient refusal: go on (the wait below, or another round). Anything else is real.
+          const now = new Set(await admin.listTopics());
+          const transient = isMetadataInFlux(err) || (err as { retriable?: unknown } | null)?.retriable === true;
+          if (!transient && missing.some((t) => !now.has(t.topic))) throw err;
+        }
+      }
       const meta = await admin.fetchTopicMetadata({ topics: names });
       const led = meta.topics.filter((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
       if (led.length === names.length) return;

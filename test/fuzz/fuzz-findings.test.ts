@@ -190,6 +190,19 @@ describe('topic creation while other apps create and delete topics', () => {
     expect(created).toEqual([['a', 'b'], ['a']]);
   });
 
+  it('goes on when the controller answers late but created the topic', async () => {
+    let listings = 0;
+    const admin = {
+      listTopics: async () => (++listings === 1 ? [] : ['a']),
+      createTopics: async () => {
+        throw Object.assign(new Error('The request timed out'), { type: 'REQUEST_TIMED_OUT', retriable: true });
+      },
+      fetchTopicMetadata: async () => ({ topics: [{ name: 'a', partitions: [{ partitionId: 0, leader: 1 }] }] }),
+    } as unknown as Admin;
+    await createTopicsAndWait(admin, [{ topic: 'a' }], 5_000);
+    expect(listings).toBe(2);
+  });
+
   it('fails at once on an error that is not metadata in flux', async () => {
     const admin = {
       listTopics: async () => [],
