@@ -8,9 +8,6 @@ import { openTask, type RestoreEntry, type StartOffsets } from './open-task.js';
 import type { RuntimeContext } from './runtime-context.js';
 import type { TaskState } from './task-state.js';
 
-/** Tasks opened at the same time when an assignment brings several. */
-const OPEN_CONCURRENCY = 4;
-
 export class TaskManager {
   private readonly tasks = new Map<number, TaskState>();
   /** Partitions of the latest assignment. */
@@ -77,20 +74,9 @@ export class TaskManager {
       if (!this.assigned.has(p)) await this.close(p);
     }
     if (!openNew || this.closing()) return;
-    // Opening is mostly waiting (fencing, offsets, RocksDB, the changelog ends), so the new tasks
-    // open side by side, a few at a time to bound the memory of concurrent restores: one after the
-    // other, six tasks of each of a dozen apps in one process took seconds to become ready.
-    const pending = [...this.assigned].filter((p) => !this.tasks.has(p)).sort((a, b) => a - b);
-    const failures: unknown[] = [];
-    const worker = async (): Promise<void> => {
-      for (let p = pending.shift(); p !== undefined; p = pending.shift()) {
-        if (this.closing()) return;
-        await this.open(p).catch((err: unknown) => failures.push(err));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(OPEN_CONCURRENCY, pending.length) }, worker));
-    // The others stay open; the missing one is opened again by the next reconcile or its first batch.
-    if (failures.length > 0) throw failures[0];
+    for (const p of [...this.assigned].sort((a, b) => a - b)) {
+      if (!this.tasks.has(p)) await this.open(p);
+    }
   }
 
   /** Drop the task's uncommitted work and move the consumer back to its committed offsets. */
