@@ -3,8 +3,7 @@
  * read the series). With `emitEveryMs` set, a record goes out only when the risk changes materially
  * — its level, the deviating or rising flags, an exhaustion projected within the horizon appearing,
  * going or moving by a quarter, or the failure probability moving by `emitPFailChange` — and at
- * least every `emitEveryMs` of event time
- * as a keep-alive. At 100k hosts reporting every 10 s that turns 10k routine records a second into
+ * least every `emitEveryMs` of event time as a keep-alive. At 100k hosts reporting every 10 s that turns 10k routine records a second into
  * the shadow manager's one partition into a few hundred, with every change still published at once.
  */
 import type { HostRisk } from '../../../schemas/records/host-risk.js';

@@ -178,8 +178,7 @@ export class FailureRiskProcessor extends RiskStateAccess implements Processor<s
       const risk = evaluateSilence(state, model, now, this.risk, this.opts.silentIntervals);
       if (!risk) continue;
       this.hosts.put(state.host, state);
-      if (this.opts.emitEveryMs > 0) this.emitted.set(state.host, lastEmitted(risk));
-      this.ctx.forward(new StreamRecord(state.host, risk, risk.timestamp), RISK_CHILD);
+      this.publish(state.host, risk, risk.timestamp);
     }
   }
 
@@ -197,9 +196,13 @@ export class FailureRiskProcessor extends RiskStateAccess implements Processor<s
     state.lastSeenWall = this.ctx.wallClockTime();
     this.hosts.put(host, state);
     this.watch?.set(host, watchOf(state));
-    if (!shouldEmit(this.emitted.get(host), risk, this.opts)) return;
+    if (shouldEmit(this.emitted.get(host), risk, this.opts)) this.publish(host, risk, sample.timestamp);
+  }
+
+  /** Sends a host's risk to health.risk, remembering it when emission is on material change. */
+  private publish(host: string, risk: HostRisk, timestamp: number): void {
     if (this.opts.emitEveryMs > 0) this.emitted.set(host, lastEmitted(risk));
-    this.ctx.forward(new StreamRecord(host, risk, sample.timestamp), RISK_CHILD);
+    this.ctx.forward(new StreamRecord(host, risk, timestamp), RISK_CHILD);
   }
 }
 
